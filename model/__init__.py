@@ -1,0 +1,10 @@
+"""disengage: families disengaging from child health services when the NHS number is reused."""
+
+__all__ = ["run_experiment"]
+
+
+def run_experiment(path, out=None, driver=None, progress=None):
+    """Run an experiment YAML and write its results folder (see model.experiment.run_experiment)."""
+    from model.experiment import run_experiment as _run
+
+    return _run(path, out, driver, progress)

@@ -1,0 +1,32 @@
+"""Family agents: thin handles on a household slot in the model's arrays."""
+
+import mesa
+
+from model.step import step_family
+
+
+class Family(mesa.Agent):
+    """A household slot. Its state lives in the model's arrays at index `fid`; its month is the rules'."""
+
+    def __init__(self, model: mesa.Model, fid: int) -> None:
+        super().__init__(model)
+        self.fid = fid
+
+    def step(self) -> None:
+        """Move this household on by one month with the shared rules (`model.step.step_family`)."""
+        m = self.model
+        step_family(self.fid, m.month, m.seed, *m.month_inputs, *m.state_views, m.month_counters)
+
+    @property
+    def segment(self) -> str:
+        """Name of the household's segment."""
+        from model.layout import SEGMENTS
+
+        return SEGMENTS[int(self.model.state.seg[self.fid])]
+
+    @property
+    def trust(self) -> float:
+        """Trust in health-service confidentiality, 0..1."""
+        from model.layout import TRUST_SCALE
+
+        return int(self.model.state.trust[self.fid]) / TRUST_SCALE

@@ -1,0 +1,578 @@
+"""One month of one family: the order in which the rules apply.
+
+Both drivers call `step_family` and nothing else to move a family on a month:
+the Mesa `Family` agent for one family, the population kernel for all of them.
+The step is synchronous: it reads last month's awareness, letters and
+engagement of the neighbours (`*_prev`) and writes this month's (`*_next`).
+Everything else it touches belongs to the family alone.
+"""
+
+import numpy as np
+from numba import njit
+
+from model import rules
+from model.layout import (
+    AGE_6IN1,
+    AGE_CATCHUP_END_MONTHS,
+    AGE_MMR,
+    AGE_OUT_MONTHS,
+    AGE_REG_OUTCOME_END,
+    AGE_SCHOOL_END,
+    AGE_SCHOOL_START,
+    C_HV,
+    C_REGISTRATION,
+    C_UNSCHEDULED,
+    C_VACCINATION,
+    F_EXISTS,
+    F_FOUND,
+    F_IDENTIFIED,
+    F_MISSING_EDU,
+    F_NEED,
+    F_REGISTERED,
+    F_VACC_LAST_MONTH,
+    FL_RECIPIENT,
+    FL_SAFEGUARD,
+    FL_TOLD,
+    HV_FIRST_COUNTED,
+    HV_WINDOW_FIRST,
+    HV_WINDOW_LAST,
+    K_AGED_OUT,
+    K_AWARE,
+    K_BIRTHS,
+    K_CHILDREN,
+    K_CHILDREN_0_6,
+    K_CME_FOUND,
+    K_COHORT_5Y,
+    K_COHORT_12M,
+    K_COHORT_24M,
+    K_CONTACTS,
+    K_DECISIONS,
+    K_FAMILIES,
+    K_FULL_6IN1_12M,
+    K_HV_DONE,
+    K_HV_DUE,
+    K_IDENTIFICATIONS,
+    K_IDENTIFIED_ANY_ROUTE,
+    K_MMR1_24M,
+    K_MMR2_5Y,
+    K_MONTHS_TO_IDENTIFICATION_SUM,
+    K_MOVED_IN_CHILDREN,
+    K_MOVED_OUT_CHILDREN,
+    K_NEED_ONSETS,
+    K_REGISTERED_0_6,
+    K_TRUST_SUM,
+    MASK_6IN1,
+    MASK_MMR,
+    MAX_CHILDREN,
+    P_CATCHUP_DECAY_MONTHS,
+    P_DETECT0,
+    P_EROSION_TOLD,
+    P_EROSION_UNEXPECTED,
+    P_LOGIT_HV_REVIEW,
+    P_LOGIT_MMR1_DUE,
+    P_LOGIT_MMR2_DUE,
+    P_LOGIT_REGISTER_DUE,
+    P_LOGIT_REGISTER_LATE,
+    P_LOGIT_UNSCHEDULED,
+    P_LOGIT_VACC_CATCHUP,
+    P_LOGIT_VACC_DUE,
+    P_MEAN_CHILDREN,
+    P_NEED_UNSCHEDULED,
+    P_P_BIRTH_PER_MONTH,
+    P_P_DETECT_MATCHING,
+    P_P_DETECT_OTHER_PER_MONTH,
+    P_P_FORGET_PER_MONTH,
+    P_P_ILLNESS_OVER5_PER_MONTH,
+    P_P_ILLNESS_UNDER5_PER_MONTH,
+    P_P_INIT_DOSE,
+    P_P_INIT_REGISTERED,
+    P_P_MOVE_PER_MONTH,
+    P_P_NOTICE_PER_MONTH,
+    P_P_WORD_OF_MOUTH,
+    P_P_WORD_OF_MOUTH_LETTER,
+    P_PEER_REF,
+    P_RECOVERY_PER_MONTH,
+    P_SD_PROPENSITY,
+    P_SHIFT_UNREGISTERED,
+    P_TRUST_SPREAD,
+    P_W_PEER,
+    P_W_RISK,
+    R_AWARE,
+    R_BIRTH,
+    R_CHILD,
+    R_CHILD_STRIDE,
+    R_FORGET,
+    R_MOVE,
+    R_MOVE_CHILDREN,
+    R_PROPENSITY,
+    R_TRUST_INIT,
+    RC_AGE,
+    RC_DETECT,
+    RC_DETECT_MATCHING,
+    RC_DETECT_OTHER,
+    RC_DOSE,
+    RC_HV,
+    RC_ILL,
+    RC_MISSING_EDU,
+    RC_NEED,
+    RC_REGISTER,
+    RC_REGISTERED,
+    RC_UNSCHEDULED,
+    RC_VACC,
+    S_FEAR0,
+    S_H_NEED_PER_MONTH,
+    S_NONDISCLOSURE,
+    S_P_MISSING_EDUCATION,
+    S_REL_MEDIA,
+    S_REL_RISK,
+    S_SHIFT_ENGAGEMENT,
+    S_TRUST0,
+    SHIFT_6IN1,
+    SHIFT_HV,
+    SHIFT_MMR,
+    TRUST_SCALE,
+)
+from model.rng import uniform
+
+INIT_MONTH_KEY = 1 << 30  # month key of draws made while building the first population
+N_HV = len(HV_WINDOW_FIRST)
+
+
+@njit(cache=True)
+def child_key(slot: int, purpose: int) -> int:
+    """Purpose key of a draw about the child in `slot`."""
+    return R_CHILD + slot * R_CHILD_STRIDE + purpose
+
+
+@njit(cache=True)
+def n_children_draw(u: float, mean_children: float) -> int:
+    """Children in a household: 1 + a Poisson count with mean (mean - 1), capped at MAX_CHILDREN."""
+    lam = max(mean_children - 1.0, 0.0)
+    k = 0
+    term = np.exp(-lam)
+    cum = term
+    while u > cum and k < MAX_CHILDREN - 1:
+        k += 1
+        term *= lam / k
+        cum += term
+    return k + 1
+
+
+@njit(cache=True)
+def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known, ch_birth, ch_flags, ch_need_start):
+    """Place a child of `age` months in a slot; history of doses and registration as set-up assumes.
+
+    A child met at set-up has past doses with chance p_init_dose each and is registered with chance
+    p_init_registered. A child arriving with a moving family (registered_known False) starts
+    unregistered and decides on registration in its first month, like a newborn.
+    """
+    flags = F_EXISTS
+    if registered_known and uniform(seed, f, key_month, child_key(slot, RC_REGISTERED)) < P[P_P_INIT_REGISTERED]:
+        flags |= F_REGISTERED
+    d6 = 0
+    for d in range(3):
+        if AGE_6IN1[d] < age and uniform(seed, f, key_month, child_key(slot, RC_DOSE + d)) < P[P_P_INIT_DOSE]:
+            d6 += 1
+    mmr = 0
+    for d in range(2):
+        if (
+            AGE_MMR[d] < age
+            and mmr == d
+            and uniform(seed, f, key_month, child_key(slot, RC_DOSE + 3 + d)) < P[P_P_INIT_DOSE]
+        ):
+            mmr += 1
+    flags |= min(d6, 3) << SHIFT_6IN1
+    flags |= mmr << SHIFT_MMR
+    if uniform(seed, f, key_month, child_key(slot, RC_MISSING_EDU)) < SEGP[s, S_P_MISSING_EDUCATION]:
+        flags |= F_MISSING_EDU
+    ch_birth[f, slot] = month - age
+    ch_flags[f, slot] = flags
+    ch_need_start[f, slot] = 0
+
+
+@njit(cache=True)
+def init_trust(f, key_month, seed, P, SEGP, s) -> int:
+    """A household's trust: its segment's level plus a uniform spread, stored in fixed point."""
+    t = SEGP[s, S_TRUST0] + P[P_TRUST_SPREAD] * (2.0 * uniform(seed, f, key_month, R_TRUST_INIT) - 1.0)
+    t = min(max(t, 0.0), 1.0)
+    return int(t * TRUST_SCALE + 0.5)
+
+
+@njit(cache=True)
+def init_propensity(f, key_month, seed, P) -> float:
+    """A household's engagement propensity: sd * a standard logistic draw (logit of a uniform)."""
+    u = min(max(uniform(seed, f, key_month, R_PROPENSITY), 1e-9), 1.0 - 1e-9)
+    return P[P_SD_PROPENSITY] * np.log(u / (1.0 - u))
+
+
+@njit(cache=True)
+def new_household(
+    f, month, key_month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, newborn_only, set_up
+):
+    """Fill slot f with a new household of the slot's segment; returns the number of children placed.
+
+    A newly forming family has one newborn; a moving or set-up family has 1-4 children of any age.
+    """
+    s = seg[f]
+    for k in range(MAX_CHILDREN):
+        ch_flags[f, k] = 0
+    trust[f] = init_trust(f, key_month, seed, P, SEGP, s)
+    propensity[f] = init_propensity(f, key_month, seed, P)
+    if newborn_only:
+        new_child(f, 0, 0, month, key_month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+        return 1
+    n = n_children_draw(uniform(seed, f, key_month, R_MOVE_CHILDREN), P[P_MEAN_CHILDREN])
+    for k in range(n):
+        age = int(uniform(seed, f, key_month, child_key(k, RC_AGE)) * AGE_OUT_MONTHS)
+        new_child(f, k, age, month, key_month, seed, P, SEGP, s, set_up, ch_birth, ch_flags, ch_need_start)
+    return n
+
+
+@njit(cache=True)
+def count_children(f, ch_flags) -> int:
+    """Children present in household f."""
+    n = 0
+    for k in range(MAX_CHILDREN):
+        if ch_flags[f, k] & F_EXISTS:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def demography(f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
+    """Moves, newly forming families and births; returns True if a new household arrived in slot f."""
+    n_now = count_children(f, ch_flags)
+    if uniform(seed, f, month, R_MOVE) < P[P_P_MOVE_PER_MONTH]:
+        c[K_MOVED_OUT_CHILDREN] += n_now
+        c[K_MOVED_IN_CHILDREN] += new_household(
+            f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, False
+        )
+        return True
+    if n_now == 0:
+        c[K_BIRTHS] += new_household(
+            f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, True, False
+        )
+        return True
+    if n_now < MAX_CHILDREN and uniform(seed, f, month, R_BIRTH) < P[P_P_BIRTH_PER_MONTH]:
+        for k in range(MAX_CHILDREN):
+            if not ch_flags[f, k] & F_EXISTS:
+                new_child(f, k, 0, month, month, seed, P, SEGP, seg[f], False, ch_birth, ch_flags, ch_need_start)
+                c[K_BIRTHS] += 1
+                break
+    return False
+
+
+@njit(cache=True)
+def update_awareness(
+    f, s, month, seed, P, SEGP, FLOWS, p_media_month, nbr_ptr, nbr_idx, aware_prev, letter_prev, arrived
+):
+    """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
+
+    A household that arrived this month starts unaware and with no letters.
+    """
+    aware = 0 if arrived else int(aware_prev[f])
+    letters = 0 if arrived else int(letter_prev[f])
+    learnt = 0
+    for k in range(FLOWS.shape[0]):
+        if not rules.flow_active(FLOWS[k], month):
+            continue
+        bit = 1 << k
+        if aware & bit:
+            if uniform(seed, f, month, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
+                aware &= ~bit
+            continue
+        n_aware = 0
+        n_letter = 0
+        for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
+            g = nbr_idx[j]
+            if aware_prev[g] & bit:
+                n_aware += 1
+            if letter_prev[g] & bit:
+                n_letter += 1
+        p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
+        p = rules.p_become_aware(
+            min(p_media_month[k] * SEGP[s, S_REL_MEDIA], 1.0),
+            p_notice,
+            P[P_P_WORD_OF_MOUTH],
+            n_aware,
+            P[P_P_WORD_OF_MOUTH_LETTER],
+            n_letter,
+            (letters & bit) != 0,
+        )
+        if uniform(seed, f, month, R_AWARE + k) < p:
+            aware |= bit
+            learnt |= bit
+    return aware, learnt
+
+
+@njit(cache=True)
+def update_trust(trust_fixed, s, P, SEGP, FLOWS, learnt) -> float:
+    """Trust after erosion for each flow learnt this month (more if families were not told), then recovery."""
+    t = trust_fixed / TRUST_SCALE
+    for k in range(FLOWS.shape[0]):
+        if learnt & (1 << k):
+            erosion = P[P_EROSION_TOLD] if FLOWS[k, FL_TOLD] != 0.0 else P[P_EROSION_UNEXPECTED]
+            t = rules.trust_after_learning(t, erosion)
+    t = rules.trust_recovered(t, SEGP[s, S_TRUST0], P[P_RECOVERY_PER_MONTH])
+    return min(max(t, 0.0), 1.0)
+
+
+@njit(cache=True)
+def perceived_risk(s, trust, aware, month, SEGP, FLOWS) -> float:
+    """Risk the family perceives from the running flows it knows of, combined across flows."""
+    risk = 0.0
+    for k in range(FLOWS.shape[0]):
+        if aware & (1 << k) and rules.flow_active(FLOWS[k], month):
+            fear = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
+            risk = rules.combine_risk(risk, rules.flow_risk(fear, trust, FLOWS[k, FL_SAFEGUARD]))
+    return risk
+
+
+@njit(cache=True)
+def neighbours_engaged(f, nbr_ptr, nbr_idx, engaged_prev, default) -> float:
+    """Share of f's neighbours who engaged at their last contact, last month."""
+    n = 0
+    for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
+        n += engaged_prev[nbr_idx[j]]
+    return rules.peer_share(n, nbr_ptr[f + 1] - nbr_ptr[f], default)
+
+
+@njit(cache=True)
+def decide(logit_base, registered_shift, need, s, risk, peers, P, SEGP, u) -> bool:
+    """A due contact is taken up when the family's draw falls under its engagement probability.
+
+    For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity.
+    """
+    p = rules.p_engage(
+        logit_base,
+        SEGP[s, S_SHIFT_ENGAGEMENT],
+        registered_shift,
+        P[P_W_RISK],
+        SEGP[s, S_REL_RISK],
+        risk,
+        need,
+        P[P_W_PEER],
+        peers,
+        P[P_PEER_REF],
+    )
+    return u < p
+
+
+@njit(cache=True)
+def record_identification(c, month, need_start):
+    """Count an identification of latent need and the months it took."""
+    c[K_IDENTIFIED_ANY_ROUTE] += 1
+    c[K_MONTHS_TO_IDENTIFICATION_SUM] += month - need_start
+
+
+@njit(cache=True)
+def step_child(
+    f, k, s, month, seed, P, SEGP, FLOWS, match_now, risk, peers, arrived, hh, ch_birth, ch_flags, ch_need_start, c
+):
+    """One month of the child in slot k; returns (engagement outcome: -1 none, 0 missed, 1 attended, letters)."""
+    flags = int(ch_flags[f, k])
+    age = month - int(ch_birth[f, k])
+    if age >= AGE_OUT_MONTHS:
+        ch_flags[f, k] = 0
+        c[K_AGED_OUT] += 1
+        return -1, 0
+    c[K_CHILDREN] += 1
+    # (a) onset of a latent need that a professional could identify
+    if not flags & (F_NEED | F_IDENTIFIED):
+        if uniform(seed, f, month, child_key(k, RC_NEED)) < SEGP[s, S_H_NEED_PER_MONTH]:
+            flags |= F_NEED
+            ch_need_start[f, k] = month
+            c[K_NEED_ONSETS] += 1
+    # (b) COVER milestones, read before this month's contacts
+    d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
+    mmr = (flags & MASK_MMR) >> SHIFT_MMR
+    if age == 12:
+        c[K_COHORT_12M] += 1
+        c[K_FULL_6IN1_12M] += int(d6 == 3)
+    elif age == 24:
+        c[K_COHORT_24M] += 1
+        c[K_MMR1_24M] += int(mmr >= 1)
+    elif age == 60:
+        c[K_COHORT_5Y] += 1
+        c[K_MMR2_5Y] += int(mmr == 2)
+    outcome = -1
+    p_missed_all = 1.0  # chance that none of this month's contacts identifies the need
+    nondisclosure = SEGP[s, S_NONDISCLOSURE]
+    n_contacts = 0
+    # (c) GP registration: due at birth and on arrival, otherwise a later chance each month
+    if not flags & F_REGISTERED:
+        base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or arrived) else P[P_LOGIT_REGISTER_LATE]
+        went = decide(base, 0.0, 0.0, s, risk, peers, P, SEGP, uniform(seed, f, month, child_key(k, RC_REGISTER)))
+        c[K_DECISIONS] += 1
+        outcome = 1 if went else 0
+        if went:
+            flags |= F_REGISTERED
+            n_contacts += 1
+            p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_REGISTRATION], nondisclosure, risk)
+    unreg_shift = 0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED]
+    # (d) immunisation: one visit gives every dose due; on time at the scheduled month or when booked
+    #     after last month's dose, otherwise catch-up
+    vaccinated_last_month = (flags & F_VACC_LAST_MONTH) != 0
+    flags &= ~F_VACC_LAST_MONTH
+    if age < AGE_CATCHUP_END_MONTHS:
+        due6 = d6 < 3 and age >= AGE_6IN1[min(d6, 2)]
+        due_mmr = mmr < 2 and age >= AGE_MMR[min(mmr, 1)]
+        if due6 or due_mmr:
+            sched = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
+            on_time = vaccinated_last_month or age == sched
+            if not on_time:  # overdue: call/recall fades the longer a dose is overdue
+                base = P[P_LOGIT_VACC_CATCHUP] - (age - sched) / P[P_CATCHUP_DECAY_MONTHS]
+            elif due6:
+                base = P[P_LOGIT_VACC_DUE]
+            else:
+                base = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
+            base += hh
+            went = decide(
+                base, unreg_shift, 0.0, s, risk, peers, P, SEGP, uniform(seed, f, month, child_key(k, RC_VACC))
+            )
+            c[K_DECISIONS] += 1
+            outcome = 1 if (went or outcome == 1) else 0
+            if went:
+                if due6:
+                    flags += 1 << SHIFT_6IN1
+                if due_mmr:
+                    flags += 1 << SHIFT_MMR
+                flags |= F_VACC_LAST_MONTH
+                n_contacts += 1
+                p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_VACCINATION], nondisclosure, risk)
+    # (e) health visitor reviews inside their windows (universal: registration does not matter)
+    for r in range(N_HV):
+        if HV_WINDOW_FIRST[r] <= age <= HV_WINDOW_LAST[r]:
+            bit = 1 << (SHIFT_HV + r)
+            if not flags & bit:
+                u = uniform(seed, f, month, child_key(k, RC_HV + r))
+                went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, s, risk, peers, P, SEGP, u)
+                c[K_DECISIONS] += 1
+                outcome = 1 if (went or outcome == 1) else 0
+                if went:
+                    flags |= bit
+                    n_contacts += 1
+                    p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_HV], nondisclosure, risk)
+            if age == HV_WINDOW_LAST[r] and r >= HV_FIRST_COUNTED:
+                c[K_HV_DUE] += 1
+                c[K_HV_DONE] += int((flags & bit) != 0)
+    # (f) unscheduled care when the child is ill; need damps the deterrent effect of risk
+    p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
+    if uniform(seed, f, month, child_key(k, RC_ILL)) < p_ill:
+        u = uniform(seed, f, month, child_key(k, RC_UNSCHEDULED))
+        went = decide(P[P_LOGIT_UNSCHEDULED], unreg_shift, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
+        c[K_DECISIONS] += 1
+        outcome = 1 if (went or outcome == 1) else 0
+        if went:
+            n_contacts += 1
+            p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_UNSCHEDULED], nondisclosure, risk)
+    c[K_CONTACTS] += n_contacts
+    # (g) identification of a latent need: at this month's contacts, else by other routes
+    if flags & F_NEED and not flags & F_IDENTIFIED:
+        if n_contacts > 0 and uniform(seed, f, month, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
+            flags |= F_IDENTIFIED
+            c[K_IDENTIFICATIONS] += 1
+            record_identification(c, month, ch_need_start[f, k])
+        elif uniform(seed, f, month, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
+            flags |= F_IDENTIFIED
+            record_identification(c, month, ch_need_start[f, k])
+    # (h) data matching: a school-age child in health records but missing education is found
+    letters = 0
+    if AGE_SCHOOL_START <= age < AGE_SCHOOL_END and flags & F_MISSING_EDU and flags & F_REGISTERED:
+        for j in range(FLOWS.shape[0]):
+            if match_now[j] and not flags & F_FOUND:
+                flags |= F_FOUND
+                letters |= 1 << j
+                c[K_CME_FOUND] += 1
+                if flags & F_NEED and not flags & F_IDENTIFIED:
+                    if uniform(seed, f, month, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
+                        flags |= F_IDENTIFIED
+                        c[K_IDENTIFICATIONS] += 1
+                        record_identification(c, month, ch_need_start[f, k])
+    if age < AGE_REG_OUTCOME_END:
+        c[K_CHILDREN_0_6] += 1
+        c[K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
+    ch_flags[f, k] = flags
+    return outcome, letters
+
+
+@njit(cache=True)
+def step_family(
+    f,
+    month,
+    seed,
+    P,
+    SEGP,
+    FLOWS,
+    p_media_month,
+    match_now,
+    nbr_ptr,
+    nbr_idx,
+    seg,
+    trust,
+    propensity,
+    aware_prev,
+    aware_next,
+    letter_prev,
+    letter_next,
+    engaged_prev,
+    engaged_next,
+    ch_birth,
+    ch_flags,
+    ch_need_start,
+    counters,
+):
+    """Move household f on by one month, adding its events to `counters` (segment x counter).
+
+    1. Demography: the household moves away and another arrives, or (with no children left) a
+       newly forming family with a newborn takes the slot, or a child is born.
+    2. Awareness of each running flow: media, transparency notices, word of mouth, letters; forgetting.
+    3. Trust: erodes on learning of a flow (more if not told), recovers toward the segment's level.
+    4. Perceived risk from the flows known, and the share of neighbours who engaged last month.
+    5. Each child: ageing out, need onset, COVER milestones, GP registration, immunisation,
+       health visitor reviews, unscheduled care, identification, data matching.
+    6. The household's own counts: families, aware, trust.
+    """
+    s = seg[f]
+    c = counters[s]
+    arrived = demography(f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c)
+    aware, learnt = update_awareness(
+        f, s, month, seed, P, SEGP, FLOWS, p_media_month, nbr_ptr, nbr_idx, aware_prev, letter_prev, arrived
+    )
+    t = update_trust(trust[f], s, P, SEGP, FLOWS, learnt)
+    trust[f] = int(t * TRUST_SCALE + 0.5)
+    t = trust[f] / TRUST_SCALE
+    risk = perceived_risk(s, t, aware, month, SEGP, FLOWS)
+    peers = neighbours_engaged(f, nbr_ptr, nbr_idx, engaged_prev, P[P_PEER_REF])
+    engaged = 1 if arrived else int(engaged_prev[f])
+    letters = 0
+    for k in range(MAX_CHILDREN):
+        if ch_flags[f, k] & F_EXISTS:
+            outcome, got = step_child(
+                f,
+                k,
+                s,
+                month,
+                seed,
+                P,
+                SEGP,
+                FLOWS,
+                match_now,
+                risk,
+                peers,
+                arrived,
+                float(propensity[f]),
+                ch_birth,
+                ch_flags,
+                ch_need_start,
+                c,
+            )
+            letters |= got
+            if outcome >= 0:
+                engaged = outcome
+    aware_next[f] = aware
+    letter_next[f] = letters
+    engaged_next[f] = engaged
+    c[K_FAMILIES] += 1
+    c[K_AWARE] += int(aware != 0)
+    c[K_TRUST_SUM] += trust[f]

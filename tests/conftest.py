@@ -1,0 +1,55 @@
+"""Shared helpers: write small experiments into a temporary folder and run them."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+ALL_SCENARIOS = [
+    "baseline",
+    "wigan_direct_care",
+    "wales_cme_matching",
+    "national_sui_mandate",
+    "national_with_safeguards",
+]
+
+
+def write_experiment(folder: Path, name: str = "tiny", **fields) -> Path:
+    """An experiment file in `folder`: a few hundred Wigan households unless fields say otherwise."""
+    exp = {
+        "name": name,
+        "place": "wigan",
+        "scale": 0.01,
+        "months": 36,
+        "burn_in_months": 12,
+        "scenarios": ["baseline", "national_sui_mandate"],
+        "replicates": 2,
+        "seed": 7,
+    }
+    exp.update(fields)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(exp, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_scenario(folder: Path, name: str, flows: list[dict]) -> Path:
+    """A scenario file in `folder`."""
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({"name": name, "description": "test scenario", "flows": flows}), encoding="utf-8")
+    return path
+
+
+def all_fears(value_of) -> dict[str, float]:
+    """Overrides setting every segment's fear of every recipient to value_of(current value)."""
+    from model.experiment import DEFAULT_PARAMS_DIR
+    from model.params import load_parameters
+
+    params = load_parameters(DEFAULT_PARAMS_DIR)
+    return {k: value_of(p.value) for k, p in params.entries.items() if ".fear." in k}
+
+
+@pytest.fixture
+def tmp_experiment(tmp_path):
+    """Factory: write an experiment into tmp_path and return its path."""
+    return lambda **fields: write_experiment(tmp_path, **fields)

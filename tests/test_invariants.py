@@ -1,0 +1,95 @@
+"""Tier 2: accounting identities and bounds that every run must respect."""
+
+import numpy as np
+import pytest
+
+from model.experiment import DEFAULT_PARAMS_DIR
+from model.layout import F_EXISTS
+from model.outcomes import OUTCOMES, RATIOS, K, monthly
+from model.params import load_parameters, to_arrays
+from model.population import build_population
+from model.scenario import load_place, load_scenario
+from model.simulate import simulate
+
+SHARES = [o for o, (_, _, scale) in RATIOS.items() if scale == 1.0 and o != "months_to_identification"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    params = load_parameters(DEFAULT_PARAMS_DIR)
+    place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
+    scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
+    counters = simulate(params, place, 0.01, scenario, 72, 12, 99)
+    P, SEGP = to_arrays(params, place.mean_children)
+    state = build_population(
+        place.scaled_families(0.01),
+        place.segment_shares,
+        int(params.value("network.degree")),
+        params.value("network.p_same_segment"),
+        P,
+        SEGP,
+        99,
+    )
+    initial_children = int((state.ch_flags & F_EXISTS != 0).sum())
+    return counters, initial_children, P, SEGP
+
+
+def test_children_counted_match_births_ageing_and_moves(run):
+    counters, initial, _, _ = run
+    c = counters.sum(axis=1)  # over segments
+    previous = initial
+    for m in range(c.shape[0]):
+        expected = (
+            previous
+            + c[m, K["births"]]
+            + c[m, K["moved_in_children"]]
+            - c[m, K["moved_out_children"]]
+            - c[m, K["aged_out"]]
+        )
+        assert c[m, K["children"]] == expected, (
+            f"month {m}: {c[m, K['children']]} children counted, but births, arrivals, departures and ageing "
+            f"out from {previous} give {expected}"
+        )
+        previous = c[m, K["children"]]
+    assert c[:, K["births"]].sum() > 0 and c[:, K["aged_out"]].sum() > 0 and c[:, K["moved_in_children"]].sum() > 0
+
+
+def test_households_stay_constant(run):
+    counters, _, _, _ = run
+    fams = counters.sum(axis=1)[:, K["families"]]
+    assert (fams == fams[0]).all(), "household slots must neither appear nor vanish"
+
+
+def test_shares_lie_in_unit_interval_every_month(run):
+    counters, _, _, _ = run
+    for m, values in enumerate(monthly(counters)):
+        for name, v in values.items():
+            base = name.split("__")[0]
+            if base in SHARES and not np.isnan(v):
+                assert 0.0 <= v <= 1.0, f"month {m}: {name} = {v} outside [0, 1]"
+
+
+def test_identifications_never_exceed_onsets(run):
+    counters, _, _, _ = run
+    total = counters.sum(axis=(0, 1))
+    assert total[K["identified_any_route"]] <= total[K["need_onsets"]]
+    assert total[K["identifications"]] <= total[K["identified_any_route"]]
+    assert total[K["contacts"]] <= total[K["decisions"]]
+
+
+def test_parameter_arrays_are_probabilities_where_they_should_be(run):
+    _, _, P, SEGP = run
+    from model.layout import P_NAMES, SEGP_NAMES
+
+    for name, v in zip(P_NAMES, P, strict=True):
+        if name.startswith("p_") or name in ("peer_ref", "need_unscheduled", "erosion_told", "erosion_unexpected"):
+            assert 0.0 <= v <= 1.0, f"{name} = {v}"
+    for j, name in enumerate(SEGP_NAMES):
+        if name.startswith(("fear_", "p_", "h_", "trust0", "nondisclosure")):
+            assert ((SEGP[:, j] >= 0) & (SEGP[:, j] <= 1)).all(), f"{name}: {SEGP[:, j]}"
+
+
+def test_every_outcome_is_reported(run):
+    counters, _, _, _ = run
+    values = monthly(counters)[-1]
+    assert set(OUTCOMES) <= set(values)

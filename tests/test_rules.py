@@ -1,0 +1,86 @@
+"""Tier 1: each rule on its own, against its stated formula and direction."""
+
+import math
+
+import numpy as np
+import pytest
+
+from model import rules
+from model.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_FLOWF
+
+
+def flow(start=10, media=0.2, matching=0.0, interval=12):
+    row = np.zeros(N_FLOWF)
+    row[FL_START], row[FL_MEDIA], row[FL_MATCHING], row[FL_MATCH_INTERVAL] = start, media, matching, interval
+    return row
+
+
+def test_logistic_matches_formula_and_is_stable():
+    for x in (-30.0, -2.0, 0.0, 1.5, 30.0):
+        assert rules.logistic(x) == pytest.approx(1 / (1 + math.exp(-x)), rel=1e-12)
+    assert rules.logistic(-800.0) == 0.0 and rules.logistic(800.0) == 1.0
+
+
+def test_awareness_channels_combine_as_independent_chances():
+    p = rules.p_become_aware(0.1, 0.2, 0.05, 3, 0.3, 1, False)
+    assert p == pytest.approx(1 - 0.9 * 0.8 * 0.95**3 * 0.7)
+    assert rules.p_become_aware(0.0, 0.0, 0.05, 0, 0.3, 0, False) == 0.0
+    assert rules.p_become_aware(0.0, 0.0, 0.0, 0, 0.0, 0, True) == 1.0, "a letter makes the family aware"
+
+
+def test_more_aware_neighbours_raise_awareness():
+    ps = [rules.p_become_aware(0.01, 0.0, 0.02, n, 0.1, 0, False) for n in range(6)]
+    assert all(a < b for a, b in zip(ps, ps[1:], strict=False)), ps
+
+
+def test_media_starts_with_flow_and_decays():
+    row = flow(start=10, media=0.2)
+    assert rules.media_prob(row, 9, 6.0) == 0.0
+    assert rules.media_prob(row, 10, 6.0) == pytest.approx(0.2)
+    assert rules.media_prob(row, 16, 6.0) == pytest.approx(0.2 * math.exp(-1))
+
+
+def test_matching_runs_at_start_and_each_interval():
+    row = flow(start=5, matching=1.0, interval=12)
+    months = [m for m in range(60) if rules.matching_runs(row, m)]
+    assert months == [5, 17, 29, 41, 53]
+    assert not any(rules.matching_runs(flow(start=5, matching=0.0), m) for m in range(60))
+
+
+def test_trust_erodes_and_recovers_toward_segment_level():
+    assert rules.trust_after_learning(0.6, 0.25) == pytest.approx(0.45)
+    assert rules.trust_recovered(0.4, 0.6, 0.1) == pytest.approx(0.42)
+    assert rules.trust_recovered(0.6, 0.6, 0.1) == 0.6
+
+
+def test_risk_is_fear_times_distrust_times_safeguards():
+    assert rules.flow_risk(0.5, 0.4, 0.6) == pytest.approx(0.5 * 0.6 * 0.6)
+    assert rules.flow_risk(0.0, 0.0, 1.0) == 0.0
+    assert rules.combine_risk(0.2, 0.5) == pytest.approx(0.6)
+    assert rules.safeguard_factor(True, True, True, 0.4, 0.3, 0.4) == pytest.approx(0.6 * 0.7 * 0.6)
+    assert rules.safeguard_factor(False, False, False, 0.4, 0.3, 0.4) == 1.0
+
+
+def engage(risk=0.0, need=0.0, peers=0.9):
+    return rules.p_engage(2.0, 0.0, 0.0, 1.5, 1.0, risk, need, 1.0, peers, 0.9)
+
+
+def test_engagement_falls_with_risk_and_need_damps_it():
+    assert engage(0.0) == pytest.approx(rules.logistic(2.0))
+    assert engage(0.5) < engage(0.2) < engage(0.0)
+    assert engage(0.5, need=0.7) > engage(0.5, need=0.0)
+    assert engage(0.5, need=1.0) == pytest.approx(engage(0.0))
+
+
+def test_engagement_follows_peers():
+    assert engage(peers=0.5) < engage(peers=0.9) < engage(peers=1.0)
+
+
+def test_detection_falls_with_risk_through_nondisclosure():
+    assert rules.p_detect(0.1, 0.4, 0.0) == pytest.approx(0.1)
+    assert rules.p_detect(0.1, 0.4, 0.5) == pytest.approx(0.08)
+
+
+def test_peer_share_defaults_without_neighbours():
+    assert rules.peer_share(3, 4, 0.9) == 0.75
+    assert rules.peer_share(0, 0, 0.9) == 0.9
