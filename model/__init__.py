@@ -1,5 +1,11 @@
 """disengage: families disengaging from child health services when the NHS number is reused."""
 
+from pathlib import Path
+
+from model import jitcache
+
+jitcache.configure(Path(__file__).resolve().parent)  # before any compiled function is defined
+
 __all__ = ["run_experiment"]
 
 

@@ -65,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run an experiment and write its results folder")
     run.add_argument("experiment")
     run.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")
-    run.add_argument("--driver", default=None, help="agents (Mesa)")
+    run.add_argument(
+        "--driver",
+        default=None,
+        choices=("kernel", "agents"),
+        help="kernel (compiled population kernel, default) or agents (Mesa Family agents)",
+    )
     run.add_argument("--quiet", action="store_true")
     chk = sub.add_parser("check", help="validate params, scenario and experiment files")
     chk.add_argument("files", nargs="+")

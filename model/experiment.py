@@ -51,7 +51,7 @@ class Experiment:
     replicates: int
     seed: int
     params: Parameters
-    driver: str = "agents"
+    driver: str = DRIVERS[0]
     seeds: tuple[int, ...] = field(default=())
 
 
@@ -79,7 +79,7 @@ def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
         raise InputError(file, "burn_in_months", f"fewer than months ({months})", burn_in)
     replicates = config.integer(file, "replicates", raw["replicates"], 1)
     seed = config.integer(file, "seed", raw["seed"], 0, 2**63 - 1)
-    chosen = driver or raw.get("driver", "agents")
+    chosen = driver or raw.get("driver", DRIVERS[0])
     chosen = config.choice(file, "driver", chosen, DRIVERS)
     params_dir = DEFAULT_PARAMS_DIR
     if "params_dir" in raw:

@@ -235,6 +235,12 @@ K_NEED_ONSETS = 23
 K_DECISIONS = 24
 N_COUNTERS = len(COUNTERS)
 
+# --- What neighbours read of a household: one uint32 word, last month's and this month's ---
+SOCIAL_AWARE_SHIFT = 0  # 8 bits: aware of flow k
+SOCIAL_LETTER_SHIFT = 8  # 8 bits: an enquiry letter about flow k arrived
+SOCIAL_ENGAGED_SHIFT = 16  # 1 bit: took up its most recent due contact
+SOCIAL_ENGAGED = 1 << SOCIAL_ENGAGED_SHIFT
+
 TRUST_SCALE = 65535  # trust is stored as a fixed-point uint16 so sums are exact
 
 # --- Purposes of random draws (the fourth key of every draw) ---

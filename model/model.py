@@ -10,16 +10,9 @@ import mesa
 import numpy as np
 
 from model.agents import Family
-from model.layout import N_COUNTERS, N_SEG, P_MEDIA_DECAY_MONTHS
+from model.layout import N_COUNTERS, N_SEG
 from model.population import State
-from model.rules import matching_runs, media_prob
-
-
-def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per flow: the media's monthly reach and whether its match runs this month."""
-    p_media = np.array([media_prob(FLOWS[k], month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
-    match_now = np.array([matching_runs(FLOWS[k], month) for k in range(len(FLOWS))], dtype=np.uint8)
-    return p_media.astype(np.float64), match_now
+from model.step import month_inputs
 
 
 class DisengageModel(mesa.Model):
@@ -44,12 +37,8 @@ class DisengageModel(mesa.Model):
             s.seg,
             s.trust,
             s.propensity,
-            s.aware[prev],
-            s.aware[nxt],
-            s.letter[prev],
-            s.letter[nxt],
-            s.engaged[prev],
-            s.engaged[nxt],
+            s.social[prev],
+            s.social[nxt],
             s.ch_birth,
             s.ch_flags,
             s.ch_need_start,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from model.layout import MAX_CHILDREN
+from model.layout import MAX_CHILDREN, SOCIAL_ENGAGED
 from model.rng import uniform
 from model.step import INIT_MONTH_KEY, new_household
 
@@ -24,9 +24,7 @@ class State:
     seg: np.ndarray  # int8: the household's segment
     trust: np.ndarray  # uint16: trust in health-service confidentiality, fixed point
     propensity: np.ndarray  # float32: the household's own logit shift in taking up any contact
-    aware: np.ndarray  # uint8 [2, n]: a bit per flow the household knows of
-    letter: np.ndarray  # uint8 [2, n]: a bit per flow whose enquiry letter arrived
-    engaged: np.ndarray  # uint8 [2, n]: took up its most recent due contact
+    social: np.ndarray  # uint32 [2, n]: aware, letter and engaged bits (layout.SOCIAL_*) as neighbours see them
     ch_birth: np.ndarray  # int16 [n, MAX_CHILDREN]: birth month of each child
     ch_flags: np.ndarray  # uint16 [n, MAX_CHILDREN]: registration, doses, reviews, need (layout.F_*)
     ch_need_start: np.ndarray  # int16 [n, MAX_CHILDREN]: month a latent need began
@@ -101,14 +99,12 @@ def build_population(
     nbr_idx = np.zeros(n_families * degree, dtype=np.int32)
     _wire_network(seed, degree, p_same_segment, block_start, counts, seg, nbr_idx)
     nbr_ptr = np.arange(n_families + 1, dtype=np.int64) * degree
-    engaged = np.ones((2, n_families), dtype=np.uint8)
+    social = np.full((2, n_families), SOCIAL_ENGAGED, dtype=np.uint32)  # unaware, no letters, engaged
     return State(
         seg=seg,
         trust=trust,
         propensity=propensity,
-        aware=np.zeros((2, n_families), dtype=np.uint8),
-        letter=np.zeros((2, n_families), dtype=np.uint8),
-        engaged=engaged,
+        social=social,
         ch_birth=ch_birth,
         ch_flags=ch_flags,
         ch_need_start=ch_need_start,

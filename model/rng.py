@@ -38,6 +38,20 @@ def hash4(seed: int, family: int, month: int, purpose: int) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
+def household_key(seed: int, family: int, month: int) -> np.uint64:
+    """The first three links of `hash4`'s chain: computed once per household-month, shared by its draws."""
+    h = mix64(np.uint64(seed) + _GOLDEN)
+    h = mix64(h ^ (np.uint64(family) + _GOLDEN))
+    return mix64(h ^ (np.uint64(month) + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def draw(key: np.uint64, purpose: int) -> float:
+    """The draw for `purpose` under a household-month key: equal to uniform(seed, family, month, purpose)."""
+    return float(mix64(key ^ (np.uint64(purpose) + _GOLDEN)) >> _S11) * _INV_2_53
+
+
+@njit(cache=True, inline="always")
 def uniform(seed: int, family: int, month: int, purpose: int) -> float:
     """A float in [0, 1) from the top 53 bits of the key's hash."""
     return float(hash4(seed, family, month, purpose) >> _S11) * _INV_2_53

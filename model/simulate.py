@@ -6,7 +6,7 @@ from model.params import Parameters, to_arrays
 from model.population import build_population
 from model.scenario import Place, Scenario, flow_table
 
-DRIVERS = ("agents",)
+DRIVERS = ("kernel", "agents")  # the first is the default
 
 
 def simulate(
@@ -17,7 +17,7 @@ def simulate(
     months: int,
     burn_in_months: int,
     seed: int,
-    driver: str = "agents",
+    driver: str = DRIVERS[0],
 ) -> np.ndarray:
     """Monthly counters [month, segment, counter] of one run; a pure function of its arguments."""
     P, SEGP = to_arrays(params, place.mean_children)
@@ -31,6 +31,10 @@ def simulate(
         seed,
     )
     FLOWS = flow_table(scenario, params, burn_in_months)
+    if driver == "kernel":
+        from model.kernel import run_kernel
+
+        return run_kernel(state, P, SEGP, FLOWS, months, seed)
     if driver == "agents":
         from model.model import DisengageModel
 

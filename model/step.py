@@ -3,7 +3,8 @@
 Both drivers call `step_family` and nothing else to move a family on a month:
 the Mesa `Family` agent for one family, the population kernel for all of them.
 The step is synchronous: it reads last month's awareness, letters and
-engagement of the neighbours (`*_prev`) and writes this month's (`*_next`).
+engagement of the neighbours (`social_prev`, one packed word per household)
+and writes this month's (`social_next`).
 Everything else it touches belongs to the family alone.
 """
 
@@ -77,6 +78,7 @@ from model.layout import (
     P_LOGIT_VACC_CATCHUP,
     P_LOGIT_VACC_DUE,
     P_MEAN_CHILDREN,
+    P_MEDIA_DECAY_MONTHS,
     P_NEED_UNSCHEDULED,
     P_P_BIRTH_PER_MONTH,
     P_P_DETECT_MATCHING,
@@ -130,15 +132,19 @@ from model.layout import (
     SHIFT_6IN1,
     SHIFT_HV,
     SHIFT_MMR,
+    SOCIAL_AWARE_SHIFT,
+    SOCIAL_ENGAGED,
+    SOCIAL_ENGAGED_SHIFT,
+    SOCIAL_LETTER_SHIFT,
     TRUST_SCALE,
 )
-from model.rng import uniform
+from model.rng import draw, household_key
 
 INIT_MONTH_KEY = 1 << 30  # month key of draws made while building the first population
 N_HV = len(HV_WINDOW_FIRST)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def child_key(slot: int, purpose: int) -> int:
     """Purpose key of a draw about the child in `slot`."""
     return R_CHILD + slot * R_CHILD_STRIDE + purpose
@@ -166,24 +172,21 @@ def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known
     p_init_registered. A child arriving with a moving family (registered_known False) starts
     unregistered and decides on registration in its first month, like a newborn.
     """
+    ikey = household_key(seed, f, key_month)
     flags = F_EXISTS
-    if registered_known and uniform(seed, f, key_month, child_key(slot, RC_REGISTERED)) < P[P_P_INIT_REGISTERED]:
+    if registered_known and draw(ikey, child_key(slot, RC_REGISTERED)) < P[P_P_INIT_REGISTERED]:
         flags |= F_REGISTERED
     d6 = 0
     for d in range(3):
-        if AGE_6IN1[d] < age and uniform(seed, f, key_month, child_key(slot, RC_DOSE + d)) < P[P_P_INIT_DOSE]:
+        if AGE_6IN1[d] < age and draw(ikey, child_key(slot, RC_DOSE + d)) < P[P_P_INIT_DOSE]:
             d6 += 1
     mmr = 0
     for d in range(2):
-        if (
-            AGE_MMR[d] < age
-            and mmr == d
-            and uniform(seed, f, key_month, child_key(slot, RC_DOSE + 3 + d)) < P[P_P_INIT_DOSE]
-        ):
+        if AGE_MMR[d] < age and mmr == d and draw(ikey, child_key(slot, RC_DOSE + 3 + d)) < P[P_P_INIT_DOSE]:
             mmr += 1
     flags |= min(d6, 3) << SHIFT_6IN1
     flags |= mmr << SHIFT_MMR
-    if uniform(seed, f, key_month, child_key(slot, RC_MISSING_EDU)) < SEGP[s, S_P_MISSING_EDUCATION]:
+    if draw(ikey, child_key(slot, RC_MISSING_EDU)) < SEGP[s, S_P_MISSING_EDUCATION]:
         flags |= F_MISSING_EDU
     ch_birth[f, slot] = month - age
     ch_flags[f, slot] = flags
@@ -193,7 +196,8 @@ def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known
 @njit(cache=True)
 def init_trust(f, key_month, seed, P, SEGP, s) -> int:
     """A household's trust: its segment's level plus a uniform spread, stored in fixed point."""
-    t = SEGP[s, S_TRUST0] + P[P_TRUST_SPREAD] * (2.0 * uniform(seed, f, key_month, R_TRUST_INIT) - 1.0)
+    ikey = household_key(seed, f, key_month)
+    t = SEGP[s, S_TRUST0] + P[P_TRUST_SPREAD] * (2.0 * draw(ikey, R_TRUST_INIT) - 1.0)
     t = min(max(t, 0.0), 1.0)
     return int(t * TRUST_SCALE + 0.5)
 
@@ -201,7 +205,8 @@ def init_trust(f, key_month, seed, P, SEGP, s) -> int:
 @njit(cache=True)
 def init_propensity(f, key_month, seed, P) -> float:
     """A household's engagement propensity: sd * a standard logistic draw (logit of a uniform)."""
-    u = min(max(uniform(seed, f, key_month, R_PROPENSITY), 1e-9), 1.0 - 1e-9)
+    ikey = household_key(seed, f, key_month)
+    u = min(max(draw(ikey, R_PROPENSITY), 1e-9), 1.0 - 1e-9)
     return P[P_SD_PROPENSITY] * np.log(u / (1.0 - u))
 
 
@@ -213,6 +218,7 @@ def new_household(
 
     A newly forming family has one newborn; a moving or set-up family has 1-4 children of any age.
     """
+    ikey = household_key(seed, f, key_month)
     s = seg[f]
     for k in range(MAX_CHILDREN):
         ch_flags[f, k] = 0
@@ -221,14 +227,14 @@ def new_household(
     if newborn_only:
         new_child(f, 0, 0, month, key_month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
         return 1
-    n = n_children_draw(uniform(seed, f, key_month, R_MOVE_CHILDREN), P[P_MEAN_CHILDREN])
+    n = n_children_draw(draw(ikey, R_MOVE_CHILDREN), P[P_MEAN_CHILDREN])
     for k in range(n):
-        age = int(uniform(seed, f, key_month, child_key(k, RC_AGE)) * AGE_OUT_MONTHS)
+        age = int(draw(ikey, child_key(k, RC_AGE)) * AGE_OUT_MONTHS)
         new_child(f, k, age, month, key_month, seed, P, SEGP, s, set_up, ch_birth, ch_flags, ch_need_start)
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def count_children(f, ch_flags) -> int:
     """Children present in household f."""
     n = 0
@@ -238,11 +244,11 @@ def count_children(f, ch_flags) -> int:
     return n
 
 
-@njit(cache=True)
-def demography(f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
+@njit(cache=True, inline="always")
+def demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
     """Moves, newly forming families and births; returns True if a new household arrived in slot f."""
     n_now = count_children(f, ch_flags)
-    if uniform(seed, f, month, R_MOVE) < P[P_P_MOVE_PER_MONTH]:
+    if draw(key, R_MOVE) < P[P_P_MOVE_PER_MONTH]:
         c[K_MOVED_OUT_CHILDREN] += n_now
         c[K_MOVED_IN_CHILDREN] += new_household(
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, False
@@ -253,7 +259,7 @@ def demography(f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_fla
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, True, False
         )
         return True
-    if n_now < MAX_CHILDREN and uniform(seed, f, month, R_BIRTH) < P[P_P_BIRTH_PER_MONTH]:
+    if n_now < MAX_CHILDREN and draw(key, R_BIRTH) < P[P_P_BIRTH_PER_MONTH]:
         for k in range(MAX_CHILDREN):
             if not ch_flags[f, k] & F_EXISTS:
                 new_child(f, k, 0, month, month, seed, P, SEGP, seg[f], False, ch_birth, ch_flags, ch_need_start)
@@ -262,50 +268,59 @@ def demography(f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_fla
     return False
 
 
-@njit(cache=True)
-def update_awareness(
-    f, s, month, seed, P, SEGP, FLOWS, p_media_month, nbr_ptr, nbr_idx, aware_prev, letter_prev, arrived
-):
-    """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
+@njit(cache=True, inline="always")
+def lane(packed, k) -> int:
+    """Count k of eight 8-bit counts packed in one integer."""
+    return (packed >> (8 * k)) & 0xFF
 
-    A household that arrived this month starts unaware and with no letters.
-    """
-    aware = 0 if arrived else int(aware_prev[f])
-    letters = 0 if arrived else int(letter_prev[f])
+
+@njit(cache=True, inline="always")
+def gather_neighbours(f, n_flows, nbr_ptr, nbr_idx, social_prev):
+    """One pass over f's neighbours' last-month words: per-flow counts of the aware and of letters
+    (packed 8 bits a flow) and the number who engaged. One random read per neighbour."""
+    aware_counts = 0
+    letter_counts = 0
+    engaged = 0
+    for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
+        w = int(social_prev[nbr_idx[j]])
+        engaged += (w >> SOCIAL_ENGAGED_SHIFT) & 1
+        for k in range(n_flows):
+            aware_counts += ((w >> (SOCIAL_AWARE_SHIFT + k)) & 1) << (8 * k)
+            letter_counts += ((w >> (SOCIAL_LETTER_SHIFT + k)) & 1) << (8 * k)
+    return aware_counts, letter_counts, engaged
+
+
+@njit(cache=True, inline="always")
+def update_awareness(f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts):
+    """Awareness bits after this month's channels and forgetting, and the bits newly learnt."""
+    aware = (own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF
+    letters = (own_prev >> SOCIAL_LETTER_SHIFT) & 0xFF
     learnt = 0
     for k in range(FLOWS.shape[0]):
         if not rules.flow_active(FLOWS[k], month):
             continue
         bit = 1 << k
         if aware & bit:
-            if uniform(seed, f, month, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
+            if draw(key, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
                 aware &= ~bit
             continue
-        n_aware = 0
-        n_letter = 0
-        for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
-            g = nbr_idx[j]
-            if aware_prev[g] & bit:
-                n_aware += 1
-            if letter_prev[g] & bit:
-                n_letter += 1
         p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
         p = rules.p_become_aware(
             min(p_media_month[k] * SEGP[s, S_REL_MEDIA], 1.0),
             p_notice,
             P[P_P_WORD_OF_MOUTH],
-            n_aware,
+            lane(aware_counts, k),
             P[P_P_WORD_OF_MOUTH_LETTER],
-            n_letter,
+            lane(letter_counts, k),
             (letters & bit) != 0,
         )
-        if uniform(seed, f, month, R_AWARE + k) < p:
+        if draw(key, R_AWARE + k) < p:
             aware |= bit
             learnt |= bit
     return aware, learnt
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update_trust(trust_fixed, s, P, SEGP, FLOWS, learnt) -> float:
     """Trust after erosion for each flow learnt this month (more if families were not told), then recovery."""
     t = trust_fixed / TRUST_SCALE
@@ -317,7 +332,7 @@ def update_trust(trust_fixed, s, P, SEGP, FLOWS, learnt) -> float:
     return min(max(t, 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def perceived_risk(s, trust, aware, month, SEGP, FLOWS) -> float:
     """Risk the family perceives from the running flows it knows of, combined across flows."""
     risk = 0.0
@@ -328,16 +343,7 @@ def perceived_risk(s, trust, aware, month, SEGP, FLOWS) -> float:
     return risk
 
 
-@njit(cache=True)
-def neighbours_engaged(f, nbr_ptr, nbr_idx, engaged_prev, default) -> float:
-    """Share of f's neighbours who engaged at their last contact, last month."""
-    n = 0
-    for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
-        n += engaged_prev[nbr_idx[j]]
-    return rules.peer_share(n, nbr_ptr[f + 1] - nbr_ptr[f], default)
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def decide(logit_base, registered_shift, need, s, risk, peers, P, SEGP, u) -> bool:
     """A due contact is taken up when the family's draw falls under its engagement probability.
 
@@ -358,16 +364,16 @@ def decide(logit_base, registered_shift, need, s, risk, peers, P, SEGP, u) -> bo
     return u < p
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def record_identification(c, month, need_start):
     """Count an identification of latent need and the months it took."""
     c[K_IDENTIFIED_ANY_ROUTE] += 1
     c[K_MONTHS_TO_IDENTIFICATION_SUM] += month - need_start
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def step_child(
-    f, k, s, month, seed, P, SEGP, FLOWS, match_now, risk, peers, arrived, hh, ch_birth, ch_flags, ch_need_start, c
+    f, k, s, month, key, P, SEGP, FLOWS, match_now, risk, peers, arrived, hh, ch_birth, ch_flags, ch_need_start, c
 ):
     """One month of the child in slot k; returns (engagement outcome: -1 none, 0 missed, 1 attended, letters)."""
     flags = int(ch_flags[f, k])
@@ -379,7 +385,7 @@ def step_child(
     c[K_CHILDREN] += 1
     # (a) onset of a latent need that a professional could identify
     if not flags & (F_NEED | F_IDENTIFIED):
-        if uniform(seed, f, month, child_key(k, RC_NEED)) < SEGP[s, S_H_NEED_PER_MONTH]:
+        if draw(key, child_key(k, RC_NEED)) < SEGP[s, S_H_NEED_PER_MONTH]:
             flags |= F_NEED
             ch_need_start[f, k] = month
             c[K_NEED_ONSETS] += 1
@@ -402,7 +408,7 @@ def step_child(
     # (c) GP registration: due at birth and on arrival, otherwise a later chance each month
     if not flags & F_REGISTERED:
         base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or arrived) else P[P_LOGIT_REGISTER_LATE]
-        went = decide(base, 0.0, 0.0, s, risk, peers, P, SEGP, uniform(seed, f, month, child_key(k, RC_REGISTER)))
+        went = decide(base, 0.0, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_REGISTER)))
         c[K_DECISIONS] += 1
         outcome = 1 if went else 0
         if went:
@@ -427,9 +433,7 @@ def step_child(
             else:
                 base = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
             base += hh
-            went = decide(
-                base, unreg_shift, 0.0, s, risk, peers, P, SEGP, uniform(seed, f, month, child_key(k, RC_VACC))
-            )
+            went = decide(base, unreg_shift, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_VACC)))
             c[K_DECISIONS] += 1
             outcome = 1 if (went or outcome == 1) else 0
             if went:
@@ -445,7 +449,7 @@ def step_child(
         if HV_WINDOW_FIRST[r] <= age <= HV_WINDOW_LAST[r]:
             bit = 1 << (SHIFT_HV + r)
             if not flags & bit:
-                u = uniform(seed, f, month, child_key(k, RC_HV + r))
+                u = draw(key, child_key(k, RC_HV + r))
                 went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, s, risk, peers, P, SEGP, u)
                 c[K_DECISIONS] += 1
                 outcome = 1 if (went or outcome == 1) else 0
@@ -458,8 +462,8 @@ def step_child(
                 c[K_HV_DONE] += int((flags & bit) != 0)
     # (f) unscheduled care when the child is ill; need damps the deterrent effect of risk
     p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
-    if uniform(seed, f, month, child_key(k, RC_ILL)) < p_ill:
-        u = uniform(seed, f, month, child_key(k, RC_UNSCHEDULED))
+    if draw(key, child_key(k, RC_ILL)) < p_ill:
+        u = draw(key, child_key(k, RC_UNSCHEDULED))
         went = decide(P[P_LOGIT_UNSCHEDULED], unreg_shift, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
         c[K_DECISIONS] += 1
         outcome = 1 if (went or outcome == 1) else 0
@@ -469,11 +473,11 @@ def step_child(
     c[K_CONTACTS] += n_contacts
     # (g) identification of a latent need: at this month's contacts, else by other routes
     if flags & F_NEED and not flags & F_IDENTIFIED:
-        if n_contacts > 0 and uniform(seed, f, month, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
+        if n_contacts > 0 and draw(key, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
             flags |= F_IDENTIFIED
             c[K_IDENTIFICATIONS] += 1
             record_identification(c, month, ch_need_start[f, k])
-        elif uniform(seed, f, month, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
+        elif draw(key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
             flags |= F_IDENTIFIED
             record_identification(c, month, ch_need_start[f, k])
     # (h) data matching: a school-age child in health records but missing education is found
@@ -485,7 +489,7 @@ def step_child(
                 letters |= 1 << j
                 c[K_CME_FOUND] += 1
                 if flags & F_NEED and not flags & F_IDENTIFIED:
-                    if uniform(seed, f, month, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
+                    if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
                         flags |= F_IDENTIFIED
                         c[K_IDENTIFICATIONS] += 1
                         record_identification(c, month, ch_need_start[f, k])
@@ -496,7 +500,7 @@ def step_child(
     return outcome, letters
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def step_family(
     f,
     month,
@@ -511,12 +515,8 @@ def step_family(
     seg,
     trust,
     propensity,
-    aware_prev,
-    aware_next,
-    letter_prev,
-    letter_next,
-    engaged_prev,
-    engaged_next,
+    social_prev,
+    social_next,
     ch_birth,
     ch_flags,
     ch_need_start,
@@ -527,6 +527,7 @@ def step_family(
     1. Demography: the household moves away and another arrives, or (with no children left) a
        newly forming family with a newborn takes the slot, or a child is born.
     2. Awareness of each running flow: media, transparency notices, word of mouth, letters; forgetting.
+       (A household that arrived this month starts unaware, with no letters, as engaged.)
     3. Trust: erodes on learning of a flow (more if not told), recovers toward the segment's level.
     4. Perceived risk from the flows known, and the share of neighbours who engaged last month.
     5. Each child: ageing out, need onset, COVER milestones, GP registration, immunisation,
@@ -535,16 +536,19 @@ def step_family(
     """
     s = seg[f]
     c = counters[s]
-    arrived = demography(f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c)
+    key = household_key(seed, f, month)
+    arrived = demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c)
+    own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
+    aware_counts, letter_counts, n_engaged = gather_neighbours(f, FLOWS.shape[0], nbr_ptr, nbr_idx, social_prev)
     aware, learnt = update_awareness(
-        f, s, month, seed, P, SEGP, FLOWS, p_media_month, nbr_ptr, nbr_idx, aware_prev, letter_prev, arrived
+        f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts
     )
     t = update_trust(trust[f], s, P, SEGP, FLOWS, learnt)
     trust[f] = int(t * TRUST_SCALE + 0.5)
     t = trust[f] / TRUST_SCALE
     risk = perceived_risk(s, t, aware, month, SEGP, FLOWS)
-    peers = neighbours_engaged(f, nbr_ptr, nbr_idx, engaged_prev, P[P_PEER_REF])
-    engaged = 1 if arrived else int(engaged_prev[f])
+    peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
+    engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
     letters = 0
     for k in range(MAX_CHILDREN):
         if ch_flags[f, k] & F_EXISTS:
@@ -553,7 +557,7 @@ def step_family(
                 k,
                 s,
                 month,
-                seed,
+                key,
                 P,
                 SEGP,
                 FLOWS,
@@ -570,9 +574,16 @@ def step_family(
             letters |= got
             if outcome >= 0:
                 engaged = outcome
-    aware_next[f] = aware
-    letter_next[f] = letters
-    engaged_next[f] = engaged
+    social_next[f] = (
+        (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
+    )
     c[K_FAMILIES] += 1
     c[K_AWARE] += int(aware != 0)
     c[K_TRUST_SUM] += trust[f]
+
+
+def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Month-level inputs shared by every household: each flow's media reach and whether its match runs."""
+    p_media = np.array([rules.media_prob(FLOWS[k], month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
+    match_now = np.array([rules.matching_runs(FLOWS[k], month) for k in range(len(FLOWS))], dtype=np.uint8)
+    return p_media.astype(np.float64), match_now

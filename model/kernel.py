@@ -1,0 +1,57 @@
+"""Population kernel: the same monthly step as the agents, compiled over all households at once.
+
+Households are cut into a fixed number of chunks; `prange` runs chunks in
+parallel and each chunk calls the serial `step_family` for its households,
+adding to the chunk's own counters. Counters are integers, so their sum does
+not depend on the number of threads or the order of chunks: the kernel gives
+the agents driver's numbers exactly.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from model.layout import N_COUNTERS, N_SEG
+from model.population import State
+from model.step import month_inputs, step_family
+
+N_CHUNKS = 256  # fixed, so results never depend on the thread count
+
+
+# fmt: off
+@njit(cache=True)
+def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust, propensity,
+               social_prev, social_next, ch_birth, ch_flags, ch_need_start, counters):
+    """Step households lo..hi-1 in order."""
+    for f in range(lo, hi):
+        step_family(f, month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust, propensity,
+                    social_prev, social_next, ch_birth, ch_flags, ch_need_start, counters)
+
+
+@njit(parallel=True, cache=True)
+def step_all(month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust, propensity,
+             social_prev, social_next, ch_birth, ch_flags, ch_need_start, chunk_counters):
+    """One month for every household: chunks in parallel, each with its own counters."""
+    n = seg.shape[0]
+    n_chunks = chunk_counters.shape[0]
+    for c in prange(n_chunks):
+        chunk_counters[c] = 0
+        step_chunk(c * n // n_chunks, (c + 1) * n // n_chunks, month, seed, P, SEGP, FLOWS, p_media, match_now,
+                   nbr_ptr, nbr_idx, seg, trust, propensity, social_prev, social_next, ch_birth, ch_flags,
+                   ch_need_start, chunk_counters[c])
+# fmt: on
+
+
+def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray, months: int, seed: int) -> np.ndarray:
+    """Monthly counters [month, segment, counter] of a run driven by the kernel."""
+    history = np.zeros((months, N_SEG, N_COUNTERS), dtype=np.int64)
+    chunks = np.zeros((min(N_CHUNKS, max(state.n_families, 1)), N_SEG, N_COUNTERS), dtype=np.int64)
+    s = state
+    for month in range(months):
+        p_media, match_now = month_inputs(FLOWS, month, P)
+        prev, nxt = month % 2, (month + 1) % 2
+        # fmt: off
+        step_all(month, seed, P, SEGP, FLOWS, p_media, match_now, s.nbr_ptr, s.nbr_idx, s.seg, s.trust,
+                 s.propensity, s.social[prev], s.social[nxt], s.ch_birth, s.ch_flags, s.ch_need_start, chunks)
+        # fmt: on
+        history[month] = chunks.sum(axis=0)
+    return history

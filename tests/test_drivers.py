@@ -1,0 +1,71 @@
+"""The two drivers run the same rules: identical tables for every scenario, and on any thread count."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from model.experiment import DEFAULT_PARAMS_DIR, load_experiment
+from model.jitcache import sources_hash
+from model.simulate import simulate
+
+from .conftest import ALL_SCENARIOS, REPO, write_experiment
+
+TABLES = ("runs.csv", "timeseries.csv", "effects.csv")
+
+
+def run_cli(exp, out, driver, threads, cwd):
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    proc = subprocess.run(
+        [sys.executable, "-m", "model.cli", "run", str(exp), "--out", str(out), "--driver", driver, "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("drivers")
+    exp = write_experiment(tmp, scenarios=ALL_SCENARIOS, scale=0.02, months=48, replicates=2)
+    return {
+        ("agents", 1): run_cli(exp, tmp / "agents", "agents", 1, tmp),
+        ("kernel", 1): run_cli(exp, tmp / "kernel1", "kernel", 1, tmp),
+        ("kernel", 2): run_cli(exp, tmp / "kernel2", "kernel", 2, tmp),
+    }
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_agents_and_kernel_write_identical_tables(runs, table):
+    a, k = runs[("agents", 1)] / table, runs[("kernel", 1)] / table
+    assert a.read_bytes() == k.read_bytes(), f"{table}: the agents and kernel drivers differ"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_one_and_two_threads_write_identical_tables(runs, table):
+    one, two = runs[("kernel", 1)] / table, runs[("kernel", 2)] / table
+    assert one.read_bytes() == two.read_bytes(), f"{table}: 1 and 2 numba threads differ"
+
+
+def test_counters_identical_for_every_scenario_at_larger_scale():
+    exp = load_experiment(REPO / "experiments" / "smoke.yaml")
+    for scenario in exp.scenarios:
+        a = simulate(exp.params, exp.place, 0.05, scenario, 40, 12, 11, "agents")
+        k = simulate(exp.params, exp.place, 0.05, scenario, 40, 12, 11, "kernel")
+        assert np.array_equal(a, k), f"{scenario.name}: counters differ between drivers"
+
+
+def test_compiled_code_cache_follows_every_source_file(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    for src in (DEFAULT_PARAMS_DIR.parent / "model").glob("*.py"):
+        (pkg / src.name).write_bytes(src.read_bytes())
+    before = sources_hash(pkg)
+    rules = pkg / "rules.py"
+    rules.write_text(rules.read_text() + "\n# a change to a rule\n")
+    assert sources_hash(pkg) != before, "editing rules.py must move compiled code to a fresh cache"
