@@ -180,6 +180,37 @@ def summarise(values: list[float]) -> tuple[float, float, float, int]:
     return float(vals.mean()), float(lo), float(hi), int(vals.size)
 
 
+@dataclass(frozen=True)
+class RunSpec:
+    """One model run: a scenario under one replicate's seed and parameters."""
+
+    scenario: Scenario
+    replicate: int
+    seed: int
+    params: Parameters
+
+
+def replicate_params(exp: Experiment, replicate: int) -> Parameters:
+    """The parameters a replicate runs with (the same for every scenario of the replicate, so effects pair)."""
+    return exp.params
+
+
+def plan_runs(exp: Experiment) -> list[RunSpec]:
+    """Every run of the experiment: each replicate's seed and parameters, for every scenario."""
+    specs = []
+    for r, seed in enumerate(exp.seeds):
+        params = replicate_params(exp, r)
+        specs.extend(RunSpec(sc, r, seed, params) for sc in exp.scenarios)
+    return specs
+
+
+def run_one(exp: Experiment, spec: RunSpec) -> np.ndarray:
+    """Monthly counters of one run."""
+    return simulate(
+        spec.params, exp.place, exp.scale, spec.scenario, exp.months, exp.burn_in_months, spec.seed, exp.driver
+    )
+
+
 def effects_rows(final: dict[tuple[str, int], dict[str, float]], exp: Experiment) -> list[list]:
     """For each non-baseline scenario and effect: mean, lo, hi, n of the paired differences."""
     rows = []
@@ -192,6 +223,21 @@ def effects_rows(final: dict[tuple[str, int], dict[str, float]], exp: Experiment
     return rows
 
 
+def write_tables(folder: Path, exp: Experiment, results: list[tuple[RunSpec, np.ndarray]]) -> None:
+    """runs.csv, timeseries.csv and effects.csv from the runs' counters, in plan order."""
+    cols = outcomes.columns()
+    run_rows, ts_rows, final = [], [], {}
+    for spec, counters in results:
+        key = (spec.scenario.name, spec.replicate)
+        final[key] = outcomes.final_year(counters)
+        run_rows.append([spec.scenario.name, spec.replicate, spec.seed] + [final[key][c] for c in cols])
+        for m, values in enumerate(outcomes.monthly(counters)):
+            ts_rows.append([spec.scenario.name, spec.replicate, spec.seed, m] + [values[c] for c in cols])
+    write_csv(folder / "runs.csv", ["scenario", "replicate", "seed"] + cols, run_rows)
+    write_csv(folder / "timeseries.csv", ["scenario", "replicate", "seed", "month"] + cols, ts_rows)
+    write_csv(folder / "effects.csv", ["scenario", "outcome", "mean", "lo", "hi", "n"], effects_rows(final, exp))
+
+
 def run_experiment(
     path: str | Path,
     out: str | Path | None = None,
@@ -202,24 +248,17 @@ def run_experiment(
     exp = load_experiment(path, driver)
     out = Path(out) if out is not None else Path("results") / exp.name
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    cols = outcomes.columns()
-    run_rows, ts_rows, final = [], [], {}
-    for r, seed in enumerate(exp.seeds):
-        for sc in exp.scenarios:
-            if progress:
-                progress(f"replicate {r + 1}/{exp.replicates}, scenario {sc.name}")
-            counters = simulate(exp.params, exp.place, exp.scale, sc, exp.months, exp.burn_in_months, seed, exp.driver)
-            final[(sc.name, r)] = outcomes.final_year(counters)
-            run_rows.append([sc.name, r, seed] + [final[(sc.name, r)][c] for c in cols])
-            for m, values in enumerate(outcomes.monthly(counters)):
-                ts_rows.append([sc.name, r, seed, m] + [values[c] for c in cols])
+    specs = plan_runs(exp)
+    results = []
+    for i, spec in enumerate(specs):
+        if progress:
+            progress(f"run {i + 1}/{len(specs)}: replicate {spec.replicate + 1}, scenario {spec.scenario.name}")
+        results.append((spec, run_one(exp, spec)))
     partial = out.parent / (out.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
     (partial / "figures").mkdir(parents=True)
-    write_csv(partial / "runs.csv", ["scenario", "replicate", "seed"] + cols, run_rows)
-    write_csv(partial / "timeseries.csv", ["scenario", "replicate", "seed", "month"] + cols, ts_rows)
-    write_csv(partial / "effects.csv", ["scenario", "outcome", "mean", "lo", "hi", "n"], effects_rows(final, exp))
+    write_tables(partial, exp, results)
     from model.figures import headline_figure
 
     resolved = resolved_config(exp)
