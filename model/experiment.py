@@ -73,7 +73,7 @@ def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
     scale = config.number(file, "scale", raw["scale"], 0.0, 1.0)
     if scale <= 0:
         raise InputError(file, "scale", "a number in (0, 1]", raw["scale"])
-    months = config.integer(file, "months", raw["months"], 1, 100_000)
+    months = config.integer(file, "months", raw["months"], 1, 6000)  # int16 birth months
     burn_in = config.integer(file, "burn_in_months", raw["burn_in_months"], 0)
     if burn_in >= months:
         raise InputError(file, "burn_in_months", f"fewer than months ({months})", burn_in)

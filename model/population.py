@@ -22,9 +22,9 @@ class State:
     """Struct of arrays, indexed by household slot; `*[2]` buffers are last month's and this month's."""
 
     seg: np.ndarray  # int8: the household's segment
-    trust: np.ndarray  # uint16: trust in health-service confidentiality, fixed point
+    trust: np.ndarray  # uint32: trust in health-service confidentiality, fixed point: usual << 16 | current
     propensity: np.ndarray  # float32: the household's own logit shift in taking up any contact
-    social: np.ndarray  # uint32 [2, n]: aware, letter and engaged bits (layout.SOCIAL_*) as neighbours see them
+    social: np.ndarray  # uint32 [2, n]: aware, letter, engaged and ever-known bits (layout.SOCIAL_*)
     ch_birth: np.ndarray  # int16 [n, MAX_CHILDREN]: birth month of each child
     ch_flags: np.ndarray  # uint16 [n, MAX_CHILDREN]: registration, doses, reviews, need (layout.F_*)
     ch_need_start: np.ndarray  # int16 [n, MAX_CHILDREN]: month a latent need began
@@ -88,7 +88,7 @@ def build_population(
     """Households in contiguous segment blocks, their children at set-up, and the CSR network."""
     counts = segment_counts(n_families, shares)
     seg = np.repeat(np.arange(len(counts), dtype=np.int8), counts)
-    trust = np.zeros(n_families, dtype=np.uint16)
+    trust = np.zeros(n_families, dtype=np.uint32)
     propensity = np.zeros(n_families, dtype=np.float32)
     ch_birth = np.zeros((n_families, MAX_CHILDREN), dtype=np.int16)
     ch_flags = np.zeros((n_families, MAX_CHILDREN), dtype=np.uint16)

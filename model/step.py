@@ -135,6 +135,7 @@ from model.layout import (
     SOCIAL_AWARE_SHIFT,
     SOCIAL_ENGAGED,
     SOCIAL_ENGAGED_SHIFT,
+    SOCIAL_EVER_SHIFT,
     SOCIAL_LETTER_SHIFT,
     TRUST_SCALE,
 )
@@ -195,11 +196,14 @@ def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known
 
 @njit(cache=True)
 def init_trust(f, key_month, seed, P, SEGP, s) -> int:
-    """A household's trust: its segment's level plus a uniform spread, stored in fixed point."""
+    """A household's usual trust: its segment's level plus a uniform spread; it starts at that level.
+
+    Stored as one word: the usual level in the high 16 bits, the current level in the low 16.
+    """
     ikey = household_key(seed, f, key_month)
     t = SEGP[s, S_TRUST0] + P[P_TRUST_SPREAD] * (2.0 * draw(ikey, R_TRUST_INIT) - 1.0)
-    t = min(max(t, 0.0), 1.0)
-    return int(t * TRUST_SCALE + 0.5)
+    fixed = int(min(max(t, 0.0), 1.0) * TRUST_SCALE + 0.5)
+    return (fixed << 16) | fixed
 
 
 @njit(cache=True)
@@ -321,14 +325,15 @@ def update_awareness(f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, 
 
 
 @njit(cache=True, inline="always")
-def update_trust(trust_fixed, s, P, SEGP, FLOWS, learnt) -> float:
-    """Trust after erosion for each flow learnt this month (more if families were not told), then recovery."""
-    t = trust_fixed / TRUST_SCALE
+def update_trust(trust_word, P, FLOWS, first_learnt) -> float:
+    """Trust after erosion for each flow learnt of for the first time this month (more if families were
+    not told), then recovery toward the household's usual level."""
+    t = (trust_word & 0xFFFF) / TRUST_SCALE
     for k in range(FLOWS.shape[0]):
-        if learnt & (1 << k):
+        if first_learnt & (1 << k):
             erosion = P[P_EROSION_TOLD] if FLOWS[k, FL_TOLD] != 0.0 else P[P_EROSION_UNEXPECTED]
             t = rules.trust_after_learning(t, erosion)
-    t = rules.trust_recovered(t, SEGP[s, S_TRUST0], P[P_RECOVERY_PER_MONTH])
+    t = rules.trust_recovered(t, (trust_word >> 16) / TRUST_SCALE, P[P_RECOVERY_PER_MONTH])
     return min(max(t, 0.0), 1.0)
 
 
@@ -424,14 +429,15 @@ def step_child(
         due6 = d6 < 3 and age >= AGE_6IN1[min(d6, 2)]
         due_mmr = mmr < 2 and age >= AGE_MMR[min(mmr, 1)]
         if due6 or due_mmr:
-            sched = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
-            on_time = vaccinated_last_month or age == sched
-            if not on_time:  # overdue: call/recall fades the longer a dose is overdue
-                base = P[P_LOGIT_VACC_CATCHUP] - (age - sched) / P[P_CATCHUP_DECAY_MONTHS]
-            elif due6:
-                base = P[P_LOGIT_VACC_DUE]
-            else:
-                base = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
+            mmr_due_now = due_mmr and age == AGE_MMR[min(mmr, 1)]
+            mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
+            if mmr_due_now:  # MMR at its scheduled month, whatever else is outstanding
+                base = mmr_logit
+            elif vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):  # scheduled or booked
+                base = P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
+            else:  # overdue: call/recall fades the longer the earliest due dose is overdue
+                earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
+                base = P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
             base += hh
             went = decide(base, unreg_shift, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_VACC)))
             c[K_DECISIONS] += 1
@@ -460,11 +466,11 @@ def step_child(
             if age == HV_WINDOW_LAST[r] and r >= HV_FIRST_COUNTED:
                 c[K_HV_DUE] += 1
                 c[K_HV_DONE] += int((flags & bit) != 0)
-    # (f) unscheduled care when the child is ill; need damps the deterrent effect of risk
+    # (f) unscheduled care when the child is ill (no registration needed); need damps the deterrent effect of risk
     p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
     if draw(key, child_key(k, RC_ILL)) < p_ill:
         u = draw(key, child_key(k, RC_UNSCHEDULED))
-        went = decide(P[P_LOGIT_UNSCHEDULED], unreg_shift, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
+        went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
         c[K_DECISIONS] += 1
         outcome = 1 if (went or outcome == 1) else 0
         if went:
@@ -528,7 +534,8 @@ def step_family(
        newly forming family with a newborn takes the slot, or a child is born.
     2. Awareness of each running flow: media, transparency notices, word of mouth, letters; forgetting.
        (A household that arrived this month starts unaware, with no letters, as engaged.)
-    3. Trust: erodes on learning of a flow (more if not told), recovers toward the segment's level.
+    3. Trust: erodes on first learning of a flow (more if not told), recovers toward the household's
+       usual level.
     4. Perceived risk from the flows known, and the share of neighbours who engaged last month.
     5. Each child: ageing out, need onset, COVER milestones, GP registration, immunisation,
        health visitor reviews, unscheduled care, identification, data matching.
@@ -543,9 +550,12 @@ def step_family(
     aware, learnt = update_awareness(
         f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts
     )
-    t = update_trust(trust[f], s, P, SEGP, FLOWS, learnt)
-    trust[f] = int(t * TRUST_SCALE + 0.5)
-    t = trust[f] / TRUST_SCALE
+    ever = (own_prev >> SOCIAL_EVER_SHIFT) & 0xFF
+    word = int(trust[f])
+    now = int(update_trust(word, P, FLOWS, learnt & ~ever) * TRUST_SCALE + 0.5)
+    trust[f] = (word & 0xFFFF0000) | now
+    ever |= learnt
+    t = now / TRUST_SCALE
     risk = perceived_risk(s, t, aware, month, SEGP, FLOWS)
     peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
@@ -579,7 +589,7 @@ def step_family(
     )
     c[K_FAMILIES] += 1
     c[K_AWARE] += int(aware != 0)
-    c[K_TRUST_SUM] += trust[f]
+    c[K_TRUST_SUM] += now
 
 
 def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
