@@ -279,18 +279,26 @@ def lane(packed, k) -> int:
 
 
 @njit(cache=True, inline="always")
-def gather_neighbours(f, n_flows, nbr_ptr, nbr_idx, social_prev):
+def spread_bits(byte):
+    """The eight bits of a byte as eight 8-bit counts (bit k -> count k), by two nibble multiplies."""
+    low = ((byte & 0x0F) * 0x00204081) & 0x01010101
+    high = (((byte >> 4) & 0x0F) * 0x00204081) & 0x01010101
+    return low | (high << 32)
+
+
+@njit(cache=True, inline="always")
+def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
     """One pass over f's neighbours' last-month words: per-flow counts of the aware and of letters
-    (packed 8 bits a flow) and the number who engaged. One random read per neighbour."""
+    (packed 8 bits a flow; degree is capped at 200 so a count fits) and the number who engaged.
+    One random read per neighbour."""
     aware_counts = 0
     letter_counts = 0
     engaged = 0
     for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
         w = int(social_prev[nbr_idx[j]])
         engaged += (w >> SOCIAL_ENGAGED_SHIFT) & 1
-        for k in range(n_flows):
-            aware_counts += ((w >> (SOCIAL_AWARE_SHIFT + k)) & 1) << (8 * k)
-            letter_counts += ((w >> (SOCIAL_LETTER_SHIFT + k)) & 1) << (8 * k)
+        aware_counts += spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF)
+        letter_counts += spread_bits((w >> SOCIAL_LETTER_SHIFT) & 0xFF)
     return aware_counts, letter_counts, engaged
 
 
@@ -546,7 +554,7 @@ def step_family(
     key = household_key(seed, f, month)
     arrived = demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c)
     own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
-    aware_counts, letter_counts, n_engaged = gather_neighbours(f, FLOWS.shape[0], nbr_ptr, nbr_idx, social_prev)
+    aware_counts, letter_counts, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
     aware, learnt = update_awareness(
         f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts
     )
@@ -585,7 +593,10 @@ def step_family(
             if outcome >= 0:
                 engaged = outcome
     social_next[f] = (
-        (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
+        (aware << SOCIAL_AWARE_SHIFT)
+        | (letters << SOCIAL_LETTER_SHIFT)
+        | (engaged << SOCIAL_ENGAGED_SHIFT)
+        | (ever << SOCIAL_EVER_SHIFT)
     )
     c[K_FAMILIES] += 1
     c[K_AWARE] += int(aware != 0)

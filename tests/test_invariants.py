@@ -93,3 +93,31 @@ def test_every_outcome_is_reported(run):
     counters, _, _, _ = run
     values = monthly(counters)[-1]
     assert set(OUTCOMES) <= set(values)
+
+
+def test_households_remember_every_flow_they_have_known():
+    """Trust erodes on first learning only, so the 'ever known' bits must persist and cover awareness."""
+    from model.kernel import run_kernel
+    from model.layout import SOCIAL_AWARE_SHIFT, SOCIAL_EVER_SHIFT
+    from model.scenario import flow_table
+
+    params = load_parameters(DEFAULT_PARAMS_DIR)
+    place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
+    scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
+    P, SEGP = to_arrays(params, place.mean_children)
+    state = build_population(
+        place.scaled_families(0.02),
+        place.segment_shares,
+        int(params.value("network.degree")),
+        params.value("network.p_same_segment"),
+        P,
+        SEGP,
+        3,
+    )
+    months = 40
+    run_kernel(state, P, SEGP, flow_table(scenario, params, 0), months, 3)
+    word = state.social[months % 2].astype(np.int64)
+    aware = (word >> SOCIAL_AWARE_SHIFT) & 0xFF
+    ever = (word >> SOCIAL_EVER_SHIFT) & 0xFF
+    assert (aware != 0).sum() > 0, "no household became aware"
+    assert ((aware & ~ever) == 0).all(), "a household aware of a flow has no record of ever knowing it"
