@@ -33,6 +33,7 @@ DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {
     "network": {
         "degree": (0, 200, True),  # neighbour counts are packed 8 bits a flow (model/step.py)
         "p_same_segment": (*PROB, False),
+        "neighbourhood_households": (2, 10_000_000, True),
     },
     "awareness": {
         "p_word_of_mouth": (*PROB, False),

@@ -7,7 +7,7 @@ from model.experiment import DEFAULT_PARAMS_DIR
 from model.layout import F_EXISTS
 from model.outcomes import OUTCOMES, RATIOS, K, monthly
 from model.params import load_parameters, to_arrays
-from model.population import build_population
+from model.population import NetworkSpec, build_population
 from model.scenario import load_place, load_scenario
 from model.simulate import simulate
 
@@ -24,8 +24,7 @@ def run():
     state = build_population(
         place.scaled_families(0.01),
         place.segment_shares,
-        int(params.value("network.degree")),
-        params.value("network.p_same_segment"),
+        NetworkSpec.from_params(params),
         P,
         SEGP,
         99,
@@ -108,8 +107,7 @@ def test_households_remember_every_flow_they_have_known():
     state = build_population(
         place.scaled_families(0.02),
         place.segment_shares,
-        int(params.value("network.degree")),
-        params.value("network.p_same_segment"),
+        NetworkSpec.from_params(params),
         P,
         SEGP,
         3,
@@ -121,3 +119,25 @@ def test_households_remember_every_flow_they_have_known():
     ever = (word >> SOCIAL_EVER_SHIFT) & 0xFF
     assert (aware != 0).sum() > 0, "no household became aware"
     assert ((aware & ~ever) == 0).all(), "a household aware of a flow has no record of ever knowing it"
+
+
+def test_network_has_homophily_locality_and_no_self_loops():
+    params = load_parameters(DEFAULT_PARAMS_DIR)
+    place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
+    P, SEGP = to_arrays(params, place.mean_children)
+    spec = NetworkSpec.from_params(params)
+    state = build_population(place.scaled_families(0.5), place.segment_shares, spec, P, SEGP, 1)
+    src = np.repeat(np.arange(state.n_families), spec.degree)
+    dst = state.nbr_idx.astype(np.int64)
+    assert (src != dst).all(), "a household lists itself as a contact"
+    same = state.seg[src] == state.seg[dst]
+    share_same = same.mean()
+    expected_floor = spec.p_same_segment  # plus chance cross-segment draws that land in the same segment
+    assert expected_floor - 0.02 <= share_same <= 1.0, f"share of same-segment contacts {share_same:.3f}"
+    distance = np.abs(src - dst)
+    far_same = (same & (distance > spec.neighbourhood)).mean()
+    assert far_same <= 1 - spec.p_same_segment + 0.02, (
+        f"{far_same:.3f} of contacts are same-segment but outside the neighbourhood: more than the "
+        f"{1 - spec.p_same_segment:.2f} drawn from anyone can explain"
+    )
+    assert np.median(distance[same]) <= spec.neighbourhood / 2, "same-segment contacts are not local"
