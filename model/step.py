@@ -251,23 +251,24 @@ def count_children(f, ch_flags) -> int:
 @njit(cache=True, inline="always")
 def demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
     """Moves, newly forming families and births; returns True if a new household arrived in slot f."""
+    s = seg[f]
     n_now = count_children(f, ch_flags)
     if draw(key, R_MOVE) < P[P_P_MOVE_PER_MONTH]:
-        c[K_MOVED_OUT_CHILDREN] += n_now
-        c[K_MOVED_IN_CHILDREN] += new_household(
+        c[s, K_MOVED_OUT_CHILDREN] += n_now
+        c[s, K_MOVED_IN_CHILDREN] += new_household(
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, False
         )
         return True
     if n_now == 0:
-        c[K_BIRTHS] += new_household(
+        c[s, K_BIRTHS] += new_household(
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, True, False
         )
         return True
     if n_now < MAX_CHILDREN and draw(key, R_BIRTH) < P[P_P_BIRTH_PER_MONTH]:
         for k in range(MAX_CHILDREN):
             if not ch_flags[f, k] & F_EXISTS:
-                new_child(f, k, 0, month, month, seed, P, SEGP, seg[f], False, ch_birth, ch_flags, ch_need_start)
-                c[K_BIRTHS] += 1
+                new_child(f, k, 0, month, month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+                c[s, K_BIRTHS] += 1
                 break
     return False
 
@@ -309,7 +310,7 @@ def update_awareness(f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, 
     letters = (own_prev >> SOCIAL_LETTER_SHIFT) & 0xFF
     learnt = 0
     for k in range(FLOWS.shape[0]):
-        if not rules.flow_active(FLOWS[k], month):
+        if not rules.flow_active(FLOWS, k, month):
             continue
         bit = 1 << k
         if aware & bit:
@@ -350,7 +351,7 @@ def perceived_risk(s, trust, aware, month, SEGP, FLOWS) -> float:
     """Risk the family perceives from the running flows it knows of, combined across flows."""
     risk = 0.0
     for k in range(FLOWS.shape[0]):
-        if aware & (1 << k) and rules.flow_active(FLOWS[k], month):
+        if aware & (1 << k) and rules.flow_active(FLOWS, k, month):
             fear = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
             risk = rules.combine_risk(risk, rules.flow_risk(fear, trust, FLOWS[k, FL_SAFEGUARD]))
     return risk
@@ -378,10 +379,10 @@ def decide(logit_base, registered_shift, need, s, risk, peers, P, SEGP, u) -> bo
 
 
 @njit(cache=True, inline="always")
-def record_identification(c, month, need_start):
+def record_identification(c, s, month, need_start):
     """Count an identification of latent need and the months it took."""
-    c[K_IDENTIFIED_ANY_ROUTE] += 1
-    c[K_MONTHS_TO_IDENTIFICATION_SUM] += month - need_start
+    c[s, K_IDENTIFIED_ANY_ROUTE] += 1
+    c[s, K_MONTHS_TO_IDENTIFICATION_SUM] += month - need_start
 
 
 @njit(cache=True, inline="always")
@@ -393,27 +394,27 @@ def step_child(
     age = month - int(ch_birth[f, k])
     if age >= AGE_OUT_MONTHS:
         ch_flags[f, k] = 0
-        c[K_AGED_OUT] += 1
+        c[s, K_AGED_OUT] += 1
         return -1, 0
-    c[K_CHILDREN] += 1
+    c[s, K_CHILDREN] += 1
     # (a) onset of a latent need that a professional could identify
     if not flags & (F_NEED | F_IDENTIFIED):
         if draw(key, child_key(k, RC_NEED)) < SEGP[s, S_H_NEED_PER_MONTH]:
             flags |= F_NEED
             ch_need_start[f, k] = month
-            c[K_NEED_ONSETS] += 1
+            c[s, K_NEED_ONSETS] += 1
     # (b) COVER milestones, read before this month's contacts
     d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
     mmr = (flags & MASK_MMR) >> SHIFT_MMR
     if age == 12:
-        c[K_COHORT_12M] += 1
-        c[K_FULL_6IN1_12M] += int(d6 == 3)
+        c[s, K_COHORT_12M] += 1
+        c[s, K_FULL_6IN1_12M] += int(d6 == 3)
     elif age == 24:
-        c[K_COHORT_24M] += 1
-        c[K_MMR1_24M] += int(mmr >= 1)
+        c[s, K_COHORT_24M] += 1
+        c[s, K_MMR1_24M] += int(mmr >= 1)
     elif age == 60:
-        c[K_COHORT_5Y] += 1
-        c[K_MMR2_5Y] += int(mmr == 2)
+        c[s, K_COHORT_5Y] += 1
+        c[s, K_MMR2_5Y] += int(mmr == 2)
     outcome = -1
     p_missed_all = 1.0  # chance that none of this month's contacts identifies the need
     nondisclosure = SEGP[s, S_NONDISCLOSURE]
@@ -422,7 +423,7 @@ def step_child(
     if not flags & F_REGISTERED:
         base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or arrived) else P[P_LOGIT_REGISTER_LATE]
         went = decide(base, 0.0, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_REGISTER)))
-        c[K_DECISIONS] += 1
+        c[s, K_DECISIONS] += 1
         outcome = 1 if went else 0
         if went:
             flags |= F_REGISTERED
@@ -448,7 +449,7 @@ def step_child(
                 base = P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
             base += hh
             went = decide(base, unreg_shift, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_VACC)))
-            c[K_DECISIONS] += 1
+            c[s, K_DECISIONS] += 1
             outcome = 1 if (went or outcome == 1) else 0
             if went:
                 if due6:
@@ -465,35 +466,35 @@ def step_child(
             if not flags & bit:
                 u = draw(key, child_key(k, RC_HV + r))
                 went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, s, risk, peers, P, SEGP, u)
-                c[K_DECISIONS] += 1
+                c[s, K_DECISIONS] += 1
                 outcome = 1 if (went or outcome == 1) else 0
                 if went:
                     flags |= bit
                     n_contacts += 1
                     p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_HV], nondisclosure, risk)
             if age == HV_WINDOW_LAST[r] and r >= HV_FIRST_COUNTED:
-                c[K_HV_DUE] += 1
-                c[K_HV_DONE] += int((flags & bit) != 0)
+                c[s, K_HV_DUE] += 1
+                c[s, K_HV_DONE] += int((flags & bit) != 0)
     # (f) unscheduled care when the child is ill (no registration needed); need damps the deterrent effect of risk
     p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
     if draw(key, child_key(k, RC_ILL)) < p_ill:
         u = draw(key, child_key(k, RC_UNSCHEDULED))
         went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
-        c[K_DECISIONS] += 1
+        c[s, K_DECISIONS] += 1
         outcome = 1 if (went or outcome == 1) else 0
         if went:
             n_contacts += 1
             p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_UNSCHEDULED], nondisclosure, risk)
-    c[K_CONTACTS] += n_contacts
+    c[s, K_CONTACTS] += n_contacts
     # (g) identification of a latent need: at this month's contacts, else by other routes
     if flags & F_NEED and not flags & F_IDENTIFIED:
         if n_contacts > 0 and draw(key, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
             flags |= F_IDENTIFIED
-            c[K_IDENTIFICATIONS] += 1
-            record_identification(c, month, ch_need_start[f, k])
+            c[s, K_IDENTIFICATIONS] += 1
+            record_identification(c, s, month, ch_need_start[f, k])
         elif draw(key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
             flags |= F_IDENTIFIED
-            record_identification(c, month, ch_need_start[f, k])
+            record_identification(c, s, month, ch_need_start[f, k])
     # (h) data matching: a school-age child in health records but missing education is found
     letters = 0
     if AGE_SCHOOL_START <= age < AGE_SCHOOL_END and flags & F_MISSING_EDU and flags & F_REGISTERED:
@@ -501,15 +502,15 @@ def step_child(
             if match_now[j] and not flags & F_FOUND:
                 flags |= F_FOUND
                 letters |= 1 << j
-                c[K_CME_FOUND] += 1
+                c[s, K_CME_FOUND] += 1
                 if flags & F_NEED and not flags & F_IDENTIFIED:
                     if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
                         flags |= F_IDENTIFIED
-                        c[K_IDENTIFICATIONS] += 1
-                        record_identification(c, month, ch_need_start[f, k])
+                        c[s, K_IDENTIFICATIONS] += 1
+                        record_identification(c, s, month, ch_need_start[f, k])
     if age < AGE_REG_OUTCOME_END:
-        c[K_CHILDREN_0_6] += 1
-        c[K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
+        c[s, K_CHILDREN_0_6] += 1
+        c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
     ch_flags[f, k] = flags
     return outcome, letters
 
@@ -550,7 +551,7 @@ def step_family(
     6. The household's own counts: families, aware, trust.
     """
     s = seg[f]
-    c = counters[s]
+    c = counters  # [segment, counter]; indexed in place (a row view would cost a reference count per call)
     key = household_key(seed, f, month)
     arrived = demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c)
     own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
@@ -598,13 +599,13 @@ def step_family(
         | (engaged << SOCIAL_ENGAGED_SHIFT)
         | (ever << SOCIAL_EVER_SHIFT)
     )
-    c[K_FAMILIES] += 1
-    c[K_AWARE] += int(aware != 0)
-    c[K_TRUST_SUM] += now
+    c[s, K_FAMILIES] += 1
+    c[s, K_AWARE] += int(aware != 0)
+    c[s, K_TRUST_SUM] += now
 
 
 def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Month-level inputs shared by every household: each flow's media reach and whether its match runs."""
-    p_media = np.array([rules.media_prob(FLOWS[k], month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
-    match_now = np.array([rules.matching_runs(FLOWS[k], month) for k in range(len(FLOWS))], dtype=np.uint8)
+    p_media = np.array([rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
+    match_now = np.array([rules.matching_runs(FLOWS, k, month) for k in range(len(FLOWS))], dtype=np.uint8)
     return p_media.astype(np.float64), match_now
