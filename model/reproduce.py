@@ -189,12 +189,14 @@ def rerun_tables(exp: Experiment, folder: Path, progress: Callable[[str], None] 
 def code_differences(manifest: Mapping[str, Any]) -> list[str]:
     """One line for each way the code, the package versions or the machine here differ from those recorded."""
     lines = []
+    recorded_version, here_version = manifest.get("code_version"), code_version()
     recorded_hash, here_hash = manifest.get("code_sources_hash"), code_sources_hash()
-    if recorded_hash != here_hash:
-        recorded_sources = f"model sources {recorded_hash[:12]}" if recorded_hash else "sources hash not recorded"
+    if recorded_hash is None and recorded_version != here_version:  # a manifest from before sources were hashed
+        lines.append(f"code differs: recorded {recorded_version}, here {here_version}")
+    elif recorded_hash is not None and recorded_hash != here_hash:
         lines.append(
-            f"code differs: recorded {manifest.get('code_version')} ({recorded_sources}), "
-            f"here {code_version()} (model sources {here_hash[:12]})"
+            f"code differs: recorded {recorded_version} (model sources {recorded_hash[:12]}), "
+            f"here {here_version} (model sources {here_hash[:12]})"
         )
     recorded = manifest.get("versions") or {}
     moved = [
@@ -239,7 +241,7 @@ def parameter_notes(exp: Experiment, file: str) -> list[str]:
     except InputError as exc:
         return [f"parameters: params/ today cannot be compared ({exc})"]
     moved = [
-        f"{path} {p.value:g} recorded, {today.value(path):g} in params/ today"
+        f"{path} {p.value!r} recorded, {today.value(path)!r} in params/ today"
         for path, p in exp.params.entries.items()
         if path in today.entries and today.value(path) != p.value
     ]

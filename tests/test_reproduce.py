@@ -47,9 +47,9 @@ def copied(results, tmp_path):
     return shutil.copytree(results, tmp_path / "copy")
 
 
-def reproduce(capsys, folder) -> tuple[int, str]:
+def reproduce(capsys, folder, *options: str) -> tuple[int, str]:
     """Exit status and printed report of `disengage reproduce folder`."""
-    code = main(["reproduce", str(folder), "--quiet"])
+    code = main(["reproduce", str(folder), "--quiet", *options])
     out = capsys.readouterr()
     return code, out.out + out.err
 
@@ -68,9 +68,13 @@ def test_manifest_alone_rebuilds_the_experiment_as_run(results):
 
 def test_untouched_copy_reproduces(capsys, copied, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nowhere near the experiment file, which is gone anyway
-    code, out = reproduce(capsys, copied)
+    code, out = reproduce(capsys, copied, "--out", "again")
     assert code == 0, f"an untouched folder did not reproduce:\n{out}"
     assert out.startswith("reproduced: 6 runs identical"), out
+    for table in ("runs.csv", "timeseries.csv", "effects.csv"):
+        assert (tmp_path / "again" / table).read_bytes() == (copied / table).read_bytes(), f"--out kept no {table}"
+    code, out = reproduce(capsys, copied, "--out", "again")
+    assert code == 2 and "expected a folder that does not exist yet or is empty" in out, out
 
 
 def test_edited_number_in_runs_fails_and_names_the_outcome(capsys, copied):
