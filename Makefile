@@ -39,3 +39,13 @@ test: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) results
+
+# Regenerate tests/golden/ from experiments/smoke.yaml. Right only after a deliberate change to a rule or a
+# parameter, stated in the commit message (see README, "Reproducing results").
+.PHONY: golden
+golden: $(VENV)/.installed-run
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/disengage run experiments/smoke.yaml --out $$tmp/smoke --quiet && \
+	mkdir -p tests/golden && \
+	cp $$tmp/smoke/runs.csv $$tmp/smoke/timeseries.csv $$tmp/smoke/effects.csv tests/golden/ && \
+	echo "tests/golden/ regenerated from experiments/smoke.yaml: say why in the commit message"

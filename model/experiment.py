@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from model import config, outcomes
+from model import config, jitcache, outcomes
 from model.errors import InputError
 from model.params import Parameters, load_parameters, load_source_ids
 from model.rng import derive_seed
@@ -145,6 +145,16 @@ def code_version() -> str:
         return "package-" + metadata.version("disengage")
 
 
+def code_dirty(version: str) -> bool | None:
+    """Whether tracked files differed from the commit (git's "-dirty"); None outside a git checkout."""
+    return None if version.startswith("package-") else version.endswith("-dirty")
+
+
+def code_sources_hash() -> str:
+    """Hash of the model's .py files: tells two code states apart even when both are dirty or not in git."""
+    return jitcache.sources_hash(Path(__file__).resolve().parent)
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python and of the packages that shape results."""
     out = {"python": platform.python_version()}
@@ -262,13 +272,17 @@ def run_experiment(
     from model.figures import headline_figure
 
     resolved = resolved_config(exp)
+    version = code_version()
     manifest = {
         "experiment_file": str(exp.file),
         "config": exp.raw,
         "resolved": resolved,
         "config_hash": config_hash(resolved),
-        "code_version": code_version(),
+        "code_version": version,
+        "code_dirty": code_dirty(version),
+        "code_sources_hash": code_sources_hash(),
         "versions": package_versions(),
+        "machine": platform.machine(),
         "driver": exp.driver,
         "seeds": {str(r): s for r, s in enumerate(exp.seeds)},
         "started_utc": started,
