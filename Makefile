@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke lint clean
+.PHONY: run test check smoke lint bench clean
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -30,11 +30,14 @@ smoke: $(VENV)/.installed-run
 check: $(VENV)/.installed-run
 	$(BIN)/disengage check params/*.yaml params/places/*.yaml params/scenarios/*.yaml experiments/*.yaml
 
+bench: $(VENV)/.installed-run
+	$(BIN)/python -m benchmarks.kernel --england
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check model tests
+	$(BIN)/ruff check model tests benchmarks tools
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check model tests
+	$(BIN)/ruff check model tests benchmarks tools
 	$(BIN)/python -m pytest
 
 clean:
