@@ -141,3 +141,20 @@ def test_network_has_homophily_locality_and_no_self_loops():
         f"{1 - spec.p_same_segment:.2f} drawn from anyone can explain"
     )
     assert np.median(distance[same]) <= spec.neighbourhood / 2, "same-segment contacts are not local"
+
+
+BYTES_PER_HOUSEHOLD_BUDGET = 100  # stated in the README; England's 6.94 million households fit in 0.7 GB
+
+
+def test_state_and_network_fit_the_stated_bytes_per_household():
+    params = load_parameters(DEFAULT_PARAMS_DIR)
+    place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
+    P, SEGP = to_arrays(params, place.mean_children)
+    state = build_population(
+        place.scaled_families(0.1), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, 1
+    )
+    per_household = state.nbytes() / state.n_families
+    assert per_household <= BYTES_PER_HOUSEHOLD_BUDGET, (
+        f"state and network take {per_household:.1f} bytes per household, over the budget of "
+        f"{BYTES_PER_HOUSEHOLD_BUDGET}"
+    )
