@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         help="kernel (compiled population kernel, default) or agents (Mesa Family agents)",
     )
     run.add_argument("--quiet", action="store_true")
+    figs = sub.add_parser("figures", help="draw the figures and report.html of a results folder (never re-runs)")
+    figs.add_argument("results", help="a results folder written by `disengage run`")
     chk = sub.add_parser("check", help="validate params, scenario and experiment files")
     chk.add_argument("files", nargs="+")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
@@ -85,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
             say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
             out = run_experiment(args.experiment, args.out, args.driver, progress=say)
             print(f"results written to {out}")
+        elif args.command == "figures":
+            from model.report import figures_and_report
+
+            for path in figures_and_report(args.results):
+                print(path)
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "check":
