@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke lint bench clean
+.PHONY: run test check smoke lint bench clean figures browser
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -37,8 +37,23 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check model tests benchmarks tools
 
 test: $(VENV)/.installed-test
+	@$(MAKE) --no-print-directory browser
 	$(BIN)/ruff check model tests benchmarks tools
 	$(BIN)/python -m pytest
+
+# In CI (CI=true) install Debian's chromium for the report render test; elsewhere, or if apt-get fails, that test skips.
+browser:
+	@if [ "$$CI" = "true" ] && [ ! -x /usr/bin/chromium ]; then \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+	    || echo "chromium could not be installed: the report render test will skip"; \
+	fi
+
+# Regenerate the repository's figures/ (PNG, SVG and report.html) from the headline experiment.
+figures: $(VENV)/.installed-run
+	$(BIN)/disengage run experiments/headline.yaml --out results/headline
+	mkdir -p figures
+	rm -f figures/*.png figures/*.svg figures/report.html
+	cp results/headline/figures/*.png results/headline/figures/*.svg results/headline/report.html figures/
 
 clean:
 	rm -rf $(VENV) results

@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         help="kernel (compiled population kernel, default) or agents (Mesa Family agents)",
     )
     run.add_argument("--quiet", action="store_true")
+    figs = sub.add_parser("figures", help="draw the figures and report.html of a results folder (never re-runs)")
+    figs.add_argument("results", help="a results folder written by `disengage run`")
     chk = sub.add_parser("check", help="validate params, scenario and experiment files")
     chk.add_argument("files", nargs="+")
     rep = sub.add_parser("reproduce", help="re-run a results folder from its manifest and compare its tables")
@@ -102,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"results written to {out}")
         elif args.command == "reproduce":
             return reproduce(args.results, args.out, args.quiet)
+        elif args.command == "figures":
+            from model.report import figures_and_report
+
+            for path in figures_and_report(args.results):
+                print(path)
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "check":

@@ -269,7 +269,7 @@ def run_experiment(
         shutil.rmtree(partial)
     (partial / "figures").mkdir(parents=True)
     write_tables(partial, exp, results)
-    from model.figures import headline_figure
+    from model.report import figures_and_report
 
     resolved = resolved_config(exp)
     version = code_version()
@@ -287,9 +287,9 @@ def run_experiment(
         "seeds": {str(r): s for r, s in enumerate(exp.seeds)},
         "started_utc": started,
     }
-    headline_figure(partial, manifest)
     manifest["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    figures_and_report(partial, manifest)
     if out.exists():
         shutil.rmtree(out)
     os.replace(partial, out)
