@@ -14,21 +14,22 @@ from model.simulate import simulate
 SHARES = [o for o, (_, _, scale) in RATIOS.items() if scale == 1.0 and o != "months_to_identification"]
 
 
-@pytest.fixture(scope="module")
-def run():
+def wigan_population(scale: float, seed: int):
+    """Default parameters, their arrays and a fresh Wigan population at `scale`."""
     params = load_parameters(DEFAULT_PARAMS_DIR)
     place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
-    scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
-    counters = simulate(params, place, 0.01, scenario, 72, 12, 99)
     P, SEGP = to_arrays(params, place.mean_children)
     state = build_population(
-        place.scaled_families(0.01),
-        place.segment_shares,
-        NetworkSpec.from_params(params),
-        P,
-        SEGP,
-        99,
+        place.scaled_families(scale), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, seed
     )
+    return params, place, P, SEGP, state
+
+
+@pytest.fixture(scope="module")
+def run():
+    params, place, P, SEGP, state = wigan_population(0.01, 99)
+    scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
+    counters = simulate(params, place, 0.01, scenario, 72, 12, 99)
     initial_children = int((state.ch_flags & F_EXISTS != 0).sum())
     return counters, initial_children, P, SEGP
 
@@ -100,18 +101,8 @@ def test_households_remember_every_flow_they_have_known():
     from model.layout import SOCIAL_AWARE_SHIFT, SOCIAL_EVER_SHIFT
     from model.scenario import flow_table
 
-    params = load_parameters(DEFAULT_PARAMS_DIR)
-    place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
+    params, _, P, SEGP, state = wigan_population(0.02, 3)
     scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
-    P, SEGP = to_arrays(params, place.mean_children)
-    state = build_population(
-        place.scaled_families(0.02),
-        place.segment_shares,
-        NetworkSpec.from_params(params),
-        P,
-        SEGP,
-        3,
-    )
     months = 40
     run_kernel(state, P, SEGP, flow_table(scenario, params, 0), months, 3)
     word = state.social[months % 2].astype(np.int64)
@@ -122,11 +113,8 @@ def test_households_remember_every_flow_they_have_known():
 
 
 def test_network_has_homophily_locality_and_no_self_loops():
-    params = load_parameters(DEFAULT_PARAMS_DIR)
-    place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
-    P, SEGP = to_arrays(params, place.mean_children)
+    params, _, _, _, state = wigan_population(0.5, 1)
     spec = NetworkSpec.from_params(params)
-    state = build_population(place.scaled_families(0.5), place.segment_shares, spec, P, SEGP, 1)
     src = np.repeat(np.arange(state.n_families), spec.degree)
     dst = state.nbr_idx.astype(np.int64)
     assert (src != dst).all(), "a household lists itself as a contact"
@@ -147,12 +135,7 @@ BYTES_PER_HOUSEHOLD_BUDGET = 100  # stated in the README; England's 6.94 million
 
 
 def test_state_and_network_fit_the_stated_bytes_per_household():
-    params = load_parameters(DEFAULT_PARAMS_DIR)
-    place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
-    P, SEGP = to_arrays(params, place.mean_children)
-    state = build_population(
-        place.scaled_families(0.1), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, 1
-    )
+    state = wigan_population(0.1, 1)[-1]
     per_household = state.nbytes() / state.n_families
     assert per_household <= BYTES_PER_HOUSEHOLD_BUDGET, (
         f"state and network take {per_household:.1f} bytes per household, over the budget of "
