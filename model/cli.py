@@ -1,6 +1,7 @@
 """The `disengage` command: run experiments and check input files."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -8,6 +9,16 @@ from model import config
 from model.errors import InputError
 
 EXIT_BAD_INPUT = 2
+EXIT_RUNS_FAILED = 1
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
 
 
 def check_file(path: str) -> str:
@@ -72,19 +83,61 @@ def main(argv: list[str] | None = None) -> int:
         help="kernel (compiled population kernel, default) or agents (Mesa Family agents)",
     )
     run.add_argument("--quiet", action="store_true")
+    run.add_argument(
+        "--workers", type=positive_int, default=os.cpu_count() or 1, help="processes running at once (default: CPUs)"
+    )
+    run.add_argument(
+        "--executor",
+        default="local",
+        choices=("local", "dask"),
+        help="local (a pool of processes on this machine, default) or dask (a Dask distributed cluster)",
+    )
+    run.add_argument("--scheduler", default=None, help="Dask scheduler address; default: a LocalCluster of --workers")
+    run.add_argument("--force-new", action="store_true", help="discard the runs stored in the results folder")
+    stat = sub.add_parser("status", help="runs done, pending and failed in a results folder, and time per run")
+    stat.add_argument("results")
+    sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep: sensitivity.csv and figure")
+    sens.add_argument("results")
     chk = sub.add_parser("check", help="validate params, scenario and experiment files")
     chk.add_argument("files", nargs="+")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
     args = parser.parse_args(argv)
+    if args.command == "run" and args.scheduler and args.executor != "dask":
+        parser.error("--scheduler needs --executor dask")
     try:
         if args.command == "run":
             from model.experiment import run_experiment
+            from model.sweep import RunsFailed
 
             say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-            out = run_experiment(args.experiment, args.out, args.driver, progress=say)
+            try:
+                out = run_experiment(
+                    args.experiment,
+                    args.out,
+                    args.driver,
+                    progress=say,
+                    workers=args.workers,
+                    executor=args.executor,
+                    scheduler=args.scheduler,
+                    force_new=args.force_new,
+                )
+            except RunsFailed as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_RUNS_FAILED
+            except KeyboardInterrupt:
+                print("interrupted: finished runs are stored; run the same command again to go on", file=sys.stderr)
+                return EXIT_INTERRUPTED
             print(f"results written to {out}")
+        elif args.command == "status":
+            from model.store import status_lines
+
+            print("\n".join(status_lines(args.results)))
+        elif args.command == "sensitivity":
+            from model.sensitivity import run_sensitivity
+
+            print(f"sensitivity indices written to {run_sensitivity(args.results)}")
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "check":
