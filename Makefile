@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke lint clean
+.PHONY: run test check smoke lint bench clean figures browser
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -30,12 +30,40 @@ smoke: $(VENV)/.installed-run
 check: $(VENV)/.installed-run
 	$(BIN)/disengage check params/*.yaml params/places/*.yaml params/scenarios/*.yaml experiments/*.yaml
 
+bench: $(VENV)/.installed-run
+	$(BIN)/python -m benchmarks.kernel --england
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check model tests
+	$(BIN)/ruff check model tests benchmarks tools
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check model tests
+	@$(MAKE) --no-print-directory browser
+	$(BIN)/ruff check model tests benchmarks tools
 	$(BIN)/python -m pytest
+
+# In CI (CI=true) install Debian's chromium for the report render test; elsewhere, or if apt-get fails, that test skips.
+browser:
+	@if [ "$$CI" = "true" ] && [ ! -x /usr/bin/chromium ]; then \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+	    || echo "chromium could not be installed: the report render test will skip"; \
+	fi
+
+# Regenerate the repository's figures/ (PNG, SVG and report.html) from the headline experiment.
+figures: $(VENV)/.installed-run
+	$(BIN)/disengage run experiments/headline.yaml --out results/headline --force-new
+	mkdir -p figures
+	rm -f figures/*.png figures/*.svg figures/report.html
+	cp results/headline/figures/*.png results/headline/figures/*.svg results/headline/report.html figures/
 
 clean:
 	rm -rf $(VENV) results
+
+# Regenerate tests/golden/ from experiments/smoke.yaml. Right only after a deliberate change to a rule or a
+# parameter, stated in the commit message (see README, "Reproducing results").
+.PHONY: golden
+golden: $(VENV)/.installed-run
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/disengage run experiments/smoke.yaml --out $$tmp/smoke --quiet && \
+	mkdir -p tests/golden && \
+	cp $$tmp/smoke/runs.csv $$tmp/smoke/timeseries.csv $$tmp/smoke/effects.csv tests/golden/ && \
+	echo "tests/golden/ regenerated from experiments/smoke.yaml: say why in the commit message"

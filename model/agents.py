@@ -29,4 +29,4 @@ class Family(mesa.Agent):
         """Trust in health-service confidentiality, 0..1."""
         from model.layout import TRUST_SCALE
 
-        return int(self.model.state.trust[self.fid]) / TRUST_SCALE
+        return (int(self.model.state.trust[self.fid]) & 0xFFFF) / TRUST_SCALE

@@ -1,4 +1,4 @@
-"""The `disengage` command: run experiments and check input files."""
+"""The `disengage` command: run experiments, reproduce their results and check input files."""
 
 import argparse
 import os
@@ -9,6 +9,7 @@ from model import config
 from model.errors import InputError
 
 EXIT_BAD_INPUT = 2
+EXIT_NOT_REPRODUCED = 1
 EXIT_RUNS_FAILED = 1
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 
@@ -69,6 +70,16 @@ def params_table(odd: str | None, check_only: bool) -> int:
     return 0
 
 
+def reproduce(results: str, out: str | None, quiet: bool) -> int:
+    """Re-run a results folder and compare: exit 0 when its tables are reproduced byte for byte, 1 when not."""
+    from model.reproduce import reproduce as rerun
+
+    say = None if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    outcome = rerun(results, out, progress=say)
+    print(outcome.text())
+    return 0 if outcome.identical else EXIT_NOT_REPRODUCED
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line naming file and field and exits 2."""
     parser = argparse.ArgumentParser(prog="disengage", description=__doc__)
@@ -98,8 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     stat.add_argument("results")
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep: sensitivity.csv and figure")
     sens.add_argument("results")
+    figs = sub.add_parser("figures", help="draw the figures and report.html of a results folder (never re-runs)")
+    figs.add_argument("results", help="a results folder written by `disengage run`")
     chk = sub.add_parser("check", help="validate params, scenario and experiment files")
     chk.add_argument("files", nargs="+")
+    rep = sub.add_parser("reproduce", help="re-run a results folder from its manifest and compare its tables")
+    rep.add_argument("results", help="a results folder written by `disengage run` (manifest.json and the tables)")
+    rep.add_argument("--out", default=None, help="keep the re-run tables in this new folder (default: a temporary one)")
+    rep.add_argument("--quiet", action="store_true")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
@@ -138,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
             from model.sensitivity import run_sensitivity
 
             print(f"sensitivity indices written to {run_sensitivity(args.results)}")
+        elif args.command == "reproduce":
+            return reproduce(args.results, args.out, args.quiet)
+        elif args.command == "figures":
+            from model.report import figures_and_report
+
+            for path in figures_and_report(args.results):
+                print(path)
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "check":

@@ -229,3 +229,45 @@ def load_design(file: str, raw: Any, params: Parameters, overrides: Mapping, see
         target = read_target(file, block["target_mcse"], replicates)
         design = replace(design, target_mcse=target)
     return design
+
+
+def design_from_record(file: str, raw: Any) -> Design:
+    """A design as a manifest recorded it (`Design.describe`), points included, so a run can be repeated exactly."""
+    rec = config.as_mapping(file, "resolved.design", raw)
+    keys = {"method", "parameters", "bounds", "n_samples", "second_order", "levels", "seed", "points"}
+    config.check_keys(file, "resolved.design", rec, keys, {"target_mcse"})
+    method = config.choice(file, "resolved.design.method", rec["method"], ("", *METHODS))
+    paths = rec["parameters"]
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise InputError(file, "resolved.design.parameters", "a list of parameter paths", paths)
+    width = len(paths)
+    rows = {"bounds": rec["bounds"], "points": rec["points"]}
+    for key, value in rows.items():
+        if not isinstance(value, list) or not all(isinstance(r, list) and len(r) == (2 if key == "bounds" else width)
+                                                  for r in value):  # fmt: skip
+            raise InputError(file, f"resolved.design.{key}", "a list of rows, one value per parameter", value)
+    points = tuple(tuple(rec_value(file, path, v) for path, v in zip(paths, row, strict=True)) for row in rec["points"])
+    target = None
+    if "target_mcse" in rec:
+        t = config.as_mapping(file, "resolved.design.target_mcse", rec["target_mcse"])
+        target = read_target(file, t, 1)
+    return Design(
+        method,
+        tuple(paths),
+        tuple((float(lo), float(hi)) for lo, hi in rec["bounds"]),
+        points or ((),),
+        config.integer(file, "resolved.design.n_samples", rec["n_samples"]),
+        config.boolean(file, "resolved.design.second_order", rec["second_order"]),
+        config.integer(file, "resolved.design.levels", rec["levels"]),
+        config.integer(file, "resolved.design.seed", rec["seed"], 0, 2**32 - 1),
+        target,
+    )
+
+
+def rec_value(file: str, path: str, raw: Any) -> float | int:
+    """One recorded design value, checked against the schema (a known path, within its hard bounds)."""
+    try:
+        bounds_of(path)
+    except (KeyError, IndexError):
+        raise InputError(file, "resolved.design.parameters", "parameters this code knows", path) from None
+    return value_of(file, f"resolved.design.points ({path})", path, raw)

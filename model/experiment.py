@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from model import config, outcomes
+from model import config, jitcache, outcomes
 from model.design import Design, load_design
 from model.errors import InputError
 from model.params import Parameters, load_parameters, load_source_ids
@@ -75,7 +75,7 @@ def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
     scale = config.number(file, "scale", raw["scale"], 0.0, 1.0)
     if scale <= 0:
         raise InputError(file, "scale", "a number in (0, 1]", raw["scale"])
-    months = config.integer(file, "months", raw["months"], 1, 100_000)
+    months = config.integer(file, "months", raw["months"], 1, 6000)  # int16 birth months
     burn_in = config.integer(file, "burn_in_months", raw["burn_in_months"], 0)
     if burn_in >= months:
         raise InputError(file, "burn_in_months", f"fewer than months ({months})", burn_in)
@@ -148,6 +148,16 @@ def code_version() -> str:
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "package-" + metadata.version("disengage")
+
+
+def code_dirty(version: str) -> bool | None:
+    """Whether tracked files differed from the commit (git's "-dirty"); None outside a git checkout."""
+    return None if version.startswith("package-") else version.endswith("-dirty")
+
+
+def code_sources_hash() -> str:
+    """Hash of the model's .py files: tells two code states apart even when both are dirty or not in git."""
+    return jitcache.sources_hash(Path(__file__).resolve().parent)
 
 
 def package_versions() -> dict[str, str]:
@@ -314,15 +324,12 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec,
     )
 
 
-TABLE_FILES = ("runs.csv", "timeseries.csv", "effects.csv", "figures/headline.png")
-
-
 def publish(stage: Path, out: Path) -> None:
-    """Move the staged tables and figures into the results folder one atomic rename each, the manifest last."""
-    for name in (*TABLE_FILES, "manifest.json"):
-        if (stage / name).exists():
-            (out / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / name, out / name)
+    """Move every staged table, figure and report into the results folder, one atomic rename each, manifest last."""
+    files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+    for name in sorted(files, key=lambda f: f == Path("manifest.json")):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage / name, out / name)
     shutil.rmtree(stage)
 
 
@@ -356,14 +363,20 @@ def run_experiment(
             shutil.rmtree(stage)
         (stage / "figures").mkdir(parents=True)
         write_tables(stage, exp, ((spec, store.load(rid)) for spec, rid in zip(plan.specs, plan.ids, strict=True)))
+        from model.report import figures_and_report
+
         replicates_run = max(spec.replicate for spec in plan.specs) + 1
+        version = code_version()
         manifest = {
             "experiment_file": str(exp.file),
             "config": exp.raw,
             "resolved": resolved,
             "config_hash": config_hash(resolved),
-            "code_version": code_version(),
+            "code_version": version,
+            "code_dirty": code_dirty(version),
+            "code_sources_hash": code_sources_hash(),
             "versions": package_versions(),
+            "machine": platform.machine(),
             "driver": exp.driver,
             "seeds": {str(r): derive_seed(exp.seed, r) for r in range(replicates_run)},
             "replicates_run": replicates_run,
@@ -374,11 +387,8 @@ def run_experiment(
             },
             "started_utc": started,
         }
-        if exp.design is None:  # with a design, one bar per scenario would hide the points: see `disengage sensitivity`
-            from model.figures import headline_figure
-
-            headline_figure(stage, manifest)
         manifest["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        figures_and_report(stage, manifest)
         publish(stage, out)
     return out

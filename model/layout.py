@@ -240,8 +240,9 @@ SOCIAL_AWARE_SHIFT = 0  # 8 bits: aware of flow k
 SOCIAL_LETTER_SHIFT = 8  # 8 bits: an enquiry letter about flow k arrived
 SOCIAL_ENGAGED_SHIFT = 16  # 1 bit: took up its most recent due contact
 SOCIAL_ENGAGED = 1 << SOCIAL_ENGAGED_SHIFT
+SOCIAL_EVER_SHIFT = 24  # 8 bits: has ever learnt of flow k (private: trust erodes on first learning only)
 
-TRUST_SCALE = 65535  # trust is stored as a fixed-point uint16 so sums are exact
+TRUST_SCALE = 65535  # trust is fixed point (16 bits) so sums are exact
 
 # --- Purposes of random draws (the fourth key of every draw) ---
 R_MOVE = 1

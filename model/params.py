@@ -31,8 +31,9 @@ DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {
         "p_init_dose": (*PROB, False),
     },
     "network": {
-        "degree": (0, 200, True),
+        "degree": (0, 200, True),  # neighbour counts are packed 8 bits a flow (model/step.py)
         "p_same_segment": (*PROB, False),
+        "neighbourhood_households": (2, 10_000_000, True),
     },
     "awareness": {
         "p_word_of_mouth": (*PROB, False),

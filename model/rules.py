@@ -1,6 +1,7 @@
 """The behavioural rules of disengage: small pure functions, compiled with numba.
 
-Nothing else in the project decides behaviour. Each function states its rule
+Nothing else in the project decides behaviour. Rules take whole tables and an index rather than
+row views: a view costs a reference-count update per call in compiled loops. Each function states its rule
 in the docstring and implements it in a line or two; both drivers (the Mesa
 agents and the population kernel) reach these through `model.step`.
 """
@@ -22,25 +23,25 @@ def logistic(x: float) -> float:
 
 
 @njit(cache=True)
-def flow_active(flow_row, month: int) -> bool:
-    """A flow runs from its absolute start month onwards."""
-    return month >= flow_row[FL_START]
+def flow_active(flows, k: int, month: int) -> bool:
+    """Flow k (a row of the FLOWS table) runs from its absolute start month onwards."""
+    return month >= flows[k, FL_START]
 
 
 @njit(cache=True)
-def media_prob(flow_row, month: int, media_decay_months: float) -> float:
-    """Monthly chance of hearing of a flow through the media: intensity * exp(-(t - start) / decay)."""
-    if month < flow_row[FL_START]:
+def media_prob(flows, k: int, month: int, media_decay_months: float) -> float:
+    """Monthly chance of hearing of flow k through the media: intensity * exp(-(t - start) / decay)."""
+    if month < flows[k, FL_START]:
         return 0.0
-    return flow_row[FL_MEDIA] * math.exp(-(month - flow_row[FL_START]) / media_decay_months)
+    return flows[k, FL_MEDIA] * math.exp(-(month - flows[k, FL_START]) / media_decay_months)
 
 
 @njit(cache=True)
-def matching_runs(flow_row, month: int) -> bool:
-    """A matching flow runs its match at its start and every `match_interval_months` after."""
-    if flow_row[FL_MATCHING] == 0.0 or month < flow_row[FL_START]:
+def matching_runs(flows, k: int, month: int) -> bool:
+    """A matching flow k runs its match at its start and every `match_interval_months` after."""
+    if flows[k, FL_MATCHING] == 0.0 or month < flows[k, FL_START]:
         return False
-    return (month - int(flow_row[FL_START])) % int(flow_row[FL_MATCH_INTERVAL]) == 0
+    return (month - int(flows[k, FL_START])) % int(flows[k, FL_MATCH_INTERVAL]) == 0
 
 
 @njit(cache=True)

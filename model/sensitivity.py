@@ -43,7 +43,6 @@ NOISE_PARAMETER = "(replicate noise)"
 NOISE_METHOD = "replicate_noise"
 CONF_LEVEL = 0.95
 N_RESAMPLES = 200  # bootstrap resamples for the confidence intervals
-FIGURE_EFFECTS = ("lost_safeguarding_contacts_per_10k", "coverage_mmr1_24m_change_pp")
 
 
 def read_design(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -136,7 +135,12 @@ def analyse(design: dict[str, Any], values: np.ndarray) -> list[list]:
 
 
 def run_sensitivity(folder: str | Path) -> Path:
-    """Write sensitivity.csv and figures/sensitivity.png for a finished Sobol or Morris sweep; returns the csv."""
+    """Write sensitivity.csv for a finished Sobol or Morris sweep, then redraw the figures and report; returns it.
+
+    The figures (among them figures/sensitivity.png, the ranking) are drawn from the csv by model.report.
+    """
+    from model.report import figures_and_report
+
     folder = Path(folder)
     manifest, design = read_design(folder)
     scenarios = [s["name"] for s in manifest["resolved"]["scenarios"] if s["name"] != BASELINE]
@@ -147,73 +151,5 @@ def run_sensitivity(folder: str | Path) -> Path:
             rows += [[sc, effect, *r] for r in analyse(design, by_point[(sc, effect)])]
     path = folder / "sensitivity.csv"
     atomic_write(path, lambda tmp: write_csv(tmp, COLUMNS, rows))
-    sensitivity_figure(folder, manifest, design["method"], [dict(zip(COLUMNS, r, strict=True)) for r in rows])
-    return path
-
-
-EFFECT_TITLES = {
-    "lost_safeguarding_contacts_per_10k": "health contacts lost per 10,000 children per year",
-    "coverage_mmr1_24m_change_pp": "change in MMR1 coverage at 24 months (pp)",
-}
-
-
-def _ranked_bars(ax: Any, rows: list[dict[str, Any]], method: str) -> None:
-    """One panel: parameters ranked by total index (Sobol) or mu* (Morris), with their confidence intervals."""
-    key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
-    params = [r for r in rows if r["method"] == method]
-    if all(math.isnan(r[key]) for r in params):
-        ax.text(0.5, 0.5, "this effect does not vary over the design:\nindices undefined", ha="center", va="center",
-                transform=ax.transAxes, fontsize=9, color="#444444")  # fmt: skip
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return
-    params.sort(key=lambda r: -r[key] if not math.isnan(r[key]) else math.inf)
-    noise = [r for r in rows if r["method"] == NOISE_METHOD]
-    for i, r in enumerate(params):
-        value = 0.0 if math.isnan(r[key]) else r[key]
-        ax.barh(i, value, height=0.6, color="#0072B2", label="total index ST" if i == 0 and method == "sobol" else None)
-        if not math.isnan(r[conf]):
-            ax.errorbar(value, i, xerr=r[conf], fmt="none", ecolor="black", capsize=3)
-        if method == "sobol" and not math.isnan(r["S1"]):
-            ax.plot(r["S1"], i, "D", color="#E69F00", markersize=5, label="first-order S1" if i == 0 else None)
-        if method == "morris" and not math.isnan(r["sigma"]):
-            ax.plot(r["sigma"], i, "D", color="#E69F00", markersize=5, label="sigma (interactions)" if i == 0 else None)
-    labels = [r["parameter"] for r in params]
-    if noise and method == "sobol":
-        ax.barh(len(params), noise[0]["ST"], height=0.6, color="#999999", label="replicate noise share")
-        labels.append(NOISE_PARAMETER)
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
-    ax.axvline(0, color="black", linewidth=0.8)
-    what = "Sobol index (share of output variance)" if method == "sobol" else "Morris mu* (effect units)"
-    ax.set_xlabel(f"{what}; lines: {CONF_LEVEL:.0%} bootstrap intervals")
-    ax.legend(fontsize=7, loc="lower right")
-
-
-def sensitivity_figure(folder: Path, manifest: dict[str, Any], method: str, rows: list[dict[str, Any]]) -> Path:
-    """Ranked bars of each parameter's index for the headline effects, one panel per scenario and effect."""
-    from model.figures import LABELS, footer_text, plt
-
-    scenarios = list(dict.fromkeys(r["scenario"] for r in rows))
-    n_params = len(manifest["resolved"]["design"]["parameters"]) + 1
-    fig, axes = plt.subplots(
-        max(len(scenarios), 1),
-        len(FIGURE_EFFECTS),
-        figsize=(13, 0.8 + (1.0 + 0.35 * n_params) * max(len(scenarios), 1)),
-        constrained_layout=True,
-        squeeze=False,
-    )
-    for i, sc in enumerate(scenarios):
-        for j, effect in enumerate(FIGURE_EFFECTS):
-            ax = axes[i][j]
-            _ranked_bars(ax, [r for r in rows if r["scenario"] == sc and r["outcome"] == effect], method)
-            ax.set_title(f"{LABELS.get(sc, sc).replace(chr(10), ' ')}: {EFFECT_TITLES[effect]}", loc="left", fontsize=9)
-    what = "Sobol indices" if method == "sobol" else "Morris screening"
-    fig.suptitle(f"Which uncertain parameters drive each policy's effect ({what})", fontsize=12, x=0.01, ha="left")
-    fig.text(0.01, -0.01, footer_text(manifest), fontsize=7, color="#444444", ha="left", va="top")
-    path = folder / "figures" / "sensitivity.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, bbox_inches="tight", format="png"))
-    plt.close(fig)
+    figures_and_report(folder, manifest)
     return path

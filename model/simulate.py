@@ -3,7 +3,7 @@
 import numpy as np
 
 from model.params import Parameters, to_arrays
-from model.population import build_population
+from model.population import NetworkSpec, build_population
 from model.scenario import Place, Scenario, flow_table
 
 DRIVERS = ("kernel", "agents")  # the first is the default
@@ -24,8 +24,7 @@ def simulate(
     state = build_population(
         place.scaled_families(scale),
         place.segment_shares,
-        int(params.value("network.degree")),
-        params.value("network.p_same_segment"),
+        NetworkSpec.from_params(params),
         P,
         SEGP,
         seed,

@@ -135,6 +135,7 @@ from model.layout import (
     SOCIAL_AWARE_SHIFT,
     SOCIAL_ENGAGED,
     SOCIAL_ENGAGED_SHIFT,
+    SOCIAL_EVER_SHIFT,
     SOCIAL_LETTER_SHIFT,
     TRUST_SCALE,
 )
@@ -195,11 +196,14 @@ def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known
 
 @njit(cache=True)
 def init_trust(f, key_month, seed, P, SEGP, s) -> int:
-    """A household's trust: its segment's level plus a uniform spread, stored in fixed point."""
+    """A household's usual trust: its segment's level plus a uniform spread; it starts at that level.
+
+    Stored as one word: the usual level in the high 16 bits, the current level in the low 16.
+    """
     ikey = household_key(seed, f, key_month)
     t = SEGP[s, S_TRUST0] + P[P_TRUST_SPREAD] * (2.0 * draw(ikey, R_TRUST_INIT) - 1.0)
-    t = min(max(t, 0.0), 1.0)
-    return int(t * TRUST_SCALE + 0.5)
+    fixed = int(min(max(t, 0.0), 1.0) * TRUST_SCALE + 0.5)
+    return (fixed << 16) | fixed
 
 
 @njit(cache=True)
@@ -247,23 +251,24 @@ def count_children(f, ch_flags) -> int:
 @njit(cache=True, inline="always")
 def demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
     """Moves, newly forming families and births; returns True if a new household arrived in slot f."""
+    s = seg[f]
     n_now = count_children(f, ch_flags)
     if draw(key, R_MOVE) < P[P_P_MOVE_PER_MONTH]:
-        c[K_MOVED_OUT_CHILDREN] += n_now
-        c[K_MOVED_IN_CHILDREN] += new_household(
+        c[s, K_MOVED_OUT_CHILDREN] += n_now
+        c[s, K_MOVED_IN_CHILDREN] += new_household(
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, False
         )
         return True
     if n_now == 0:
-        c[K_BIRTHS] += new_household(
+        c[s, K_BIRTHS] += new_household(
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, True, False
         )
         return True
     if n_now < MAX_CHILDREN and draw(key, R_BIRTH) < P[P_P_BIRTH_PER_MONTH]:
         for k in range(MAX_CHILDREN):
             if not ch_flags[f, k] & F_EXISTS:
-                new_child(f, k, 0, month, month, seed, P, SEGP, seg[f], False, ch_birth, ch_flags, ch_need_start)
-                c[K_BIRTHS] += 1
+                new_child(f, k, 0, month, month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+                c[s, K_BIRTHS] += 1
                 break
     return False
 
@@ -275,18 +280,26 @@ def lane(packed, k) -> int:
 
 
 @njit(cache=True, inline="always")
-def gather_neighbours(f, n_flows, nbr_ptr, nbr_idx, social_prev):
+def spread_bits(byte):
+    """The eight bits of a byte as eight 8-bit counts (bit k -> count k), by two nibble multiplies."""
+    low = ((byte & 0x0F) * 0x00204081) & 0x01010101
+    high = (((byte >> 4) & 0x0F) * 0x00204081) & 0x01010101
+    return low | (high << 32)
+
+
+@njit(cache=True, inline="always")
+def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
     """One pass over f's neighbours' last-month words: per-flow counts of the aware and of letters
-    (packed 8 bits a flow) and the number who engaged. One random read per neighbour."""
+    (packed 8 bits a flow; degree is capped at 200 so a count fits) and the number who engaged.
+    One random read per neighbour."""
     aware_counts = 0
     letter_counts = 0
     engaged = 0
     for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
         w = int(social_prev[nbr_idx[j]])
         engaged += (w >> SOCIAL_ENGAGED_SHIFT) & 1
-        for k in range(n_flows):
-            aware_counts += ((w >> (SOCIAL_AWARE_SHIFT + k)) & 1) << (8 * k)
-            letter_counts += ((w >> (SOCIAL_LETTER_SHIFT + k)) & 1) << (8 * k)
+        aware_counts += spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF)
+        letter_counts += spread_bits((w >> SOCIAL_LETTER_SHIFT) & 0xFF)
     return aware_counts, letter_counts, engaged
 
 
@@ -297,7 +310,7 @@ def update_awareness(f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, 
     letters = (own_prev >> SOCIAL_LETTER_SHIFT) & 0xFF
     learnt = 0
     for k in range(FLOWS.shape[0]):
-        if not rules.flow_active(FLOWS[k], month):
+        if not rules.flow_active(FLOWS, k, month):
             continue
         bit = 1 << k
         if aware & bit:
@@ -321,14 +334,15 @@ def update_awareness(f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, 
 
 
 @njit(cache=True, inline="always")
-def update_trust(trust_fixed, s, P, SEGP, FLOWS, learnt) -> float:
-    """Trust after erosion for each flow learnt this month (more if families were not told), then recovery."""
-    t = trust_fixed / TRUST_SCALE
+def update_trust(trust_word, P, FLOWS, first_learnt) -> float:
+    """Trust after erosion for each flow learnt of for the first time this month (more if families were
+    not told), then recovery toward the household's usual level."""
+    t = (trust_word & 0xFFFF) / TRUST_SCALE
     for k in range(FLOWS.shape[0]):
-        if learnt & (1 << k):
+        if first_learnt & (1 << k):
             erosion = P[P_EROSION_TOLD] if FLOWS[k, FL_TOLD] != 0.0 else P[P_EROSION_UNEXPECTED]
             t = rules.trust_after_learning(t, erosion)
-    t = rules.trust_recovered(t, SEGP[s, S_TRUST0], P[P_RECOVERY_PER_MONTH])
+    t = rules.trust_recovered(t, (trust_word >> 16) / TRUST_SCALE, P[P_RECOVERY_PER_MONTH])
     return min(max(t, 0.0), 1.0)
 
 
@@ -337,7 +351,7 @@ def perceived_risk(s, trust, aware, month, SEGP, FLOWS) -> float:
     """Risk the family perceives from the running flows it knows of, combined across flows."""
     risk = 0.0
     for k in range(FLOWS.shape[0]):
-        if aware & (1 << k) and rules.flow_active(FLOWS[k], month):
+        if aware & (1 << k) and rules.flow_active(FLOWS, k, month):
             fear = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
             risk = rules.combine_risk(risk, rules.flow_risk(fear, trust, FLOWS[k, FL_SAFEGUARD]))
     return risk
@@ -365,10 +379,10 @@ def decide(logit_base, registered_shift, need, s, risk, peers, P, SEGP, u) -> bo
 
 
 @njit(cache=True, inline="always")
-def record_identification(c, month, need_start):
+def record_identification(c, s, month, need_start):
     """Count an identification of latent need and the months it took."""
-    c[K_IDENTIFIED_ANY_ROUTE] += 1
-    c[K_MONTHS_TO_IDENTIFICATION_SUM] += month - need_start
+    c[s, K_IDENTIFIED_ANY_ROUTE] += 1
+    c[s, K_MONTHS_TO_IDENTIFICATION_SUM] += month - need_start
 
 
 @njit(cache=True, inline="always")
@@ -380,27 +394,27 @@ def step_child(
     age = month - int(ch_birth[f, k])
     if age >= AGE_OUT_MONTHS:
         ch_flags[f, k] = 0
-        c[K_AGED_OUT] += 1
+        c[s, K_AGED_OUT] += 1
         return -1, 0
-    c[K_CHILDREN] += 1
+    c[s, K_CHILDREN] += 1
     # (a) onset of a latent need that a professional could identify
     if not flags & (F_NEED | F_IDENTIFIED):
         if draw(key, child_key(k, RC_NEED)) < SEGP[s, S_H_NEED_PER_MONTH]:
             flags |= F_NEED
             ch_need_start[f, k] = month
-            c[K_NEED_ONSETS] += 1
+            c[s, K_NEED_ONSETS] += 1
     # (b) COVER milestones, read before this month's contacts
     d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
     mmr = (flags & MASK_MMR) >> SHIFT_MMR
     if age == 12:
-        c[K_COHORT_12M] += 1
-        c[K_FULL_6IN1_12M] += int(d6 == 3)
+        c[s, K_COHORT_12M] += 1
+        c[s, K_FULL_6IN1_12M] += int(d6 == 3)
     elif age == 24:
-        c[K_COHORT_24M] += 1
-        c[K_MMR1_24M] += int(mmr >= 1)
+        c[s, K_COHORT_24M] += 1
+        c[s, K_MMR1_24M] += int(mmr >= 1)
     elif age == 60:
-        c[K_COHORT_5Y] += 1
-        c[K_MMR2_5Y] += int(mmr == 2)
+        c[s, K_COHORT_5Y] += 1
+        c[s, K_MMR2_5Y] += int(mmr == 2)
     outcome = -1
     p_missed_all = 1.0  # chance that none of this month's contacts identifies the need
     nondisclosure = SEGP[s, S_NONDISCLOSURE]
@@ -409,7 +423,7 @@ def step_child(
     if not flags & F_REGISTERED:
         base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or arrived) else P[P_LOGIT_REGISTER_LATE]
         went = decide(base, 0.0, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_REGISTER)))
-        c[K_DECISIONS] += 1
+        c[s, K_DECISIONS] += 1
         outcome = 1 if went else 0
         if went:
             flags |= F_REGISTERED
@@ -424,17 +438,18 @@ def step_child(
         due6 = d6 < 3 and age >= AGE_6IN1[min(d6, 2)]
         due_mmr = mmr < 2 and age >= AGE_MMR[min(mmr, 1)]
         if due6 or due_mmr:
-            sched = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
-            on_time = vaccinated_last_month or age == sched
-            if not on_time:  # overdue: call/recall fades the longer a dose is overdue
-                base = P[P_LOGIT_VACC_CATCHUP] - (age - sched) / P[P_CATCHUP_DECAY_MONTHS]
-            elif due6:
-                base = P[P_LOGIT_VACC_DUE]
-            else:
-                base = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
+            mmr_due_now = due_mmr and age == AGE_MMR[min(mmr, 1)]
+            mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
+            if mmr_due_now:  # MMR at its scheduled month, whatever else is outstanding
+                base = mmr_logit
+            elif vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):  # scheduled or booked
+                base = P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
+            else:  # overdue: call/recall fades the longer the earliest due dose is overdue
+                earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
+                base = P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
             base += hh
             went = decide(base, unreg_shift, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_VACC)))
-            c[K_DECISIONS] += 1
+            c[s, K_DECISIONS] += 1
             outcome = 1 if (went or outcome == 1) else 0
             if went:
                 if due6:
@@ -451,35 +466,35 @@ def step_child(
             if not flags & bit:
                 u = draw(key, child_key(k, RC_HV + r))
                 went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, s, risk, peers, P, SEGP, u)
-                c[K_DECISIONS] += 1
+                c[s, K_DECISIONS] += 1
                 outcome = 1 if (went or outcome == 1) else 0
                 if went:
                     flags |= bit
                     n_contacts += 1
                     p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_HV], nondisclosure, risk)
             if age == HV_WINDOW_LAST[r] and r >= HV_FIRST_COUNTED:
-                c[K_HV_DUE] += 1
-                c[K_HV_DONE] += int((flags & bit) != 0)
-    # (f) unscheduled care when the child is ill; need damps the deterrent effect of risk
+                c[s, K_HV_DUE] += 1
+                c[s, K_HV_DONE] += int((flags & bit) != 0)
+    # (f) unscheduled care when the child is ill (no registration needed); need damps the deterrent effect of risk
     p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
     if draw(key, child_key(k, RC_ILL)) < p_ill:
         u = draw(key, child_key(k, RC_UNSCHEDULED))
-        went = decide(P[P_LOGIT_UNSCHEDULED], unreg_shift, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
-        c[K_DECISIONS] += 1
+        went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
+        c[s, K_DECISIONS] += 1
         outcome = 1 if (went or outcome == 1) else 0
         if went:
             n_contacts += 1
             p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_UNSCHEDULED], nondisclosure, risk)
-    c[K_CONTACTS] += n_contacts
+    c[s, K_CONTACTS] += n_contacts
     # (g) identification of a latent need: at this month's contacts, else by other routes
     if flags & F_NEED and not flags & F_IDENTIFIED:
         if n_contacts > 0 and draw(key, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
             flags |= F_IDENTIFIED
-            c[K_IDENTIFICATIONS] += 1
-            record_identification(c, month, ch_need_start[f, k])
+            c[s, K_IDENTIFICATIONS] += 1
+            record_identification(c, s, month, ch_need_start[f, k])
         elif draw(key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
             flags |= F_IDENTIFIED
-            record_identification(c, month, ch_need_start[f, k])
+            record_identification(c, s, month, ch_need_start[f, k])
     # (h) data matching: a school-age child in health records but missing education is found
     letters = 0
     if AGE_SCHOOL_START <= age < AGE_SCHOOL_END and flags & F_MISSING_EDU and flags & F_REGISTERED:
@@ -487,15 +502,15 @@ def step_child(
             if match_now[j] and not flags & F_FOUND:
                 flags |= F_FOUND
                 letters |= 1 << j
-                c[K_CME_FOUND] += 1
+                c[s, K_CME_FOUND] += 1
                 if flags & F_NEED and not flags & F_IDENTIFIED:
                     if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
                         flags |= F_IDENTIFIED
-                        c[K_IDENTIFICATIONS] += 1
-                        record_identification(c, month, ch_need_start[f, k])
+                        c[s, K_IDENTIFICATIONS] += 1
+                        record_identification(c, s, month, ch_need_start[f, k])
     if age < AGE_REG_OUTCOME_END:
-        c[K_CHILDREN_0_6] += 1
-        c[K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
+        c[s, K_CHILDREN_0_6] += 1
+        c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
     ch_flags[f, k] = flags
     return outcome, letters
 
@@ -528,24 +543,28 @@ def step_family(
        newly forming family with a newborn takes the slot, or a child is born.
     2. Awareness of each running flow: media, transparency notices, word of mouth, letters; forgetting.
        (A household that arrived this month starts unaware, with no letters, as engaged.)
-    3. Trust: erodes on learning of a flow (more if not told), recovers toward the segment's level.
+    3. Trust: erodes on first learning of a flow (more if not told), recovers toward the household's
+       usual level.
     4. Perceived risk from the flows known, and the share of neighbours who engaged last month.
     5. Each child: ageing out, need onset, COVER milestones, GP registration, immunisation,
        health visitor reviews, unscheduled care, identification, data matching.
     6. The household's own counts: families, aware, trust.
     """
     s = seg[f]
-    c = counters[s]
+    c = counters  # [segment, counter]; indexed in place (a row view would cost a reference count per call)
     key = household_key(seed, f, month)
     arrived = demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c)
     own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
-    aware_counts, letter_counts, n_engaged = gather_neighbours(f, FLOWS.shape[0], nbr_ptr, nbr_idx, social_prev)
+    aware_counts, letter_counts, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
     aware, learnt = update_awareness(
         f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts
     )
-    t = update_trust(trust[f], s, P, SEGP, FLOWS, learnt)
-    trust[f] = int(t * TRUST_SCALE + 0.5)
-    t = trust[f] / TRUST_SCALE
+    ever = (own_prev >> SOCIAL_EVER_SHIFT) & 0xFF
+    word = int(trust[f])
+    now = int(update_trust(word, P, FLOWS, learnt & ~ever) * TRUST_SCALE + 0.5)
+    trust[f] = (word & 0xFFFF0000) | now
+    ever |= learnt
+    t = now / TRUST_SCALE
     risk = perceived_risk(s, t, aware, month, SEGP, FLOWS)
     peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
@@ -575,15 +594,18 @@ def step_family(
             if outcome >= 0:
                 engaged = outcome
     social_next[f] = (
-        (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
+        (aware << SOCIAL_AWARE_SHIFT)
+        | (letters << SOCIAL_LETTER_SHIFT)
+        | (engaged << SOCIAL_ENGAGED_SHIFT)
+        | (ever << SOCIAL_EVER_SHIFT)
     )
-    c[K_FAMILIES] += 1
-    c[K_AWARE] += int(aware != 0)
-    c[K_TRUST_SUM] += trust[f]
+    c[s, K_FAMILIES] += 1
+    c[s, K_AWARE] += int(aware != 0)
+    c[s, K_TRUST_SUM] += now
 
 
 def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Month-level inputs shared by every household: each flow's media reach and whether its match runs."""
-    p_media = np.array([rules.media_prob(FLOWS[k], month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
-    match_now = np.array([rules.matching_runs(FLOWS[k], month) for k in range(len(FLOWS))], dtype=np.uint8)
+    p_media = np.array([rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
+    match_now = np.array([rules.matching_runs(FLOWS, k, month) for k in range(len(FLOWS))], dtype=np.uint8)
     return p_media.astype(np.float64), match_now

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.errors import InputError
-from model.jitcache import sources_hash
+from model.experiment import code_sources_hash
 from model.layout import COUNTERS, N_COUNTERS, N_SEG, SEGMENTS
 
 STORE = "store"
@@ -35,12 +35,6 @@ RUNS = "runs"
 FAILURES = "failures.jsonl"
 META_KEY = b"disengage.run"
 TMP_SUFFIX = ".tmp"
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def code_fingerprint() -> str:
-    """The code version in run ids: a hash of the model package's sources (the numba cache's key too)."""
-    return sources_hash(PACKAGE_DIR)
 
 
 def experiment_key(place: Any, scale: float, months: int, burn_in_months: int) -> dict[str, Any]:
@@ -50,7 +44,7 @@ def experiment_key(place: Any, scale: float, months: int, burn_in_months: int) -
         "scale": scale,
         "months": months,
         "burn_in_months": burn_in_months,
-        "code": code_fingerprint(),
+        "code": code_sources_hash(),  # any edit to model/ gives new run ids (as it gives a new numba cache)
     }
 
 
@@ -145,14 +139,10 @@ class ResultStore:
         if folder.exists() and any(folder.iterdir()):
             if not (folder / STORE).is_dir() and not (folder / "manifest.json").exists():
                 raise InputError(str(folder), "", "an empty folder or a results folder for --out", "other files")
-            if force_new:
+            if force_new or not (folder / STORE).is_dir():  # results without a store are replaced, as they always were
                 if (folder / STORE).is_dir():
                     cls._lock_file(folder).close()  # refuses while another process is writing here
                 shutil.rmtree(folder)
-            elif not (folder / STORE).is_dir():
-                raise InputError(
-                    str(folder), "", "a results folder with a store/ (or --force-new to replace it)", "older results"
-                )
             elif config_path.exists():  # (a store without config.json was killed as it began: carry on)
                 stored = json.loads(config_path.read_text(encoding="utf-8"))["config_hash"]
                 if stored != config_hash:

@@ -53,3 +53,11 @@ def all_fears(value_of) -> dict[str, float]:
 def tmp_experiment(tmp_path):
     """Factory: write an experiment into tmp_path and return its path."""
     return lambda **fields: write_experiment(tmp_path, **fields)
+
+
+@pytest.fixture(scope="session")
+def smoke_results(tmp_path_factory) -> Path:
+    """The smoke experiment's results folder (figures and report included), run once per test session."""
+    from model import run_experiment
+
+    return run_experiment(REPO / "experiments" / "smoke.yaml", tmp_path_factory.mktemp("smoke") / "smoke")

@@ -173,3 +173,13 @@ def test_sensitivity_refuses_a_grid_or_an_unfinished_folder(capsys, tmp_path):
     assert code == 2 and "resolved.design.method: expected a sobol or morris design, got 'grid'" in err, err
     code, err = run_cli(capsys, "sensitivity", str(tmp_path / "nowhere"))
     assert code == 2 and "expected a finished results folder" in err, err
+
+
+def test_reproduce_repeats_a_design_with_its_added_replicates(tmp_path):
+    from model.reproduce import reproduce
+
+    target = {"effects": {"aware_share_change_pp": 1e-9}, "max_replicates": 3, "batch_replicates": 1}
+    design = {"grid": {"behaviour.w_risk": [1.0, 3.0]}, "target_mcse": target}
+    out = run_experiment(write_experiment(tmp_path, months=24, design=design), tmp_path / "out")
+    outcome = reproduce(out)
+    assert outcome.identical and outcome.n_runs == 2 * 2 * 3, outcome.text()

@@ -7,29 +7,29 @@ from model.experiment import DEFAULT_PARAMS_DIR
 from model.layout import F_EXISTS
 from model.outcomes import OUTCOMES, RATIOS, K, monthly
 from model.params import load_parameters, to_arrays
-from model.population import build_population
+from model.population import NetworkSpec, build_population
 from model.scenario import load_place, load_scenario
 from model.simulate import simulate
 
 SHARES = [o for o, (_, _, scale) in RATIOS.items() if scale == 1.0 and o != "months_to_identification"]
 
 
-@pytest.fixture(scope="module")
-def run():
+def wigan_population(scale: float, seed: int):
+    """Default parameters, their arrays and a fresh Wigan population at `scale`."""
     params = load_parameters(DEFAULT_PARAMS_DIR)
     place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
-    scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
-    counters = simulate(params, place, 0.01, scenario, 72, 12, 99)
     P, SEGP = to_arrays(params, place.mean_children)
     state = build_population(
-        place.scaled_families(0.01),
-        place.segment_shares,
-        int(params.value("network.degree")),
-        params.value("network.p_same_segment"),
-        P,
-        SEGP,
-        99,
+        place.scaled_families(scale), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, seed
     )
+    return params, place, P, SEGP, state
+
+
+@pytest.fixture(scope="module")
+def run():
+    params, place, P, SEGP, state = wigan_population(0.01, 99)
+    scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
+    counters = simulate(params, place, 0.01, scenario, 72, 12, 99)
     initial_children = int((state.ch_flags & F_EXISTS != 0).sum())
     return counters, initial_children, P, SEGP
 
@@ -93,3 +93,51 @@ def test_every_outcome_is_reported(run):
     counters, _, _, _ = run
     values = monthly(counters)[-1]
     assert set(OUTCOMES) <= set(values)
+
+
+def test_households_remember_every_flow_they_have_known():
+    """Trust erodes on first learning only, so the 'ever known' bits must persist and cover awareness."""
+    from model.kernel import run_kernel
+    from model.layout import SOCIAL_AWARE_SHIFT, SOCIAL_EVER_SHIFT
+    from model.scenario import flow_table
+
+    params, _, P, SEGP, state = wigan_population(0.02, 3)
+    scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
+    months = 40
+    run_kernel(state, P, SEGP, flow_table(scenario, params, 0), months, 3)
+    word = state.social[months % 2].astype(np.int64)
+    aware = (word >> SOCIAL_AWARE_SHIFT) & 0xFF
+    ever = (word >> SOCIAL_EVER_SHIFT) & 0xFF
+    assert (aware != 0).sum() > 0, "no household became aware"
+    assert ((aware & ~ever) == 0).all(), "a household aware of a flow has no record of ever knowing it"
+
+
+def test_network_has_homophily_locality_and_no_self_loops():
+    params, _, _, _, state = wigan_population(0.5, 1)
+    spec = NetworkSpec.from_params(params)
+    src = np.repeat(np.arange(state.n_families), spec.degree)
+    dst = state.nbr_idx.astype(np.int64)
+    assert (src != dst).all(), "a household lists itself as a contact"
+    same = state.seg[src] == state.seg[dst]
+    share_same = same.mean()
+    expected_floor = spec.p_same_segment  # plus chance cross-segment draws that land in the same segment
+    assert expected_floor - 0.02 <= share_same <= 1.0, f"share of same-segment contacts {share_same:.3f}"
+    distance = np.abs(src - dst)
+    far_same = (same & (distance > spec.neighbourhood)).mean()
+    assert far_same <= 1 - spec.p_same_segment + 0.02, (
+        f"{far_same:.3f} of contacts are same-segment but outside the neighbourhood: more than the "
+        f"{1 - spec.p_same_segment:.2f} drawn from anyone can explain"
+    )
+    assert np.median(distance[same]) <= spec.neighbourhood / 2, "same-segment contacts are not local"
+
+
+BYTES_PER_HOUSEHOLD_BUDGET = 100  # stated in the README; England's 6.94 million households fit in 0.7 GB
+
+
+def test_state_and_network_fit_the_stated_bytes_per_household():
+    state = wigan_population(0.1, 1)[-1]
+    per_household = state.nbytes() / state.n_families
+    assert per_household <= BYTES_PER_HOUSEHOLD_BUDGET, (
+        f"state and network take {per_household:.1f} bytes per household, over the budget of "
+        f"{BYTES_PER_HOUSEHOLD_BUDGET}"
+    )

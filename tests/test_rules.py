@@ -10,9 +10,16 @@ from model.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_F
 
 
 def flow(start=10, media=0.2, matching=0.0, interval=12):
-    row = np.zeros(N_FLOWF)
-    row[FL_START], row[FL_MEDIA], row[FL_MATCHING], row[FL_MATCH_INTERVAL] = start, media, matching, interval
-    return row
+    """A FLOWS table whose row 1 is the flow under test (row 0 is a decoy that must not be read)."""
+    table = np.zeros((2, N_FLOWF))
+    table[0] = [99.0] * N_FLOWF
+    table[1, FL_START], table[1, FL_MEDIA], table[1, FL_MATCHING], table[1, FL_MATCH_INTERVAL] = (
+        start,
+        media,
+        matching,
+        interval,
+    )
+    return table
 
 
 def test_logistic_matches_formula_and_is_stable():
@@ -33,18 +40,23 @@ def test_more_aware_neighbours_raise_awareness():
     assert all(a < b for a, b in zip(ps, ps[1:], strict=False)), ps
 
 
+def test_flow_active_from_its_start():
+    table = flow(start=10)
+    assert not rules.flow_active(table, 1, 9) and rules.flow_active(table, 1, 10)
+
+
 def test_media_starts_with_flow_and_decays():
     row = flow(start=10, media=0.2)
-    assert rules.media_prob(row, 9, 6.0) == 0.0
-    assert rules.media_prob(row, 10, 6.0) == pytest.approx(0.2)
-    assert rules.media_prob(row, 16, 6.0) == pytest.approx(0.2 * math.exp(-1))
+    assert rules.media_prob(row, 1, 9, 6.0) == 0.0
+    assert rules.media_prob(row, 1, 10, 6.0) == pytest.approx(0.2)
+    assert rules.media_prob(row, 1, 16, 6.0) == pytest.approx(0.2 * math.exp(-1))
 
 
 def test_matching_runs_at_start_and_each_interval():
     row = flow(start=5, matching=1.0, interval=12)
-    months = [m for m in range(60) if rules.matching_runs(row, m)]
+    months = [m for m in range(60) if rules.matching_runs(row, 1, m)]
     assert months == [5, 17, 29, 41, 53]
-    assert not any(rules.matching_runs(flow(start=5, matching=0.0), m) for m in range(60))
+    assert not any(rules.matching_runs(flow(start=5, matching=0.0), 1, m) for m in range(60))
 
 
 def test_trust_erodes_and_recovers_toward_segment_level():

@@ -1,0 +1,114 @@
+"""report.html: one self-contained page with every scenario, the effects table, sources and provenance; it renders."""
+
+import base64
+import csv
+import json
+import re
+import subprocess
+from html import unescape
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from model.figures import fmt_value, label
+from model.report import HEADLINE_EFFECTS
+
+from .conftest import ALL_SCENARIOS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+WINDOW = (1200, 3000)
+MIN_INK_SHARE = 0.05  # share of screenshot pixels that are not white: text, tables and figures
+MIN_COLOURS = 50  # distinct colours: a page of text and figures has hundreds, a blank or error page a handful
+
+
+def page(folder: Path) -> str:
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_holds_question_every_scenario_and_the_effects_table(smoke_results):
+    html = page(smoke_results)
+    text = unescape(re.sub(r"<[^>]+>", " ", html))
+    manifest = json.loads((smoke_results / "manifest.json").read_text())
+    assert "how many families stop registering children with a GP" in text, "the question is missing"
+    for sc in manifest["resolved"]["scenarios"]:
+        assert f"<code>{sc['name']}</code>" in html, f"scenario {sc['name']} missing"
+        assert unescape(sc["description"]) in text, f"description of {sc['name']} missing"
+    table = html.split('<table class="effects">', 1)[1].split("</table>", 1)[0]
+    headers = re.findall(r"<th>(.*?)</th>", table)
+    assert [unescape(re.sub(r"<[^>]+>", "", h)) for h in headers[1:]] == [label(s) for s in ALL_SCENARIOS[1:]]
+    rows = re.findall(r"<tr><td>(.*?)</tr>", table)
+    assert len(rows) == len(HEADLINE_EFFECTS), f"{len(rows)} effect rows, expected {len(HEADLINE_EFFECTS)}"
+    with (smoke_results / "effects.csv").open(encoding="utf-8") as fh:
+        saved = {(r["scenario"], r["outcome"]): r for r in csv.DictReader(fh)}
+    for row, effect in zip(rows, HEADLINE_EFFECTS, strict=True):
+        cells = re.findall(r'<td class="num">(.*?)</td>', row)
+        for cell, sc in zip(cells, ALL_SCENARIOS[1:], strict=True):
+            r = saved[(sc, effect)]
+            mean, lo, hi = (fmt_value(float(r[k])) for k in ("mean", "lo", "hi"))
+            assert cell.startswith(mean) and f"{lo} to {hi}" in cell, f"{effect} {sc}: cell {cell!r}, saved {r}"
+
+
+def test_report_names_sources_caveats_and_provenance(smoke_results):
+    text = unescape(re.sub(r"<[^>]+>", " ", page(smoke_results)))
+    manifest = json.loads((smoke_results / "manifest.json").read_text())
+    for needed in (
+        "behaviour.w_risk",
+        "barofsky_2020_medicaid",  # the source id behind w_risk
+        "Assumption",
+        "Main caveats",
+        "synthetic",
+        manifest["config_hash"],
+        manifest["code_version"],
+        str(manifest["resolved"]["seed"]),
+        *[str(s) for s in manifest["seeds"].values()],
+        manifest["versions"]["numpy"],
+        manifest["started_utc"],
+        "Small test run",  # the smoke run is tiny and the page says so
+    ):
+        assert needed in text, f"report lacks {needed!r}"
+
+
+def test_report_is_self_contained(smoke_results):
+    html = page(smoke_results)
+    external = re.findall(r"""(?:src|href)\s*=\s*["'](?!data:|#)([^"']*)""", html) + re.findall(r"url\(", html)
+    assert external == [], f"report loads from outside itself: {external}"
+    images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    drawn = sorted((smoke_results / "figures").glob("*.svg"))
+    assert len(images) == len(drawn) == 4, f"{len(images)} embedded images for {len(drawn)} figures"
+    embedded = {base64.b64decode(data) for data in images}
+    assert embedded == {p.read_bytes() for p in drawn}, "the embedded images are not the figures drawn"
+
+
+def test_report_renders_in_headless_chromium(smoke_results, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not installed (Debian package 'chromium'); `make test` installs it when CI=true")
+    shot = tmp_path / "report.png"
+    cmd = [
+        str(CHROMIUM),
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        f"--screenshot={shot}",
+        (smoke_results / "report.html").resolve().as_uri(),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert shot.is_file(), f"chromium wrote no screenshot (exit {proc.returncode}): {proc.stderr[-800:]}"
+    pixels = imread(shot)[:, :, :3]
+    assert pixels.shape[:2] == (WINDOW[1], WINDOW[0]), f"screenshot is {pixels.shape}"
+    ink = float(np.mean(np.any(pixels < 0.94, axis=2)))
+    colours = len(np.unique((pixels * 255).astype(np.uint8).reshape(-1, 3), axis=0))
+    assert ink > MIN_INK_SHARE, f"screenshot nearly blank: {ink:.1%} of pixels not white"
+    assert colours > MIN_COLOURS, f"screenshot has only {colours} distinct colours"
