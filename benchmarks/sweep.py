@@ -1,6 +1,6 @@
 """Sweep throughput at Wigan scale, and what the result store costs against running the model alone.
 
-    python -m benchmarks.sweep [--months 60] [--replicates 3] [--workers CPUs]
+    python -m benchmarks.sweep [--months 60] [--replicates 3] [--workers CPUs] [--scale 1.0]
 
 Everything is measured in this one run, on the same runs, after a warm-up run
 (so numba compilation is not counted): the model alone (run_one in a loop),
@@ -22,18 +22,19 @@ from pathlib import Path
 import yaml
 
 from model.experiment import config_hash, load_experiment, plan_runs, resolved_config, run_experiment, run_one
+from model.report import figures_and_report
 from model.store import STORE, ResultStore, read_info
 
 REPEATS = 2
 
 
-def write(folder: Path, months: int, replicates: int) -> Path:
-    """The benchmark experiment: all of Wigan, the status quo and the Bill as drafted."""
+def write(folder: Path, months: int, replicates: int, scale: float) -> Path:
+    """The benchmark experiment: Wigan (all of it by default), the status quo and the Bill as drafted."""
     path = folder / "bench.yaml"
     exp = {
         "name": "bench",
         "place": "wigan",
-        "scale": 1.0,
+        "scale": scale,
         "months": months,
         "burn_in_months": min(12, months - 1),
         "scenarios": ["baseline", "national_sui_mandate"],
@@ -68,10 +69,11 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=60)
     ap.add_argument("--replicates", type=int, default=3)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--scale", type=float, default=1.0, help="share of Wigan's households (1.0: all)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
-        path = write(tmp, args.months, args.replicates)
+        path = write(tmp, args.months, args.replicates, args.scale)
         exp = load_experiment(path)
         specs = plan_runs(exp)
         n = len(specs)
@@ -93,6 +95,7 @@ def main() -> None:
         t_serial, model_in_sweep = min(serial_sweep(path, tmp / "serial") for _ in range(REPEATS))
         t_pool, _ = timed(lambda: run_experiment(path, tmp / "pool", workers=args.workers, force_new=True))
         t_rerun, _ = timed(lambda: run_experiment(path, tmp / "serial", workers=1))
+        t_figures, _ = timed(lambda: figures_and_report(tmp / "serial"))
         same = all(
             (tmp / "serial" / f).read_bytes() == (tmp / "pool" / f).read_bytes()
             for f in ("runs.csv", "timeseries.csv", "effects.csv")
@@ -101,7 +104,8 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     per_min = lambda seconds: 60 * n / seconds  # noqa: E731
-    print(f"Wigan at scale 1.0 ({exp.place.scaled_families(1.0)} households), {args.months} months, {n} runs")
+    households = exp.place.scaled_families(args.scale)
+    print(f"Wigan at scale {args.scale} ({households} households), {args.months} months, {n} runs")
     print(f"{'':38}{'seconds':>9}{'runs/min':>10}{'vs model':>10}")
     rows = [
         ("model alone (run_one, serial)", t_model, 1.0),
@@ -116,7 +120,9 @@ def main() -> None:
     print(f"store: {1000 * t_store / n:.1f} ms per run ({100 * t_store / t_model:.1f}% of model time), "
           f"after a one-off {1000 * t_first:.0f} ms on pyarrow's first use")  # fmt: skip
     print(f"one serial sweep: {model_in_sweep:.2f} s in the model, {overhead:.2f} s in everything else "
-          f"(store, tables, figure, manifest) = {100 * overhead / model_in_sweep:.1f}% overhead")  # fmt: skip
+          f"= {100 * overhead / model_in_sweep:.1f}% overhead; of that, figures and report.html (once per "
+          f"experiment) {t_figures:.2f} s, so store, tables and manifest {overhead - t_figures:.2f} s = "
+          f"{100 * (overhead - t_figures) / model_in_sweep:.1f}% of model time")  # fmt: skip
     print(f"{args.workers} workers vs 1: {t_serial / t_pool:.2f}x; tables identical: {same}; cpus: {os.cpu_count()}")
 
 
