@@ -50,7 +50,7 @@ browser:
 
 # Regenerate the repository's figures/ (PNG, SVG and report.html) from the headline experiment.
 figures: $(VENV)/.installed-run
-	$(BIN)/disengage run experiments/headline.yaml --out results/headline
+	$(BIN)/disengage run experiments/headline.yaml --out results/headline --force-new
 	mkdir -p figures
 	rm -f figures/*.png figures/*.svg figures/report.html
 	cp results/headline/figures/*.png results/headline/figures/*.svg results/headline/report.html figures/

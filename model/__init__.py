@@ -9,8 +9,8 @@ jitcache.configure(Path(__file__).resolve().parent)  # before any compiled funct
 __all__ = ["run_experiment"]
 
 
-def run_experiment(path, out=None, driver=None, progress=None):
+def run_experiment(path, out=None, driver=None, progress=None, **options):
     """Run an experiment YAML and write its results folder (see model.experiment.run_experiment)."""
     from model.experiment import run_experiment as _run
 
-    return _run(path, out, driver, progress)
+    return _run(path, out, driver, progress, **options)

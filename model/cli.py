@@ -1,6 +1,7 @@
 """The `disengage` command: run experiments, reproduce their results and check input files."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -9,6 +10,16 @@ from model.errors import InputError
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_REPRODUCED = 1
+EXIT_RUNS_FAILED = 1
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
 
 
 def check_file(path: str) -> str:
@@ -83,6 +94,21 @@ def main(argv: list[str] | None = None) -> int:
         help="kernel (compiled population kernel, default) or agents (Mesa Family agents)",
     )
     run.add_argument("--quiet", action="store_true")
+    run.add_argument(
+        "--workers", type=positive_int, default=os.cpu_count() or 1, help="processes running at once (default: CPUs)"
+    )
+    run.add_argument(
+        "--executor",
+        default="local",
+        choices=("local", "dask"),
+        help="local (a pool of processes on this machine, default) or dask (a Dask distributed cluster)",
+    )
+    run.add_argument("--scheduler", default=None, help="Dask scheduler address; default: a LocalCluster of --workers")
+    run.add_argument("--force-new", action="store_true", help="discard the runs stored in the results folder")
+    stat = sub.add_parser("status", help="runs done, pending and failed in a results folder, and time per run")
+    stat.add_argument("results")
+    sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep: sensitivity.csv and figure")
+    sens.add_argument("results")
     figs = sub.add_parser("figures", help="draw the figures and report.html of a results folder (never re-runs)")
     figs.add_argument("results", help="a results folder written by `disengage run`")
     chk = sub.add_parser("check", help="validate params, scenario and experiment files")
@@ -95,13 +121,40 @@ def main(argv: list[str] | None = None) -> int:
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
     args = parser.parse_args(argv)
+    if args.command == "run" and args.scheduler and args.executor != "dask":
+        parser.error("--scheduler needs --executor dask")
     try:
         if args.command == "run":
             from model.experiment import run_experiment
+            from model.sweep import RunsFailed
 
             say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-            out = run_experiment(args.experiment, args.out, args.driver, progress=say)
+            try:
+                out = run_experiment(
+                    args.experiment,
+                    args.out,
+                    args.driver,
+                    progress=say,
+                    workers=args.workers,
+                    executor=args.executor,
+                    scheduler=args.scheduler,
+                    force_new=args.force_new,
+                )
+            except RunsFailed as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_RUNS_FAILED
+            except KeyboardInterrupt:
+                print("interrupted: finished runs are stored; run the same command again to go on", file=sys.stderr)
+                return EXIT_INTERRUPTED
             print(f"results written to {out}")
+        elif args.command == "status":
+            from model.store import status_lines
+
+            print("\n".join(status_lines(args.results)))
+        elif args.command == "sensitivity":
+            from model.sensitivity import run_sensitivity
+
+            print(f"sensitivity indices written to {run_sensitivity(args.results)}")
         elif args.command == "reproduce":
             return reproduce(args.results, args.out, args.quiet)
         elif args.command == "figures":

@@ -12,8 +12,8 @@ import os
 import platform
 import shutil
 import subprocess
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from model import config, jitcache, outcomes
+from model.design import Design, load_design
 from model.errors import InputError
 from model.params import Parameters, load_parameters, load_source_ids
 from model.rng import derive_seed
@@ -33,7 +34,7 @@ DEFAULT_PARAMS_DIR = REPO / "params"
 BASELINE = "baseline"
 INTERVAL = (0.05, 0.95)  # 90% interval over replicates
 EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
-EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir"}
+EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Experiment:
     params: Parameters
     driver: str = DRIVERS[0]
     seeds: tuple[int, ...] = field(default=())
+    design: Design | None = None  # the `design:` section: design points and target_mcse
 
 
 def resolve_path(ref: str, kind: str, params_dir: Path, base: Path) -> Path:
@@ -108,9 +110,12 @@ def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
     if BASELINE not in names:
         raise InputError(file, "scenarios", f"a list that includes '{BASELINE}' (effects are paired against it)", names)
     seeds = tuple(derive_seed(seed, r) for r in range(replicates))
-    return Experiment(
+    exp = Experiment(
         name, file, dict(raw), place, scale, months, burn_in, tuple(scenarios), replicates, seed, params, chosen, seeds
     )
+    if "design" in raw:
+        exp = replace(exp, design=load_design(file, raw["design"], params, overrides, seed, replicates))
+    return exp
 
 
 def resolved_config(exp: Experiment) -> dict[str, Any]:
@@ -126,7 +131,7 @@ def resolved_config(exp: Experiment) -> dict[str, Any]:
         "seeds": list(exp.seeds),
         "scenarios": [asdict(s) | {"file": Path(s.file).name} for s in exp.scenarios],
         "parameters": {k: p.value for k, p in sorted(exp.params.entries.items())},
-    }
+    } | ({"design": exp.design.describe()} if exp.design is not None else {})
 
 
 def config_hash(resolved: dict[str, Any]) -> str:
@@ -173,12 +178,17 @@ def fmt(value: float | int | str) -> str:
     return str(value)
 
 
+def csv_line(row: list) -> str:
+    """One CSV line with its '\\n'."""
+    return ",".join(fmt(v) for v in row) + "\n"
+
+
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     """A plain comma-separated file with a header and '\\n' line ends."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(header) + "\n")
         for row in rows:
-            fh.write(",".join(fmt(v) for v in row) + "\n")
+            fh.write(csv_line(row))
 
 
 def summarise(values: list[float]) -> tuple[float, float, float, int]:
@@ -198,6 +208,8 @@ class RunSpec:
     replicate: int
     seed: int
     params: Parameters
+    point: int = 0  # design point (0 when the experiment has no design)
+    design_values: tuple[tuple[str, float | int], ...] = ()  # the design point's (path, value) pairs
 
 
 def replicate_params(exp: Experiment, replicate: int) -> Parameters:
@@ -205,12 +217,23 @@ def replicate_params(exp: Experiment, replicate: int) -> Parameters:
     return exp.params
 
 
-def plan_runs(exp: Experiment) -> list[RunSpec]:
-    """Every run of the experiment: each replicate's seed and parameters, for every scenario."""
+def plan_runs(exp: Experiment, replicates: int | None = None) -> list[RunSpec]:
+    """Every run, in plan order (design point, replicate, scenario); design values apply over replicate_params.
+
+    A replicate's seed is the same at every design point (common random numbers); `replicates`
+    beyond the experiment's own count are what target_mcse adds.
+    """
+    n = exp.replicates if replicates is None else replicates
+    points = exp.design.points if exp.design is not None else ((),)
     specs = []
-    for r, seed in enumerate(exp.seeds):
-        params = replicate_params(exp, r)
-        specs.extend(RunSpec(sc, r, seed, params) for sc in exp.scenarios)
+    for point in range(len(points)):
+        values = exp.design.values(point) if exp.design is not None else ()
+        for r in range(n):
+            seed = exp.seeds[r] if r < len(exp.seeds) else derive_seed(exp.seed, r)
+            params = replicate_params(exp, r)
+            if values:
+                params = params.with_overrides(dict(values), exp.file)
+            specs.extend(RunSpec(sc, r, seed, params, point, values) for sc in exp.scenarios)
     return specs
 
 
@@ -221,31 +244,93 @@ def run_one(exp: Experiment, spec: RunSpec) -> np.ndarray:
     )
 
 
-def effects_rows(final: dict[tuple[str, int], dict[str, float]], exp: Experiment) -> list[list]:
-    """For each non-baseline scenario and effect: mean, lo, hi, n of the paired differences."""
+def mcse(values: list[float]) -> float:
+    """Monte Carlo standard error of a mean over replicates: sd / sqrt(n), ignoring NaN; NaN below 2 values."""
+    vals = np.array([v for v in values if not math.isnan(v)], dtype=np.float64)
+    return float(vals.std(ddof=1) / math.sqrt(vals.size)) if vals.size >= 2 else math.nan
+
+
+def paired_effects_by_group(
+    exp: Experiment, specs: list[RunSpec], final: dict[tuple[str, int, int], dict[str, float]]
+) -> dict[tuple[str, int], list[dict[str, float]]]:
+    """Paired effects against baseline for each (scenario, design point), one per replicate, in replicate order."""
+    groups: dict[tuple[str, int], list[dict[str, float]]] = {}
+    for spec in specs:
+        if spec.scenario.name != BASELINE:
+            row, base = (
+                final[(spec.scenario.name, spec.point, spec.replicate)],
+                final[(BASELINE, spec.point, spec.replicate)],
+            )
+            groups.setdefault((spec.scenario.name, spec.point), []).append(outcomes.paired_effects(row, base))
+    return groups
+
+
+def design_header(exp: Experiment) -> list[str]:
+    """`point` and the design's parameter paths (nothing when the experiment has no design)."""
+    return ["point", *exp.design.paths] if exp.design is not None else []
+
+
+def design_cells(exp: Experiment, point: int) -> list:
+    """The design point's index and parameter values (nothing when the experiment has no design)."""
+    return [point, *exp.design.points[point]] if exp.design is not None else []
+
+
+def effects_rows(
+    final: dict[tuple[str, int, int], dict[str, float]], exp: Experiment, specs: list[RunSpec]
+) -> list[list]:
+    """For each non-baseline scenario, design point and effect: mean, lo, hi, n (and MCSE under target_mcse)."""
+    groups = paired_effects_by_group(exp, specs, final)
+    with_mcse = exp.design is not None and exp.design.target_mcse is not None
     rows = []
     for sc in exp.scenarios:
-        if sc.name == BASELINE:
-            continue
-        paired = [outcomes.paired_effects(final[(sc.name, r)], final[(BASELINE, r)]) for r in range(exp.replicates)]
-        for name in outcomes.effect_columns():
-            rows.append([sc.name, name, *summarise([p[name] for p in paired])])
+        for (name, point), paired in groups.items():
+            if name != sc.name:
+                continue
+            for effect in outcomes.effect_columns():
+                values = [p[effect] for p in paired]
+                rows.append(
+                    [sc.name, *design_cells(exp, point), effect, *summarise(values)]
+                    + ([mcse(values)] if with_mcse else [])
+                )
     return rows
 
 
-def write_tables(folder: Path, exp: Experiment, results: list[tuple[RunSpec, np.ndarray]]) -> None:
-    """runs.csv, timeseries.csv and effects.csv from the runs' counters, in plan order."""
+def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec, np.ndarray]]) -> None:
+    """runs.csv, timeseries.csv and effects.csv from the runs' counters, given in plan order.
+
+    Time series are written as each run arrives, so memory holds only the final-year rows.
+    With a design, tables gain `point` and the design's parameter columns.
+    """
     cols = outcomes.columns()
-    run_rows, ts_rows, final = [], [], {}
-    for spec, counters in results:
-        key = (spec.scenario.name, spec.replicate)
-        final[key] = outcomes.final_year(counters)
-        run_rows.append([spec.scenario.name, spec.replicate, spec.seed] + [final[key][c] for c in cols])
-        for m, values in enumerate(outcomes.monthly(counters)):
-            ts_rows.append([spec.scenario.name, spec.replicate, spec.seed, m] + [values[c] for c in cols])
-    write_csv(folder / "runs.csv", ["scenario", "replicate", "seed"] + cols, run_rows)
-    write_csv(folder / "timeseries.csv", ["scenario", "replicate", "seed", "month"] + cols, ts_rows)
-    write_csv(folder / "effects.csv", ["scenario", "outcome", "mean", "lo", "hi", "n"], effects_rows(final, exp))
+    has_design = exp.design is not None
+    lead = ["scenario", "replicate"] + (["point"] if has_design else []) + ["seed"]
+    run_rows, final, specs = [], {}, []
+    with (folder / "timeseries.csv").open("w", encoding="utf-8", newline="") as ts:
+        ts.write(",".join(lead + ["month"] + cols) + "\n")
+        for spec, counters in results:
+            key = (spec.scenario.name, spec.point, spec.replicate)
+            final[key] = outcomes.final_year(counters)
+            specs.append(spec)
+            ids = [spec.scenario.name, spec.replicate] + ([spec.point] if has_design else []) + [spec.seed]
+            run_rows.append(ids + design_cells(exp, spec.point)[1:] + [final[key][c] for c in cols])
+            for m, monthly in enumerate(outcomes.monthly(counters)):
+                ts.write(csv_line(ids + [m] + [monthly[c] for c in cols]))
+    write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + cols, run_rows)
+    mcse_col = ["mcse"] if has_design and exp.design.target_mcse is not None else []
+    write_csv(
+        folder / "effects.csv",
+        ["scenario", *design_header(exp), "outcome", "mean", "lo", "hi", "n", *mcse_col],
+        effects_rows(final, exp, specs),
+    )
+
+
+def publish(stage: Path, out: Path) -> None:
+    """Move every staged table, figure and report into the results folder, one atomic rename each, manifest last."""
+    files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+    for name in sorted(files, key=lambda f: f == Path("manifest.json")):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage / name, out / name)
+    shutil.rmtree(stage)
 
 
 def run_experiment(
@@ -253,44 +338,57 @@ def run_experiment(
     out: str | Path | None = None,
     driver: str | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force_new: bool = False,
 ) -> Path:
-    """Run every scenario for every replicate and write the results folder; returns its path."""
+    """Run every scenario for every replicate (and design point) and write the results folder; returns its path.
+
+    Runs go to the folder's store as they finish; runs already stored are skipped, so a
+    killed or failed experiment resumes where it stopped. Tables are written from the
+    store in plan order, so they do not depend on the executor or the order runs finished.
+    """
+    from model.store import ResultStore
+    from model.sweep import Settings, run_all
+
     exp = load_experiment(path, driver)
     out = Path(out) if out is not None else Path("results") / exp.name
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    specs = plan_runs(exp)
-    results = []
-    for i, spec in enumerate(specs):
-        if progress:
-            progress(f"run {i + 1}/{len(specs)}: replicate {spec.replicate + 1}, scenario {spec.scenario.name}")
-        results.append((spec, run_one(exp, spec)))
-    partial = out.parent / (out.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    (partial / "figures").mkdir(parents=True)
-    write_tables(partial, exp, results)
-    from model.report import figures_and_report
-
     resolved = resolved_config(exp)
-    version = code_version()
-    manifest = {
-        "experiment_file": str(exp.file),
-        "config": exp.raw,
-        "resolved": resolved,
-        "config_hash": config_hash(resolved),
-        "code_version": version,
-        "code_dirty": code_dirty(version),
-        "code_sources_hash": code_sources_hash(),
-        "versions": package_versions(),
-        "machine": platform.machine(),
-        "driver": exp.driver,
-        "seeds": {str(r): s for r, s in enumerate(exp.seeds)},
-        "started_utc": started,
-    }
-    manifest["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
-    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    figures_and_report(partial, manifest)
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(partial, out)
+    with ResultStore.open(out, resolved, config_hash(resolved), force_new) as store:
+        plan = run_all(exp, store, Settings(workers, executor, scheduler), progress)
+        stage = out / ".tables.partial"
+        if stage.exists():
+            shutil.rmtree(stage)
+        (stage / "figures").mkdir(parents=True)
+        write_tables(stage, exp, ((spec, store.load(rid)) for spec, rid in zip(plan.specs, plan.ids, strict=True)))
+        from model.report import figures_and_report
+
+        replicates_run = max(spec.replicate for spec in plan.specs) + 1
+        version = code_version()
+        manifest = {
+            "experiment_file": str(exp.file),
+            "config": exp.raw,
+            "resolved": resolved,
+            "config_hash": config_hash(resolved),
+            "code_version": version,
+            "code_dirty": code_dirty(version),
+            "code_sources_hash": code_sources_hash(),
+            "versions": package_versions(),
+            "machine": platform.machine(),
+            "driver": exp.driver,
+            "seeds": {str(r): derive_seed(exp.seed, r) for r in range(replicates_run)},
+            "replicates_run": replicates_run,
+            "store": {
+                "runs": f"store/runs ({len(set(plan.ids))} Parquet files)",
+                "executor": executor,
+                "workers": workers,
+            },
+            "started_utc": started,
+        }
+        manifest["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
+        (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        figures_and_report(stage, manifest)
+        publish(stage, out)
     return out

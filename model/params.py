@@ -140,6 +140,15 @@ class Parameters:
             entries[path] = Param(float(v), old.lo, old.hi, old.unit, old.source, old.assumption, old.file, is_int)
         return Parameters(MappingProxyType(entries))
 
+    def __reduce__(self) -> tuple:
+        """Pickle as a plain dict (a mappingproxy cannot be pickled), so runs can be sent to worker processes."""
+        return (parameters_from, (dict(self.entries),))
+
+
+def parameters_from(entries: dict[str, Param]) -> Parameters:
+    """Parameters from a plain dict of entries (the inverse of `Parameters.__reduce__`)."""
+    return Parameters(MappingProxyType(dict(entries)))
+
 
 def bounds_of(path: str) -> tuple[float, float, bool]:
     """Hard bounds of a parameter path from the schema."""

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from model import config
+from model.design import design_from_record
 from model.errors import InputError
 from model.experiment import (
     BASELINE,
@@ -129,7 +130,7 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
         if key not in manifest:
             raise InputError(file, key, "this key to be present (a manifest written by `disengage run`)")
     res = config.as_mapping(file, "resolved", manifest["resolved"])
-    config.check_keys(file, "resolved", res, RESOLVED_KEYS)
+    config.check_keys(file, "resolved", res, RESOLVED_KEYS, {"design"})
     scale = config.number(file, "resolved.scale", res["scale"], 0.0, 1.0)
     months = config.integer(file, "resolved.months", res["months"], 1)
     burn_in = config.integer(file, "resolved.burn_in_months", res["burn_in_months"], 0, months - 1)
@@ -145,6 +146,13 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
     if BASELINE not in [s.name for s in scenarios]:
         raise InputError(file, "resolved.scenarios", f"a list that includes '{BASELINE}'")
     raw = manifest.get("config") or {}
+    design = design_from_record(file, res["design"]) if "design" in res else None
+    if design is not None and design.target_mcse is not None:  # the replicates target_mcse added are in "seeds"
+        run_seeds = config.as_mapping(file, "seeds", manifest.get("seeds"))
+        replicates = len(run_seeds)
+        seeds = tuple(
+            config.integer(file, f"seeds.{r}", run_seeds.get(str(r)), 0, 2**63 - 1) for r in range(replicates)
+        )
     return Experiment(
         name=config.text(file, "resolved.name", res["name"]),
         file=file,
@@ -159,6 +167,7 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
         params=parameters_from_record(file, res["parameters"]),
         driver=config.choice(file, "driver", manifest["driver"], DRIVERS),
         seeds=seeds,
+        design=design,
     )
 
 

@@ -19,7 +19,8 @@ TABLES = ("runs.csv", "timeseries.csv", "effects.csv")
 def run_cli(exp, out, driver, threads, cwd):
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
     proc = subprocess.run(
-        [sys.executable, "-m", "model.cli", "run", str(exp), "--out", str(out), "--driver", driver, "--quiet"],
+        [sys.executable, "-m", "model.cli", "run", str(exp), "--out", str(out), "--driver", driver, "--quiet"]
+        + ["--workers", "1"],  # one process, so NUMBA_NUM_THREADS is the thread count its runs use
         capture_output=True,
         text=True,
         env=env,
