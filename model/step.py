@@ -585,7 +585,10 @@ def step_family(
             if outcome >= 0:
                 engaged = outcome
     social_next[f] = (
-        (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
+        (aware << SOCIAL_AWARE_SHIFT)
+        | (letters << SOCIAL_LETTER_SHIFT)
+        | (engaged << SOCIAL_ENGAGED_SHIFT)
+        | (ever << SOCIAL_EVER_SHIFT)
     )
     c[K_FAMILIES] += 1
     c[K_AWARE] += int(aware != 0)
