@@ -13,7 +13,7 @@ import platform
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,13 +27,14 @@ from model.params import Parameters, load_parameters, load_source_ids
 from model.rng import derive_seed
 from model.scenario import Place, Scenario, load_place, load_scenario
 from model.simulate import DRIVERS, simulate
+from model.uncertainty import Uncertainty, drawn_values, load_uncertainty, replicate_draw
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PARAMS_DIR = REPO / "params"
 BASELINE = "baseline"
 INTERVAL = (0.05, 0.95)  # 90% interval over replicates
 EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
-EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir"}
+EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "uncertainty"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Experiment:
     params: Parameters
     driver: str = DRIVERS[0]
     seeds: tuple[int, ...] = field(default=())
+    uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
 
 
 def resolve_path(ref: str, kind: str, params_dir: Path, base: Path) -> Path:
@@ -108,9 +110,12 @@ def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
     if BASELINE not in names:
         raise InputError(file, "scenarios", f"a list that includes '{BASELINE}' (effects are paired against it)", names)
     seeds = tuple(derive_seed(seed, r) for r in range(replicates))
-    return Experiment(
+    exp = Experiment(
         name, file, dict(raw), place, scale, months, burn_in, tuple(scenarios), replicates, seed, params, chosen, seeds
     )
+    if "uncertainty" in raw:
+        exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+    return exp
 
 
 def resolved_config(exp: Experiment) -> dict[str, Any]:
@@ -126,7 +131,7 @@ def resolved_config(exp: Experiment) -> dict[str, Any]:
         "seeds": list(exp.seeds),
         "scenarios": [asdict(s) | {"file": Path(s.file).name} for s in exp.scenarios],
         "parameters": {k: p.value for k, p in sorted(exp.params.entries.items())},
-    }
+    } | ({"uncertainty": asdict(exp.uncertainty)} if exp.uncertainty else {})
 
 
 def config_hash(resolved: dict[str, Any]) -> str:
@@ -191,8 +196,14 @@ class RunSpec:
 
 
 def replicate_params(exp: Experiment, replicate: int) -> Parameters:
-    """The parameters a replicate runs with (the same for every scenario of the replicate, so effects pair)."""
-    return exp.params
+    """The parameters a replicate runs with (the same for every scenario of the replicate, so effects pair).
+
+    With an `uncertainty:` section the named behavioural parameters are drawn from their ranges, keyed by the
+    experiment's seed and the replicate (model/uncertainty.py).
+    """
+    if exp.uncertainty is None:
+        return exp.params
+    return replicate_draw(exp.uncertainty, exp.params, exp.file, exp.seed, replicate)
 
 
 def plan_runs(exp: Experiment) -> list[RunSpec]:
@@ -273,6 +284,9 @@ def run_experiment(
         "seeds": {str(r): s for r, s in enumerate(exp.seeds)},
         "started_utc": started,
     }
+    if exp.uncertainty:
+        draws = {str(r): drawn_values(exp.uncertainty, exp.params, exp.seed, r) for r in range(exp.replicates)}
+        manifest["replicate_parameters"] = draws
     headline_figure(partial, manifest)
     manifest["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -41,11 +41,12 @@ def colour(scenario: str, order: list[str]) -> str:
 
 
 def footer_text(manifest: dict) -> str:
-    """What made the figure: experiment, config hash, replicates, date."""
+    """What made the figure: experiment, config hash, replicates (and whether each drew its behaviour), date."""
     res = manifest["resolved"]
+    draws = ", each drawing behaviour from its ranges" if "replicate_parameters" in manifest else ""
     return (
         f"Experiment '{res['name']}' | place {res['place']['name']} at scale {res['scale']} | "
-        f"{res['replicates']} replicates | config {manifest['config_hash'][:12]} | "
+        f"{res['replicates']} replicates{draws} | config {manifest['config_hash'][:12]} | "
         f"code {manifest['code_version']} | {manifest['started_utc'][:10]}"
     )
 
