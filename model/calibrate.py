@@ -5,9 +5,8 @@ objective is a deterministic function of the parameters and the optimiser does n
 The objective is the sum of squared misses, each in units of its target's tolerance, minimised by
 scipy's bounded least-squares on a transformed scale, y = (x - lo) / (hi - lo) over each free
 parameter's plausible range, so every parameter moves on the same 0-1 scale and every trial value
-lies inside its range. The fitted values are then
-run under fresh seeds, and each target's mean and 90% interval over those replicates is tabulated
-against its tolerance in calibration.csv.
+lies inside its range. The fitted values are then run under fresh seeds, and each target's mean
+and 90% interval over those replicates is tabulated against its tolerance in calibration.csv.
 """
 
 import json
@@ -42,6 +41,7 @@ from model.targets import QUANTITIES, Target, load_targets, model_value, window_
 
 REQUIRED = {"name", "place", "scale", "months", "window_months", "free", "replicates", "seed", "max_evaluations"}
 OPTIONAL = {"description", "targets", "check_replicates", "overrides", "params_dir", "driver", "significant_digits"}
+MISS_WITHOUT_VALUE = 1e3  # a trial point where a target has no value (no cohort) counts as a very large miss
 DIFF_STEP = 0.05  # finite-difference step, a share of the range: large enough to see past single decisions flipping
 
 
@@ -141,6 +141,10 @@ def read_free(file: str, raw: object, params: Parameters) -> tuple[str, ...]:
             raise InputError(file, f"free[{i}]", "a known parameter path (see docs/ODD.md, parameter table)", path)
         if entry.integer or not entry.lo < entry.hi:
             raise InputError(file, f"free[{i}]", "a real-valued parameter whose range has room to move", path)
+        if not entry.lo <= entry.value <= entry.hi:
+            raise InputError(
+                file, f"free[{i}]", f"a parameter starting inside its range [{entry.lo}, {entry.hi}]", path
+            )
     if len(set(paths)) != len(paths):
         raise InputError(file, "free", "distinct parameter paths", list(paths))
     return paths
@@ -213,7 +217,11 @@ def fit(cal: Calibration, progress: Callable[[str], None] | None = None) -> list
             raise BudgetSpent
         values = {p: from_unit(v, lo, hi) for p, v, (lo, hi) in zip(cal.free, key, bounds, strict=True)}
         sums = run_sums(cal, with_values(cal, values), cal.seeds)
-        trail.append(Evaluation(values, misses(cal.fitted_targets, target_values(cal.fitted_targets, sums))))
+        miss = misses(cal.fitted_targets, target_values(cal.fitted_targets, sums))
+        if not trail and not np.all(np.isfinite(miss)):
+            empty = [t.name for t, m in zip(cal.fitted_targets, miss, strict=True) if not np.isfinite(m)]
+            raise InputError(cal.file, "scale", "a run large and long enough to give every target a value", empty)
+        trail.append(Evaluation(values, np.nan_to_num(miss, nan=MISS_WITHOUT_VALUE)))
         seen[key] = trail[-1].misses
         if progress:
             best = min(e.objective for e in trail)

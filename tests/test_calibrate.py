@@ -125,6 +125,12 @@ def test_repository_targets_cite_known_sources_and_cover_the_issue():
         ({"free": ["contacts.nonsense"]}, None, "cal.yaml: free[0]: expected a known parameter path"),
         ({"free": ["network.degree"]}, None, "cal.yaml: free[0]: expected a real-valued parameter"),
         ({"window_months": 100}, None, "cal.yaml: window_months: expected an integer in [1, 48], got 100"),
+        ({"overrides": {"contacts.p_hv_review": 0.3}}, None, "cal.yaml: free[0]: expected a parameter starting inside"),
+        (
+            {"scale": 0.0001, "months": 1, "window_months": 1},
+            [dict(HV_AND_6IN1[0], quantity="coverage_mmr2_5y")],
+            "cal.yaml: scale: expected a run large and long enough to give every target a value, got ['hv']",
+        ),
         ({}, [dict(HV_AND_6IN1[0], source="made_up")], "targets.yaml: targets[0].source: expected an id listed"),
         ({}, [dict(HV_AND_6IN1[0], quantity="joy")], "targets.yaml: targets[0].quantity: expected one of"),
         ({}, [dict(HV_AND_6IN1[0], range=[80, 90])], "targets.yaml: targets[0]: expected exactly one of 'tolerance'"),

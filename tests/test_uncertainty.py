@@ -1,5 +1,5 @@
 """Uncertainty in behaviour: per-replicate draws are seeded, inside their ranges, paired across scenarios,
-recorded in the manifest, distributed as configured, and the chilling ranges follow from their evidence."""
+recorded in the manifest and distributed as configured."""
 
 import json
 
@@ -10,16 +10,9 @@ from scipy import stats
 from model import run_experiment
 from model.cli import main
 from model.experiment import DEFAULT_PARAMS_DIR, load_experiment, plan_runs, replicate_params
+from model.layout import SEGMENTS
 from model.params import load_parameters
-from model.scenario import load_scenario
-from model.uncertainty import (
-    CHILLING_EVIDENCE,
-    REFERENCE_SCENARIO,
-    contact_loss,
-    derived_rel_risk,
-    drawn_values,
-    load_uncertainty,
-)
+from model.uncertainty import drawn_values, load_uncertainty
 
 from .conftest import write_experiment, write_scenario
 
@@ -49,7 +42,7 @@ def test_chilling_response_shares_one_quantile_across_segments(tmp_path):
     for r in range(5):
         values = drawn_values(exp.uncertainty, exp.params, exp.seed, r)
         quantiles = set()
-        for seg in CHILLING_EVIDENCE:
+        for seg in SEGMENTS:
             p = exp.params.entries[f"segments.{seg}.rel_risk"]
             shape = stats.triang((p.value - p.lo) / (p.hi - p.lo), p.lo, p.hi - p.lo)
             quantiles.add(round(shape.cdf(values[f"segments.{seg}.rel_risk"]), 6))
@@ -82,20 +75,6 @@ def test_manifest_records_each_replicates_draw_and_a_baseline_copy_still_gives_z
     assert manifest["resolved"]["uncertainty"]["distribution"] == "triangular"
     effects = (out / "effects.csv").read_text().splitlines()[1:]
     assert effects and all(",0.0,0.0,0.0," in line or ",nan,nan,nan," in line for line in effects), effects[:3]
-
-
-def test_segments_rel_risk_ranges_follow_from_the_chilling_evidence():
-    params = load_parameters(DEFAULT_PARAMS_DIR)
-    reference = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / f"{REFERENCE_SCENARIO}.yaml")
-    for seg, (lo, mode, hi) in derived_rel_risk(params, reference).items():
-        p = params.entries[f"segments.{seg}.rel_risk"]
-        got, want = (p.lo, p.value, p.hi), (max(lo, 0.0), mode, hi)
-        assert got == pytest.approx(want, abs=0.01), (
-            f"segments.{seg}.rel_risk is {got}; its evidence ({CHILLING_EVIDENCE[seg].basis}) gives {want}:"
-            " re-derive with model.uncertainty.derived_rel_risk"
-        )
-        ev = CHILLING_EVIDENCE[seg]
-        assert contact_loss(params, seg, reference, p.hi) == pytest.approx(ev.loss_hi, abs=0.002)
 
 
 @pytest.mark.parametrize(
