@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke lint bench clean figures browser
+.PHONY: run test check smoke calibrate lint bench clean figures browser
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -26,6 +26,9 @@ run: $(VENV)/.installed-run
 
 smoke: $(VENV)/.installed-run
 	$(BIN)/disengage run experiments/smoke.yaml
+
+calibrate: $(VENV)/.installed-run
+	$(BIN)/disengage calibrate experiments/calibration.yaml
 
 check: $(VENV)/.installed-run
 	$(BIN)/disengage check params/*.yaml params/places/*.yaml params/scenarios/*.yaml experiments/*.yaml

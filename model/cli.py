@@ -1,4 +1,4 @@
-"""The `disengage` command: run experiments, reproduce their results and check input files."""
+"""The `disengage` command: run experiments, reproduce their results, calibrate the baseline and check input files."""
 
 import argparse
 import os
@@ -34,6 +34,16 @@ def check_file(path: str) -> str:
     if "scenarios" in data and "place" in data:
         load_experiment(path)
         return "experiment"
+    if "free" in data and "place" in data:
+        from model.calibrate import load_calibration
+
+        load_calibration(path)
+        return "calibration"
+    if "targets" in data:
+        from model.targets import load_targets
+
+        load_targets(path, load_source_ids(Path(path).parent))
+        return "targets"
     if "flows" in data:
         load_scenario(path)
         return "scenario"
@@ -117,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("results", help="a results folder written by `disengage run` (manifest.json and the tables)")
     rep.add_argument("--out", default=None, help="keep the re-run tables in this new folder (default: a temporary one)")
     rep.add_argument("--quiet", action="store_true")
+    cal = sub.add_parser("calibrate", help="fit free parameters to published baseline figures (params/targets.yaml)")
+    cal.add_argument("calibration", help="a calibration file, e.g. experiments/calibration.yaml")
+    cal.add_argument("--out", default=None, help="results folder (default results/<calibration name>)")
+    cal.add_argument("--evaluations", type=int, default=None, help="override max_evaluations (0: check the start only)")
+    cal.add_argument("--quiet", action="store_true")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
@@ -162,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
 
             for path in figures_and_report(args.results):
                 print(path)
+        elif args.command == "calibrate":
+            from model.calibrate import calibrate
+
+            say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+            out = calibrate(args.calibration, args.out, args.evaluations, progress=say)
+            print(f"calibration written to {out}")
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "check":

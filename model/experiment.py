@@ -28,13 +28,14 @@ from model.params import Parameters, load_parameters, load_source_ids
 from model.rng import derive_seed
 from model.scenario import Place, Scenario, load_place, load_scenario
 from model.simulate import DRIVERS, simulate
+from model.uncertainty import Uncertainty, drawn_values, load_uncertainty, replicate_draw
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PARAMS_DIR = REPO / "params"
 BASELINE = "baseline"
 INTERVAL = (0.05, 0.95)  # 90% interval over replicates
 EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
-EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design"}
+EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Experiment:
     driver: str = DRIVERS[0]
     seeds: tuple[int, ...] = field(default=())
     design: Design | None = None  # the `design:` section: design points and target_mcse
+    uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
 
 
 def resolve_path(ref: str, kind: str, params_dir: Path, base: Path) -> Path:
@@ -115,23 +117,29 @@ def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
     )
     if "design" in raw:
         exp = replace(exp, design=load_design(file, raw["design"], params, overrides, seed, replicates))
+    if "uncertainty" in raw:
+        exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
     return exp
 
 
 def resolved_config(exp: Experiment) -> dict[str, Any]:
     """Everything that determines the results, as plain data (what the config hash covers)."""
-    return {
-        "name": exp.name,
-        "place": asdict(exp.place) | {"file": Path(exp.place.file).name},
-        "scale": exp.scale,
-        "months": exp.months,
-        "burn_in_months": exp.burn_in_months,
-        "replicates": exp.replicates,
-        "seed": exp.seed,
-        "seeds": list(exp.seeds),
-        "scenarios": [asdict(s) | {"file": Path(s.file).name} for s in exp.scenarios],
-        "parameters": {k: p.value for k, p in sorted(exp.params.entries.items())},
-    } | ({"design": exp.design.describe()} if exp.design is not None else {})
+    return (
+        {
+            "name": exp.name,
+            "place": asdict(exp.place) | {"file": Path(exp.place.file).name},
+            "scale": exp.scale,
+            "months": exp.months,
+            "burn_in_months": exp.burn_in_months,
+            "replicates": exp.replicates,
+            "seed": exp.seed,
+            "seeds": list(exp.seeds),
+            "scenarios": [asdict(s) | {"file": Path(s.file).name} for s in exp.scenarios],
+            "parameters": {k: p.value for k, p in sorted(exp.params.entries.items())},
+        }
+        | ({"design": exp.design.describe()} if exp.design is not None else {})
+        | ({"uncertainty": asdict(exp.uncertainty)} if exp.uncertainty else {})
+    )
 
 
 def config_hash(resolved: dict[str, Any]) -> str:
@@ -213,8 +221,14 @@ class RunSpec:
 
 
 def replicate_params(exp: Experiment, replicate: int) -> Parameters:
-    """The parameters a replicate runs with (the same for every scenario of the replicate, so effects pair)."""
-    return exp.params
+    """The parameters a replicate runs with (the same for every scenario of the replicate, so effects pair).
+
+    With an `uncertainty:` section the named behavioural parameters are drawn from their ranges, keyed by the
+    experiment's seed and the replicate (model/uncertainty.py).
+    """
+    if exp.uncertainty is None:
+        return exp.params
+    return replicate_draw(exp.uncertainty, exp.params, exp.file, exp.seed, replicate)
 
 
 def plan_runs(exp: Experiment, replicates: int | None = None) -> list[RunSpec]:
@@ -387,6 +401,10 @@ def run_experiment(
             },
             "started_utc": started,
         }
+        if exp.uncertainty:
+            manifest["replicate_parameters"] = {
+                str(r): drawn_values(exp.uncertainty, exp.params, exp.seed, r) for r in range(replicates_run)
+            }
         manifest["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         figures_and_report(stage, manifest)

@@ -94,11 +94,12 @@ def fmt_value(v: float) -> str:
 
 
 def footer_text(results: Results) -> str:
-    """What made the figure: experiment, config hash, replicates, place and date."""
+    """What made the figure: experiment, config hash, replicates (and whether each drew its behaviour), place, date."""
     res = results.resolved
+    draws = ", each drawing behaviour from its ranges" if "replicate_parameters" in results.manifest else ""
     return (
         f"Made by disengage from experiment '{results.name}' | config {results.manifest['config_hash'][:12]} | "
-        f"code {results.manifest['code_version']} | {results.replicates} replicates | "
+        f"code {results.manifest['code_version']} | {results.replicates} replicates{draws} | "
         f"{res['place']['name'].capitalize()} at scale {res['scale']} (synthetic families) | {results.date}"
     )
 

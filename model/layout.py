@@ -207,6 +207,7 @@ COUNTERS = (
     "moved_out_children",
     "need_onsets",
     "decisions",
+    "mmr1_5y",
 )
 K_FAMILIES = 0
 K_AWARE = 1
@@ -233,6 +234,7 @@ K_MOVED_IN_CHILDREN = 21
 K_MOVED_OUT_CHILDREN = 22
 K_NEED_ONSETS = 23
 K_DECISIONS = 24
+K_MMR1_5Y = 25  # cohort_5y children with at least one MMR dose (a validation check, not an outcome)
 N_COUNTERS = len(COUNTERS)
 
 # --- What neighbours read of a household: one uint32 word, last month's and this month's ---

@@ -54,6 +54,7 @@ from model.layout import (
     K_HV_DUE,
     K_IDENTIFICATIONS,
     K_IDENTIFIED_ANY_ROUTE,
+    K_MMR1_5Y,
     K_MMR1_24M,
     K_MMR2_5Y,
     K_MONTHS_TO_IDENTIFICATION_SUM,
@@ -415,6 +416,7 @@ def step_child(
     elif age == 60:
         c[s, K_COHORT_5Y] += 1
         c[s, K_MMR2_5Y] += int(mmr == 2)
+        c[s, K_MMR1_5Y] += int(mmr >= 1)
     outcome = -1
     p_missed_all = 1.0  # chance that none of this month's contacts identifies the need
     nondisclosure = SEGP[s, S_NONDISCLOSURE]
