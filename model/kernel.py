@@ -15,7 +15,6 @@ from model.population import State
 from model.step import month_inputs, step_family
 
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
-PARALLEL_MIN_HOUSEHOLDS = 20_000  # below this, waking threads each month costs more than it saves
 
 
 # fmt: off
@@ -40,14 +39,6 @@ def step_all(month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, 
                    nbr_ptr, nbr_idx, seg, trust, propensity, social_prev, social_next, ch_birth, ch_flags,
                    ch_need_start, chunk_counters[c])
 
-@njit(cache=True)
-def step_all_serial(month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust, propensity,
-                    social_prev, social_next, ch_birth, ch_flags, ch_need_start, chunk_counters):
-    """The same month on one thread, all households as one chunk: small populations skip waking threads.
-    Counters are integers, so their total equals the parallel version's."""
-    chunk_counters[:] = 0
-    step_chunk(0, seg.shape[0], month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust,
-               propensity, social_prev, social_next, ch_birth, ch_flags, ch_need_start, chunk_counters[0])
 # fmt: on
 
 
@@ -56,13 +47,12 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
     history = np.zeros((months, N_SEG, N_COUNTERS), dtype=np.int64)
     chunks = np.zeros((min(N_CHUNKS, max(state.n_families, 1)), N_SEG, N_COUNTERS), dtype=np.int64)
     s = state
-    step = step_all if state.n_families >= PARALLEL_MIN_HOUSEHOLDS else step_all_serial
     for month in range(months):
         p_media, match_now = month_inputs(FLOWS, month, P)
         prev, nxt = month % 2, (month + 1) % 2
         # fmt: off
-        step(month, seed, P, SEGP, FLOWS, p_media, match_now, s.nbr_ptr, s.nbr_idx, s.seg, s.trust,
-             s.propensity, s.social[prev], s.social[nxt], s.ch_birth, s.ch_flags, s.ch_need_start, chunks)
+        step_all(month, seed, P, SEGP, FLOWS, p_media, match_now, s.nbr_ptr, s.nbr_idx, s.seg, s.trust,
+                 s.propensity, s.social[prev], s.social[nxt], s.ch_birth, s.ch_flags, s.ch_need_start, chunks)
         # fmt: on
         history[month] = chunks.sum(axis=0)
     return history
