@@ -19,23 +19,23 @@ N_CHUNKS = 256  # fixed, so results never depend on the thread count
 
 # fmt: off
 @njit(cache=True)
-def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust, propensity,
+def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, p_media, flow_month, nbr_ptr, nbr_idx, seg, trust, propensity,
                social_prev, social_next, ch_birth, ch_flags, ch_need_start, counters):
     """Step households lo..hi-1 in order."""
     for f in range(lo, hi):
-        step_family(f, month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust, propensity,
+        step_family(f, month, seed, P, SEGP, FLOWS, p_media, flow_month, nbr_ptr, nbr_idx, seg, trust, propensity,
                     social_prev, social_next, ch_birth, ch_flags, ch_need_start, counters)
 
 
 @njit(parallel=True, cache=True)
-def step_all(month, seed, P, SEGP, FLOWS, p_media, match_now, nbr_ptr, nbr_idx, seg, trust, propensity,
+def step_all(month, seed, P, SEGP, FLOWS, p_media, flow_month, nbr_ptr, nbr_idx, seg, trust, propensity,
              social_prev, social_next, ch_birth, ch_flags, ch_need_start, chunk_counters):
     """One month for every household: chunks in parallel, each with its own counters."""
     n = seg.shape[0]
     n_chunks = chunk_counters.shape[0]
     for c in prange(n_chunks):
         chunk_counters[c] = 0
-        step_chunk(c * n // n_chunks, (c + 1) * n // n_chunks, month, seed, P, SEGP, FLOWS, p_media, match_now,
+        step_chunk(c * n // n_chunks, (c + 1) * n // n_chunks, month, seed, P, SEGP, FLOWS, p_media, flow_month,
                    nbr_ptr, nbr_idx, seg, trust, propensity, social_prev, social_next, ch_birth, ch_flags,
                    ch_need_start, chunk_counters[c])
 
@@ -48,10 +48,10 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
     chunks = np.zeros((min(N_CHUNKS, max(state.n_families, 1)), N_SEG, N_COUNTERS), dtype=np.int64)
     s = state
     for month in range(months):
-        p_media, match_now = month_inputs(FLOWS, month, P)
+        p_media, flow_month = month_inputs(FLOWS, month, P)
         prev, nxt = month % 2, (month + 1) % 2
         # fmt: off
-        step_all(month, seed, P, SEGP, FLOWS, p_media, match_now, s.nbr_ptr, s.nbr_idx, s.seg, s.trust,
+        step_all(month, seed, P, SEGP, FLOWS, p_media, flow_month, s.nbr_ptr, s.nbr_idx, s.seg, s.trust,
                  s.propensity, s.social[prev], s.social[nxt], s.ch_birth, s.ch_flags, s.ch_need_start, chunks)
         # fmt: on
         history[month] = chunks.sum(axis=0)

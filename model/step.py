@@ -66,6 +66,7 @@ from model.layout import (
     MASK_6IN1,
     MASK_MMR,
     MAX_CHILDREN,
+    MAX_FLOWS,
     P_CATCHUP_DECAY_MONTHS,
     P_DETECT0,
     P_EROSION_TOLD,
@@ -239,6 +240,23 @@ def new_household(
     return n
 
 
+FLOW_RUNS = 1  # bit of flow_month: the flow runs this month
+FLOW_MATCHES = 2  # bit of flow_month: its data match runs this month
+
+
+@njit(cache=True, inline="always")
+def flow_masks(flow_month):
+    """Bit masks of the flows that run, and of those whose match runs, this month."""
+    active = 0
+    matches = 0
+    for k in range(flow_month.shape[0]):
+        if flow_month[k] & FLOW_RUNS:
+            active |= 1 << k
+        if flow_month[k] & FLOW_MATCHES:
+            matches |= 1 << k
+    return active, matches
+
+
 @njit(cache=True, inline="always")
 def count_children(f, ch_flags) -> int:
     """Children present in household f."""
@@ -249,28 +267,42 @@ def count_children(f, ch_flags) -> int:
     return n
 
 
+EV_NONE, EV_MOVE, EV_NEW_FAMILY, EV_BIRTH = 0, 1, 2, 3
+
+
 @njit(cache=True, inline="always")
-def demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
-    """Moves, newly forming families and births; returns True if a new household arrived in slot f."""
+def demography_event(n_now, key, p_move, p_birth) -> int:
+    """What happens to the household slot this month: nothing, a move (one household leaves, another
+    arrives), a newly forming family (no children left) or a birth (a free slot)."""
+    if draw(key, R_MOVE) < p_move:
+        return EV_MOVE
+    if n_now == 0:
+        return EV_NEW_FAMILY
+    if n_now < MAX_CHILDREN and draw(key, R_BIRTH) < p_birth:
+        return EV_BIRTH
+    return EV_NONE
+
+
+@njit(cache=True)
+def demography(event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
+    """Carry out a demographic event (rare, so not inlined); returns True if a new household arrived in slot f."""
     s = seg[f]
-    n_now = count_children(f, ch_flags)
-    if draw(key, R_MOVE) < P[P_P_MOVE_PER_MONTH]:
+    if event == EV_MOVE:
         c[s, K_MOVED_OUT_CHILDREN] += n_now
         c[s, K_MOVED_IN_CHILDREN] += new_household(
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, False
         )
         return True
-    if n_now == 0:
+    if event == EV_NEW_FAMILY:
         c[s, K_BIRTHS] += new_household(
             f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, True, False
         )
         return True
-    if n_now < MAX_CHILDREN and draw(key, R_BIRTH) < P[P_P_BIRTH_PER_MONTH]:
-        for k in range(MAX_CHILDREN):
-            if not ch_flags[f, k] & F_EXISTS:
-                new_child(f, k, 0, month, month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
-                c[s, K_BIRTHS] += 1
-                break
+    for k in range(MAX_CHILDREN):  # EV_BIRTH
+        if not ch_flags[f, k] & F_EXISTS:
+            new_child(f, k, 0, month, month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+            c[s, K_BIRTHS] += 1
+            break
     return False
 
 
@@ -305,13 +337,13 @@ def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
 
 
 @njit(cache=True, inline="always")
-def update_awareness(f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts):
+def update_awareness(f, s, active_mask, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts):
     """Awareness bits after this month's channels and forgetting, and the bits newly learnt."""
     aware = (own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF
     letters = (own_prev >> SOCIAL_LETTER_SHIFT) & 0xFF
     learnt = 0
     for k in range(FLOWS.shape[0]):
-        if not rules.flow_active(FLOWS, k, month):
+        if not active_mask & (1 << k):
             continue
         bit = 1 << k
         if aware & bit:
@@ -348,34 +380,42 @@ def update_trust(trust_word, P, FLOWS, first_learnt) -> float:
 
 
 @njit(cache=True, inline="always")
-def perceived_risk(s, trust, aware, month, SEGP, FLOWS) -> float:
+def perceived_risk(s, trust, aware, active_mask, SEGP, FLOWS) -> float:
     """Risk the family perceives from the running flows it knows of, combined across flows."""
     risk = 0.0
     for k in range(FLOWS.shape[0]):
-        if aware & (1 << k) and rules.flow_active(FLOWS, k, month):
+        if aware & (1 << k) and active_mask & (1 << k):
             fear = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
             risk = rules.combine_risk(risk, rules.flow_risk(fear, trust, FLOWS[k, FL_SAFEGUARD]))
     return risk
 
 
 @njit(cache=True, inline="always")
-def decide(logit_base, registered_shift, need, s, risk, peers, P, SEGP, u) -> bool:
-    """A due contact is taken up when the family's draw falls under its engagement probability.
+def household_constants(s, P, SEGP):
+    """The parameters a household's decisions read, gathered once a month as plain numbers.
 
-    For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity.
+    (segment engagement shift, w_risk, segment rel_risk, w_peer, peer_ref, need hazard, nondisclosure).
+    Passing numbers rather than the tables keeps compiled loops free of reference counting.
     """
-    p = rules.p_engage(
-        logit_base,
+    return (
         SEGP[s, S_SHIFT_ENGAGEMENT],
-        registered_shift,
         P[P_W_RISK],
         SEGP[s, S_REL_RISK],
-        risk,
-        need,
         P[P_W_PEER],
-        peers,
         P[P_PEER_REF],
+        SEGP[s, S_H_NEED_PER_MONTH],
+        SEGP[s, S_NONDISCLOSURE],
     )
+
+
+@njit(cache=True, inline="always")
+def decide(logit_base, registered_shift, need, risk, peers, hc, u) -> bool:
+    """A due contact is taken up when the family's draw falls under its engagement probability.
+
+    For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity;
+    `hc` is `household_constants`.
+    """
+    p = rules.p_engage(logit_base, hc[0], registered_shift, hc[1], hc[2], risk, need, hc[3], peers, hc[4])
     return u < p
 
 
@@ -387,22 +427,21 @@ def record_identification(c, s, month, need_start):
 
 
 @njit(cache=True, inline="always")
-def step_child(
-    f, k, s, month, key, P, SEGP, FLOWS, match_now, risk, peers, arrived, hh, ch_birth, ch_flags, ch_need_start, c
-):
-    """One month of the child in slot k; returns (engagement outcome: -1 none, 0 missed, 1 attended, letters)."""
-    flags = int(ch_flags[f, k])
-    age = month - int(ch_birth[f, k])
+def step_child(k, s, month, key, P, hc, match_mask, risk, peers, arrived, hh, flags, birth, need_start, c):
+    """One month of the child in slot k, from its flags, birth month and need start (plain numbers).
+
+    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, letters).
+    """
+    age = month - birth
     if age >= AGE_OUT_MONTHS:
-        ch_flags[f, k] = 0
         c[s, K_AGED_OUT] += 1
-        return -1, 0
+        return 0, need_start, -1, 0
     c[s, K_CHILDREN] += 1
     # (a) onset of a latent need that a professional could identify
     if not flags & (F_NEED | F_IDENTIFIED):
-        if draw(key, child_key(k, RC_NEED)) < SEGP[s, S_H_NEED_PER_MONTH]:
+        if draw(key, child_key(k, RC_NEED)) < hc[5]:
             flags |= F_NEED
-            ch_need_start[f, k] = month
+            need_start = month
             c[s, K_NEED_ONSETS] += 1
     # (b) COVER milestones, read before this month's contacts
     d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
@@ -419,12 +458,12 @@ def step_child(
         c[s, K_MMR1_5Y] += int(mmr >= 1)
     outcome = -1
     p_missed_all = 1.0  # chance that none of this month's contacts identifies the need
-    nondisclosure = SEGP[s, S_NONDISCLOSURE]
+    nondisclosure = hc[6]
     n_contacts = 0
     # (c) GP registration: due at birth and on arrival, otherwise a later chance each month
     if not flags & F_REGISTERED:
         base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or arrived) else P[P_LOGIT_REGISTER_LATE]
-        went = decide(base, 0.0, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_REGISTER)))
+        went = decide(base, 0.0, 0.0, risk, peers, hc, draw(key, child_key(k, RC_REGISTER)))
         c[s, K_DECISIONS] += 1
         outcome = 1 if went else 0
         if went:
@@ -450,7 +489,7 @@ def step_child(
                 earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
                 base = P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
             base += hh
-            went = decide(base, unreg_shift, 0.0, s, risk, peers, P, SEGP, draw(key, child_key(k, RC_VACC)))
+            went = decide(base, unreg_shift, 0.0, risk, peers, hc, draw(key, child_key(k, RC_VACC)))
             c[s, K_DECISIONS] += 1
             outcome = 1 if (went or outcome == 1) else 0
             if went:
@@ -467,7 +506,7 @@ def step_child(
             bit = 1 << (SHIFT_HV + r)
             if not flags & bit:
                 u = draw(key, child_key(k, RC_HV + r))
-                went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, s, risk, peers, P, SEGP, u)
+                went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, risk, peers, hc, u)
                 c[s, K_DECISIONS] += 1
                 outcome = 1 if (went or outcome == 1) else 0
                 if went:
@@ -481,7 +520,7 @@ def step_child(
     p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
     if draw(key, child_key(k, RC_ILL)) < p_ill:
         u = draw(key, child_key(k, RC_UNSCHEDULED))
-        went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], s, risk, peers, P, SEGP, u)
+        went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], risk, peers, hc, u)
         c[s, K_DECISIONS] += 1
         outcome = 1 if (went or outcome == 1) else 0
         if went:
@@ -493,15 +532,15 @@ def step_child(
         if n_contacts > 0 and draw(key, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
             flags |= F_IDENTIFIED
             c[s, K_IDENTIFICATIONS] += 1
-            record_identification(c, s, month, ch_need_start[f, k])
+            record_identification(c, s, month, need_start)
         elif draw(key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
             flags |= F_IDENTIFIED
-            record_identification(c, s, month, ch_need_start[f, k])
+            record_identification(c, s, month, need_start)
     # (h) data matching: a school-age child in health records but missing education is found
     letters = 0
     if AGE_SCHOOL_START <= age < AGE_SCHOOL_END and flags & F_MISSING_EDU and flags & F_REGISTERED:
-        for j in range(FLOWS.shape[0]):
-            if match_now[j] and not flags & F_FOUND:
+        for j in range(MAX_FLOWS):
+            if match_mask & (1 << j) and not flags & F_FOUND:
                 flags |= F_FOUND
                 letters |= 1 << j
                 c[s, K_CME_FOUND] += 1
@@ -509,12 +548,11 @@ def step_child(
                     if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
                         flags |= F_IDENTIFIED
                         c[s, K_IDENTIFICATIONS] += 1
-                        record_identification(c, s, month, ch_need_start[f, k])
+                        record_identification(c, s, month, need_start)
     if age < AGE_REG_OUTCOME_END:
         c[s, K_CHILDREN_0_6] += 1
         c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
-    ch_flags[f, k] = flags
-    return outcome, letters
+    return flags, need_start, outcome, letters
 
 
 @njit(cache=True, inline="always")
@@ -526,7 +564,7 @@ def step_family(
     SEGP,
     FLOWS,
     p_media_month,
-    match_now,
+    flow_month,
     nbr_ptr,
     nbr_idx,
     seg,
@@ -555,11 +593,18 @@ def step_family(
     s = seg[f]
     c = counters  # [segment, counter]; indexed in place (a row view would cost a reference count per call)
     key = household_key(seed, f, month)
-    arrived = demography(f, month, seed, key, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c)
+    active_mask, match_mask = flow_masks(flow_month)
+    n_now = count_children(f, ch_flags)
+    event = demography_event(n_now, key, P[P_P_MOVE_PER_MONTH], P[P_P_BIRTH_PER_MONTH])
+    arrived = False
+    if event != EV_NONE:
+        arrived = demography(
+            event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c
+        )
     own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
     aware_counts, letter_counts, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
     aware, learnt = update_awareness(
-        f, s, month, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts
+        f, s, active_mask, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts
     )
     ever = (own_prev >> SOCIAL_EVER_SHIFT) & 0xFF
     word = int(trust[f])
@@ -567,31 +612,33 @@ def step_family(
     trust[f] = (word & 0xFFFF0000) | now
     ever |= learnt
     t = now / TRUST_SCALE
-    risk = perceived_risk(s, t, aware, month, SEGP, FLOWS)
+    risk = perceived_risk(s, t, aware, active_mask, SEGP, FLOWS)
     peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
+    hc = household_constants(s, P, SEGP)
+    hh = float(propensity[f])
     letters = 0
     for k in range(MAX_CHILDREN):
         if ch_flags[f, k] & F_EXISTS:
-            outcome, got = step_child(
-                f,
+            flags, need_start, outcome, got = step_child(
                 k,
                 s,
                 month,
                 key,
                 P,
-                SEGP,
-                FLOWS,
-                match_now,
+                hc,
+                match_mask,
                 risk,
                 peers,
                 arrived,
-                float(propensity[f]),
-                ch_birth,
-                ch_flags,
-                ch_need_start,
+                hh,
+                int(ch_flags[f, k]),
+                int(ch_birth[f, k]),
+                int(ch_need_start[f, k]),
                 c,
             )
+            ch_flags[f, k] = flags
+            ch_need_start[f, k] = need_start
             letters |= got
             if outcome >= 0:
                 engaged = outcome
@@ -607,7 +654,15 @@ def step_family(
 
 
 def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Month-level inputs shared by every household: each flow's media reach and whether its match runs."""
+    """Month-level inputs shared by every household: each flow's media reach, and whether it runs and
+    whether its match runs this month (bits FLOW_RUNS, FLOW_MATCHES of `flow_month`)."""
     p_media = np.array([rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
-    match_now = np.array([rules.matching_runs(FLOWS, k, month) for k in range(len(FLOWS))], dtype=np.uint8)
-    return p_media.astype(np.float64), match_now
+    flow_month = np.array(
+        [
+            (FLOW_RUNS if rules.flow_active(FLOWS, k, month) else 0)
+            | (FLOW_MATCHES if rules.matching_runs(FLOWS, k, month) else 0)
+            for k in range(len(FLOWS))
+        ],
+        dtype=np.uint8,
+    )
+    return p_media.astype(np.float64), flow_month
