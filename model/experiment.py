@@ -28,7 +28,7 @@ from model.params import Parameters, load_parameters, load_source_ids
 from model.rng import derive_seed
 from model.scenario import Place, Scenario, load_place, load_scenario
 from model.simulate import DRIVERS, simulate
-from model.uncertainty import Uncertainty, drawn_values, load_uncertainty, replicate_draw
+from model.uncertainty import Uncertainty, drawn_values, load_uncertainty, replicate_draw, uncertainty_record
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PARAMS_DIR = REPO / "params"
@@ -138,7 +138,7 @@ def resolved_config(exp: Experiment) -> dict[str, Any]:
             "parameters": {k: p.value for k, p in sorted(exp.params.entries.items())},
         }
         | ({"design": exp.design.describe()} if exp.design is not None else {})
-        | ({"uncertainty": asdict(exp.uncertainty)} if exp.uncertainty else {})
+        | ({"uncertainty": uncertainty_record(exp.uncertainty, exp.params)} if exp.uncertainty else {})
     )
 
 

@@ -40,6 +40,7 @@ from model.rng import derive_seed
 from model.scenario import SHARE_TOLERANCE, Place, Scenario, read_flow
 from model.simulate import DRIVERS
 from model.tablediff import TableDiff, compare_folders, report
+from model.uncertainty import uncertainty_from_record
 
 RESOLVED_KEYS = {
     "name",
@@ -130,7 +131,7 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
         if key not in manifest:
             raise InputError(file, key, "this key to be present (a manifest written by `disengage run`)")
     res = config.as_mapping(file, "resolved", manifest["resolved"])
-    config.check_keys(file, "resolved", res, RESOLVED_KEYS, {"design"})
+    config.check_keys(file, "resolved", res, RESOLVED_KEYS, {"design", "uncertainty"})
     scale = config.number(file, "resolved.scale", res["scale"], 0.0, 1.0)
     months = config.integer(file, "resolved.months", res["months"], 1)
     burn_in = config.integer(file, "resolved.burn_in_months", res["burn_in_months"], 0, months - 1)
@@ -146,6 +147,10 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
     if BASELINE not in [s.name for s in scenarios]:
         raise InputError(file, "resolved.scenarios", f"a list that includes '{BASELINE}'")
     raw = manifest.get("config") or {}
+    params = parameters_from_record(file, res["parameters"])
+    uncertainty = None
+    if "uncertainty" in res:  # each replicate drew behaviour: the ranges it drew over are recorded with it
+        uncertainty, params = uncertainty_from_record(file, res["uncertainty"], params)
     design = design_from_record(file, res["design"]) if "design" in res else None
     if design is not None and design.target_mcse is not None:  # the replicates target_mcse added are in "seeds"
         run_seeds = config.as_mapping(file, "seeds", manifest.get("seeds"))
@@ -164,10 +169,11 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
         scenarios=scenarios,
         replicates=replicates,
         seed=seed,
-        params=parameters_from_record(file, res["parameters"]),
+        params=params,
         driver=config.choice(file, "driver", manifest["driver"], DRIVERS),
         seeds=seeds,
         design=design,
+        uncertainty=uncertainty,
     )
 
 

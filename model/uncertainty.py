@@ -13,7 +13,8 @@ Where the ranges of the segments' response to perceived risk come from is model/
 import fnmatch
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from model import config
@@ -115,3 +116,34 @@ def replicate_draw(unc: Uncertainty, params: Parameters, file: str, seed: int, r
     """The parameters of one replicate: the named ones drawn, the rest as given."""
     values = drawn_values(unc, params, seed, replicate)
     return params.with_overrides({k: int(v) if params.entries[k].integer else v for k, v in values.items()}, file)
+
+
+def uncertainty_record(unc: Uncertainty, params: Parameters) -> dict[str, Any]:
+    """The section as resolved, with the range of every drawn parameter: all a re-run needs to draw the same."""
+    ranges = {path: [params.entries[path].lo, params.entries[path].hi] for _, paths in unc.draws for path in paths}
+    return asdict(unc) | {"ranges": dict(sorted(ranges.items()))}
+
+
+def uncertainty_from_record(file: str, raw: Any, params: Parameters) -> tuple[Uncertainty, Parameters]:
+    """The section and the parameters' drawn ranges back from a manifest's `resolved.uncertainty`."""
+    field = "resolved.uncertainty"
+    rec = config.as_mapping(file, field, raw)
+    config.check_keys(file, field, rec, {"distribution", "names", "draws", "ranges"})
+    distribution = config.choice(file, f"{field}.distribution", rec["distribution"], DISTRIBUTIONS)
+    if not isinstance(rec["draws"], list) or not isinstance(rec["names"], list):
+        raise InputError(file, f"{field}.draws", "lists of names and of [draw key, [parameter paths]]", rec["draws"])
+    draws = []
+    for i, item in enumerate(rec["draws"]):
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], list)):
+            raise InputError(file, f"{field}.draws[{i}]", "[draw key, [parameter paths]]", item)
+        draws.append((config.text(file, f"{field}.draws[{i}][0]", item[0]), tuple(item[1])))
+    ranges = config.as_mapping(file, f"{field}.ranges", rec["ranges"])
+    entries = dict(params.entries)
+    for _, paths in draws:
+        for path in paths:
+            if path not in entries or path not in ranges:
+                raise InputError(file, f"{field}.ranges.{path}", "a recorded range for every drawn parameter", path)
+            lo, hi = (config.number(file, f"{field}.ranges.{path}[{j}]", x) for j, x in enumerate(ranges[path]))
+            entries[path] = replace(entries[path], lo=lo, hi=hi)
+    unc = Uncertainty(distribution, tuple(str(n) for n in rec["names"]), tuple(draws))
+    return unc, Parameters(MappingProxyType(entries))

@@ -127,3 +127,22 @@ def test_bad_manifest_is_one_line_naming_the_field(capsys, copied):
 def test_missing_manifest_is_bad_input(capsys, tmp_path):
     code, out = reproduce(capsys, tmp_path)
     assert code == 2 and "manifest.json: expected a results folder's manifest.json" in out, out
+
+
+def test_experiment_with_behavioural_draws_reproduces(capsys, tmp_path):
+    """Replicates that drew their behaviour re-draw the same from the manifest alone (ranges recorded)."""
+    exp = write_experiment(
+        tmp_path,
+        name="drawn",
+        scenarios=["baseline", "national_sui_mandate"],
+        uncertainty={
+            "distribution": "triangular",
+            "parameters": ["chilling_response", "awareness_speed", "trust_dynamics"],
+        },
+    )
+    out = run_experiment(exp, tmp_path / "drawn")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["resolved"]["uncertainty"]["ranges"], "the drawn parameters' ranges are not recorded"
+    exp.unlink()
+    code, text = reproduce(capsys, out)
+    assert code == 0 and "reproduced:" in text, text
