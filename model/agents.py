@@ -2,6 +2,7 @@
 
 import mesa
 
+from model.layout import SEGMENTS, TRUST_SCALE
 from model.step import step_family
 
 
@@ -20,13 +21,9 @@ class Family(mesa.Agent):
     @property
     def segment(self) -> str:
         """Name of the household's segment."""
-        from model.layout import SEGMENTS
-
         return SEGMENTS[int(self.model.state.seg[self.fid])]
 
     @property
     def trust(self) -> float:
-        """Trust in health-service confidentiality, 0..1."""
-        from model.layout import TRUST_SCALE
-
+        """Trust in health-service confidentiality, 0..1 (the current level, low 16 bits)."""
         return (int(self.model.state.trust[self.fid]) & 0xFFFF) / TRUST_SCALE

@@ -421,8 +421,3 @@ def draw_figures(folder: str | Path, manifest: dict | None = None) -> list[Path]
         if fig is not None:
             written += save(fig, out, stem)
     return written
-
-
-def headline_figure(results_dir: str | Path, manifest: dict | None = None) -> Path:
-    """The headline figure alone (PNG and SVG); returns the PNG."""
-    return save(headline(Results(results_dir, manifest)), Path(results_dir) / "figures", "headline")[0]

@@ -29,20 +29,17 @@ def mix64(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def hash4(seed: int, family: int, month: int, purpose: int) -> np.uint64:
-    """Hash of the key (seed, family, month, purpose), chained so no two keys collide trivially."""
-    h = mix64(np.uint64(seed) + _GOLDEN)
-    h = mix64(h ^ (np.uint64(family) + _GOLDEN))
-    h = mix64(h ^ (np.uint64(month) + _GOLDEN))
-    return mix64(h ^ (np.uint64(purpose) + _GOLDEN))
-
-
-@njit(cache=True, inline="always")
 def household_key(seed: int, family: int, month: int) -> np.uint64:
-    """The first three links of `hash4`'s chain: computed once per household-month, shared by its draws."""
+    """The chain's first three links (seed, family, month): computed once per household-month, shared by its draws."""
     h = mix64(np.uint64(seed) + _GOLDEN)
     h = mix64(h ^ (np.uint64(family) + _GOLDEN))
     return mix64(h ^ (np.uint64(month) + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def hash4(seed: int, family: int, month: int, purpose: int) -> np.uint64:
+    """Hash of the key (seed, family, month, purpose): the household-month key chained with the purpose."""
+    return mix64(household_key(seed, family, month) ^ (np.uint64(purpose) + _GOLDEN))
 
 
 @njit(cache=True, inline="always")
