@@ -1,8 +1,9 @@
 """Population kernel: the same monthly step as the agents, compiled over all households at once.
 
 Households are cut into a fixed number of chunks; `prange` runs chunks in
-parallel and each chunk calls the serial `step_family` for its households,
-adding to the chunk's own counters. Counters are integers, so their sum does
+parallel and each chunk steps its households with the serial rules the agents
+call (`step_family` split in two: the neighbours' words, then
+`step_family_gathered`), adding to the chunk's own counters. Counters are integers, so their sum does
 not depend on the number of threads or the order of chunks: the kernel gives
 the agents driver's numbers exactly.
 """
@@ -12,34 +13,125 @@ from numba import njit, prange
 
 from model.layout import N_COUNTERS, N_SEG
 from model.population import State
-from model.step import month_inputs, step_family
+from model.step import month_inputs, step_family_gathered, tally_words
 
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
+BLOCK = 256  # households whose neighbour reads are made together before they step
 
 
-# fmt: off
 @njit(cache=True)
-def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, p_media, flow_month, nbr_ptr, nbr_idx, seg, trust, propensity,
-               social_prev, social_next, ch_birth, ch_flags, ch_need_start, counters):
-    """Step households lo..hi-1 in order."""
-    for f in range(lo, hi):
-        step_family(f, month, seed, P, SEGP, FLOWS, p_media, flow_month, nbr_ptr, nbr_idx, seg, trust, propensity,
-                    social_prev, social_next, ch_birth, ch_flags, ch_need_start, counters)
+def step_chunk(
+    lo,
+    hi,
+    month,
+    seed,
+    P,
+    SEGP,
+    FLOWS,
+    miss_broadcast,
+    miss_wom,
+    flow_month,
+    nbr_ptr,
+    nbr_idx,
+    seg,
+    trust,
+    propensity,
+    social_prev,
+    social_next,
+    ch_birth,
+    ch_flags,
+    ch_need_start,
+    counters,
+):
+    """Step households lo..hi-1 in order, a block at a time: first every neighbour word the block reads,
+    copied into a buffer in one tight loop (independent loads the processor overlaps), then each
+    household tallies its words (`tally_words`) and steps."""
+    words = np.empty(0, dtype=np.uint32)
+    for b in range(lo, hi, BLOCK):
+        end = min(b + BLOCK, hi)
+        p0, p1 = nbr_ptr[b], nbr_ptr[end]
+        if p1 - p0 > words.shape[0]:
+            words = np.empty(p1 - p0, dtype=np.uint32)
+        for j in range(p0, p1):
+            words[j - p0] = social_prev[nbr_idx[j]]
+        for f in range(b, end):
+            aware_counts, letter_counts, n_engaged = tally_words(words, nbr_ptr[f] - p0, nbr_ptr[f + 1] - p0)
+            step_family_gathered(
+                f,
+                month,
+                seed,
+                P,
+                SEGP,
+                FLOWS,
+                miss_broadcast,
+                miss_wom,
+                flow_month,
+                aware_counts,
+                letter_counts,
+                n_engaged,
+                nbr_ptr[f + 1] - nbr_ptr[f],
+                seg,
+                trust,
+                propensity,
+                social_prev,
+                social_next,
+                ch_birth,
+                ch_flags,
+                ch_need_start,
+                counters,
+            )
 
 
 @njit(parallel=True, cache=True)
-def step_all(month, seed, P, SEGP, FLOWS, p_media, flow_month, nbr_ptr, nbr_idx, seg, trust, propensity,
-             social_prev, social_next, ch_birth, ch_flags, ch_need_start, chunk_counters):
+def step_all(
+    month,
+    seed,
+    P,
+    SEGP,
+    FLOWS,
+    miss_broadcast,
+    miss_wom,
+    flow_month,
+    nbr_ptr,
+    nbr_idx,
+    seg,
+    trust,
+    propensity,
+    social_prev,
+    social_next,
+    ch_birth,
+    ch_flags,
+    ch_need_start,
+    chunk_counters,
+):
     """One month for every household: chunks in parallel, each with its own counters."""
     n = seg.shape[0]
     n_chunks = chunk_counters.shape[0]
     for c in prange(n_chunks):
         chunk_counters[c] = 0
-        step_chunk(c * n // n_chunks, (c + 1) * n // n_chunks, month, seed, P, SEGP, FLOWS, p_media, flow_month,
-                   nbr_ptr, nbr_idx, seg, trust, propensity, social_prev, social_next, ch_birth, ch_flags,
-                   ch_need_start, chunk_counters[c])
-
-# fmt: on
+        step_chunk(
+            c * n // n_chunks,
+            (c + 1) * n // n_chunks,
+            month,
+            seed,
+            P,
+            SEGP,
+            FLOWS,
+            miss_broadcast,
+            miss_wom,
+            flow_month,
+            nbr_ptr,
+            nbr_idx,
+            seg,
+            trust,
+            propensity,
+            social_prev,
+            social_next,
+            ch_birth,
+            ch_flags,
+            ch_need_start,
+            chunk_counters[c],
+        )
 
 
 def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray, months: int, seed: int) -> np.ndarray:
@@ -48,11 +140,28 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
     chunks = np.zeros((min(N_CHUNKS, max(state.n_families, 1)), N_SEG, N_COUNTERS), dtype=np.int64)
     s = state
     for month in range(months):
-        p_media, flow_month = month_inputs(FLOWS, month, P)
+        miss_broadcast, miss_wom, flow_month = month_inputs(FLOWS, month, P, SEGP)
         prev, nxt = month % 2, (month + 1) % 2
-        # fmt: off
-        step_all(month, seed, P, SEGP, FLOWS, p_media, flow_month, s.nbr_ptr, s.nbr_idx, s.seg, s.trust,
-                 s.propensity, s.social[prev], s.social[nxt], s.ch_birth, s.ch_flags, s.ch_need_start, chunks)
-        # fmt: on
+        step_all(
+            month,
+            seed,
+            P,
+            SEGP,
+            FLOWS,
+            miss_broadcast,
+            miss_wom,
+            flow_month,
+            s.nbr_ptr,
+            s.nbr_idx,
+            s.seg,
+            s.trust,
+            s.propensity,
+            s.social[prev],
+            s.social[nxt],
+            s.ch_birth,
+            s.ch_flags,
+            s.ch_need_start,
+            chunks,
+        )
         history[month] = chunks.sum(axis=0)
     return history

@@ -179,6 +179,7 @@ FLOW_FIELDS = (
 FL_START, FL_RECIPIENT, FL_MATCHING, FL_TOLD, FL_SAFEGUARD, FL_MEDIA, FL_MATCH_INTERVAL = range(7)
 N_FLOWF = len(FLOW_FIELDS)
 MAX_FLOWS = 8  # awareness is a bit per flow in one byte
+MAX_DEGREE = 200  # neighbour counts are packed 8 bits a flow, so a count must fit in a byte
 
 # --- Monthly counters, per segment ---
 COUNTERS = (

@@ -46,8 +46,7 @@ class DisengageModel(mesa.Model):
 
     def step(self) -> None:
         """One month (see the module docstring for the order)."""
-        p_media, flow_month = month_inputs(self.FLOWS, self.month, self.P)
-        self.month_inputs = (self.P, self.SEGP, self.FLOWS, p_media, flow_month)
+        self.month_inputs = (self.P, self.SEGP, self.FLOWS, *month_inputs(self.FLOWS, self.month, self.P, self.SEGP))
         self.month_counters = np.zeros((N_SEG, N_COUNTERS), dtype=np.int64)
         self.agents.do("step")
         self.history.append(self.month_counters)

@@ -17,7 +17,7 @@ import numpy as np
 
 from model import config
 from model.errors import InputError
-from model.layout import N_P, N_RECIPIENTS, N_SEGP, P_NAMES, RECIPIENTS, SEGMENTS, SEGP_NAMES
+from model.layout import MAX_DEGREE, N_P, N_RECIPIENTS, N_SEGP, P_NAMES, RECIPIENTS, SEGMENTS, SEGP_NAMES
 
 PROB = (0.0, 1.0)
 OPEN_PROB = (1e-9, 1.0 - 1e-9)  # probabilities that enter a logit
@@ -31,7 +31,7 @@ DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {
         "p_init_dose": (*PROB, False),
     },
     "network": {
-        "degree": (0, 200, True),  # neighbour counts are packed 8 bits a flow (model/step.py)
+        "degree": (0, MAX_DEGREE, True),  # neighbour counts are packed 8 bits a flow (model/step.py)
         "p_same_segment": (*PROB, False),
         "neighbourhood_households": (2, 10_000_000, True),
     },

@@ -45,6 +45,27 @@ def matching_runs(flows, k: int, month: int) -> bool:
 
 
 @njit(cache=True)
+def p_miss_broadcast(p_media: float, p_notice: float) -> float:
+    """Chance a family hears of a flow through neither the media nor a transparency notice this month."""
+    return (1.0 - p_media) * (1.0 - p_notice)
+
+
+@njit(cache=True)
+def p_miss_word_of_mouth(p_wom: float, n_neighbours: int) -> float:
+    """Chance none of n neighbours passes the word on: (1 - p_wom)^n."""
+    return (1.0 - p_wom) ** n_neighbours
+
+
+@njit(cache=True)
+def p_aware_from_misses(miss_broadcast: float, miss_wom: float, miss_wom_letter: float, had_letter: bool) -> float:
+    """Chance an unaware family learns of a flow: any channel reaches it (1 - the product of the misses),
+    and certainty if the family itself received an enquiry letter (direct experience)."""
+    if had_letter:
+        return 1.0
+    return 1.0 - miss_broadcast * miss_wom * miss_wom_letter
+
+
+@njit(cache=True)
 def p_become_aware(
     p_media: float,
     p_notice: float,
@@ -58,13 +79,14 @@ def p_become_aware(
 
     1 - (1 - media)(1 - notice)(1 - wom)^aware_neighbours (1 - wom_letter)^letter_neighbours,
     and certainty if the family itself received an enquiry letter (direct experience).
+    The step reads the three misses from month-level tables (`model.step.month_inputs`).
     """
-    if had_letter:
-        return 1.0
-    miss = (1.0 - p_media) * (1.0 - p_notice)
-    miss *= (1.0 - p_wom) ** n_aware_neighbours
-    miss *= (1.0 - p_wom_letter) ** n_letter_neighbours
-    return 1.0 - miss
+    return p_aware_from_misses(
+        p_miss_broadcast(p_media, p_notice),
+        p_miss_word_of_mouth(p_wom, n_aware_neighbours),
+        p_miss_word_of_mouth(p_wom_letter, n_letter_neighbours),
+        had_letter,
+    )
 
 
 @njit(cache=True)

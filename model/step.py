@@ -66,6 +66,7 @@ from model.layout import (
     MASK_6IN1,
     MASK_MMR,
     MAX_CHILDREN,
+    MAX_DEGREE,
     MAX_FLOWS,
     P_CATCHUP_DECAY_MONTHS,
     P_DETECT0,
@@ -321,28 +322,45 @@ def spread_bits(byte):
 
 
 @njit(cache=True, inline="always")
+def tally_word(w, aware_counts, letter_counts, engaged):
+    """Add one neighbour's last-month word to the per-flow counts of the aware and of letters
+    (packed 8 bits a flow; degree is capped at 200 so a count fits) and to the number who engaged."""
+    return (
+        aware_counts + spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF),
+        letter_counts + spread_bits((w >> SOCIAL_LETTER_SHIFT) & 0xFF),
+        engaged + ((w >> SOCIAL_ENGAGED_SHIFT) & 1),
+    )
+
+
+@njit(cache=True, inline="always")
 def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
-    """One pass over f's neighbours' last-month words: per-flow counts of the aware and of letters
-    (packed 8 bits a flow; degree is capped at 200 so a count fits) and the number who engaged.
-    One random read per neighbour."""
-    aware_counts = 0
-    letter_counts = 0
-    engaged = 0
+    """`tally_word` over f's neighbours' last-month words, one random read per neighbour."""
+    aware_counts, letter_counts, engaged = 0, 0, 0
     for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
-        w = int(social_prev[nbr_idx[j]])
-        engaged += (w >> SOCIAL_ENGAGED_SHIFT) & 1
-        aware_counts += spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF)
-        letter_counts += spread_bits((w >> SOCIAL_LETTER_SHIFT) & 0xFF)
+        aware_counts, letter_counts, engaged = tally_word(
+            int(social_prev[nbr_idx[j]]), aware_counts, letter_counts, engaged
+        )
     return aware_counts, letter_counts, engaged
 
 
 @njit(cache=True, inline="always")
-def update_awareness(f, s, active_mask, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts):
-    """Awareness bits after this month's channels and forgetting, and the bits newly learnt."""
+def tally_words(words, lo, hi):
+    """`tally_word` over words[lo:hi]: a household's neighbours' words, already read into a buffer."""
+    aware_counts, letter_counts, engaged = 0, 0, 0
+    for j in range(lo, hi):
+        aware_counts, letter_counts, engaged = tally_word(int(words[j]), aware_counts, letter_counts, engaged)
+    return aware_counts, letter_counts, engaged
+
+
+@njit(cache=True, inline="always")
+def update_awareness(s, active_mask, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, letter_counts):
+    """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
+
+    `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`."""
     aware = (own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF
     letters = (own_prev >> SOCIAL_LETTER_SHIFT) & 0xFF
     learnt = 0
-    for k in range(FLOWS.shape[0]):
+    for k in range(miss_broadcast.shape[1]):
         if not active_mask & (1 << k):
             continue
         bit = 1 << k
@@ -350,14 +368,10 @@ def update_awareness(f, s, active_mask, key, P, SEGP, FLOWS, p_media_month, own_
             if draw(key, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
                 aware &= ~bit
             continue
-        p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
-        p = rules.p_become_aware(
-            min(p_media_month[k] * SEGP[s, S_REL_MEDIA], 1.0),
-            p_notice,
-            P[P_P_WORD_OF_MOUTH],
-            lane(aware_counts, k),
-            P[P_P_WORD_OF_MOUTH_LETTER],
-            lane(letter_counts, k),
+        p = rules.p_aware_from_misses(
+            miss_broadcast[s, k],
+            miss_wom[0, lane(aware_counts, k)],
+            miss_wom[1, lane(letter_counts, k)],
             (letters & bit) != 0,
         )
         if draw(key, R_AWARE + k) < p:
@@ -563,7 +577,8 @@ def step_family(
     P,
     SEGP,
     FLOWS,
-    p_media_month,
+    miss_broadcast,
+    miss_wom,
     flow_month,
     nbr_ptr,
     nbr_idx,
@@ -577,7 +592,67 @@ def step_family(
     ch_need_start,
     counters,
 ):
+    """Move household f on by one month: read its neighbours' last-month words, then `step_family_gathered`.
+
+    The kernel does the same in two passes over a block of households (all reads first, then all
+    steps), so that the reads of distant neighbours overlap instead of waiting one by one.
+    """
+    aware_counts, letter_counts, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
+    step_family_gathered(
+        f,
+        month,
+        seed,
+        P,
+        SEGP,
+        FLOWS,
+        miss_broadcast,
+        miss_wom,
+        flow_month,
+        aware_counts,
+        letter_counts,
+        n_engaged,
+        nbr_ptr[f + 1] - nbr_ptr[f],
+        seg,
+        trust,
+        propensity,
+        social_prev,
+        social_next,
+        ch_birth,
+        ch_flags,
+        ch_need_start,
+        counters,
+    )
+
+
+@njit(cache=True, inline="always")
+def step_family_gathered(
+    f,
+    month,
+    seed,
+    P,
+    SEGP,
+    FLOWS,
+    miss_broadcast,
+    miss_wom,
+    flow_month,
+    aware_counts,
+    letter_counts,
+    n_engaged,
+    n_neighbours,
+    seg,
+    trust,
+    propensity,
+    social_prev,
+    social_next,
+    ch_birth,
+    ch_flags,
+    ch_need_start,
+    counters,
+):
     """Move household f on by one month, adding its events to `counters` (segment x counter).
+
+    `aware_counts`, `letter_counts` and `n_engaged` are `gather_neighbours` of f over its
+    `n_neighbours` neighbours (last month's words).
 
     1. Demography: the household moves away and another arrives, or (with no children left) a
        newly forming family with a newborn takes the slot, or a child is born.
@@ -602,9 +677,8 @@ def step_family(
             event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c
         )
     own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
-    aware_counts, letter_counts, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
     aware, learnt = update_awareness(
-        f, s, active_mask, key, P, SEGP, FLOWS, p_media_month, own_prev, aware_counts, letter_counts
+        s, active_mask, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, letter_counts
     )
     ever = (own_prev >> SOCIAL_EVER_SHIFT) & 0xFF
     word = int(trust[f])
@@ -613,7 +687,7 @@ def step_family(
     ever |= learnt
     t = now / TRUST_SCALE
     risk = perceived_risk(s, t, aware, active_mask, SEGP, FLOWS)
-    peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
+    peers = rules.peer_share(n_engaged, n_neighbours, P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
     hc = household_constants(s, P, SEGP)
     hh = float(propensity[f])
@@ -653,16 +727,34 @@ def step_family(
     c[s, K_TRUST_SUM] += now
 
 
-def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Month-level inputs shared by every household: each flow's media reach, and whether it runs and
-    whether its match runs this month (bits FLOW_RUNS, FLOW_MATCHES of `flow_month`)."""
-    p_media = np.array([rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS]) for k in range(len(FLOWS))])
+def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray, SEGP: np.ndarray) -> tuple:
+    """Month-level inputs shared by every household, as tables the step reads instead of recomputing:
+
+    - miss_broadcast[segment, flow]: chance of hearing of the flow through neither the media (its reach
+      this month times the segment's relative reach) nor a transparency notice (if families are told);
+    - miss_wom[0 or 1, n]: chance that none of n aware neighbours (0) or n neighbours with a letter (1)
+      passes the word on, for n up to MAX_DEGREE;
+    - flow_month[flow]: bits FLOW_RUNS (the flow runs this month) and FLOW_MATCHES (its match runs).
+    """
+    n_flows = len(FLOWS)
+    miss_broadcast = np.empty((len(SEGP), n_flows), dtype=np.float64)
+    for k in range(n_flows):
+        p_media = rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS])
+        p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
+        for s in range(len(SEGP)):
+            miss_broadcast[s, k] = rules.p_miss_broadcast(min(p_media * SEGP[s, S_REL_MEDIA], 1.0), p_notice)
+    miss_wom = np.array(
+        [
+            [rules.p_miss_word_of_mouth(P[p], n) for n in range(MAX_DEGREE + 1)]
+            for p in (P_P_WORD_OF_MOUTH, P_P_WORD_OF_MOUTH_LETTER)
+        ]
+    )
     flow_month = np.array(
         [
             (FLOW_RUNS if rules.flow_active(FLOWS, k, month) else 0)
             | (FLOW_MATCHES if rules.matching_runs(FLOWS, k, month) else 0)
-            for k in range(len(FLOWS))
+            for k in range(n_flows)
         ],
         dtype=np.uint8,
     )
-    return p_media.astype(np.float64), flow_month
+    return miss_broadcast, miss_wom, flow_month
