@@ -48,6 +48,7 @@ def floor_bytes(state: State) -> float:
     written = (
         state.trust.nbytes
         + state.social.nbytes / 2
+        + state.ever.nbytes
         + state.ch_birth.nbytes
         + state.ch_flags.nbytes
         + state.ch_need_start.nbytes

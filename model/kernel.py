@@ -1,9 +1,8 @@
 """Population kernel: the same monthly step as the agents, compiled over all households at once.
 
 Households are cut into a fixed number of chunks; `prange` runs chunks in
-parallel and each chunk steps its households with the serial rules the agents
-call (`step_family` split in two: the neighbours' words, then
-`step_family_gathered`), adding to the chunk's own counters. Counters are integers, so their sum does
+parallel and each chunk calls the serial `step_family` for its households,
+adding to the chunk's own counters. Counters are integers, so their sum does
 not depend on the number of threads or the order of chunks: the kernel gives
 the agents driver's numbers exactly.
 """
@@ -13,10 +12,11 @@ from numba import njit, prange
 
 from model.layout import N_COUNTERS, N_SEG
 from model.population import State
-from model.step import month_inputs, step_family_gathered, tally_words
+from model.prefetch import prefetch
+from model.step import month_inputs, step_family
 
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
-BLOCK = 256  # households whose neighbour reads are made together before they step
+PREFETCH_AHEAD = 8  # households ahead whose neighbours' words are fetched while this one steps
 
 
 @njit(cache=True)
@@ -38,48 +38,42 @@ def step_chunk(
     propensity,
     social_prev,
     social_next,
+    ever,
     ch_birth,
     ch_flags,
     ch_need_start,
     counters,
 ):
-    """Step households lo..hi-1 in order, a block at a time: first every neighbour word the block reads,
-    copied into a buffer in one tight loop (independent loads the processor overlaps), then each
-    household tallies its words (`tally_words`) and steps."""
-    words = np.empty(0, dtype=np.uint32)
-    for b in range(lo, hi, BLOCK):
-        end = min(b + BLOCK, hi)
-        p0, p1 = nbr_ptr[b], nbr_ptr[end]
-        if p1 - p0 > words.shape[0]:
-            words = np.empty(p1 - p0, dtype=np.uint32)
-        for j in range(p0, p1):
-            words[j - p0] = social_prev[nbr_idx[j]]
-        for f in range(b, end):
-            aware_counts, letter_counts, n_engaged = tally_words(words, nbr_ptr[f] - p0, nbr_ptr[f + 1] - p0)
-            step_family_gathered(
-                f,
-                month,
-                seed,
-                P,
-                SEGP,
-                FLOWS,
-                miss_broadcast,
-                miss_wom,
-                flow_month,
-                aware_counts,
-                letter_counts,
-                n_engaged,
-                nbr_ptr[f + 1] - nbr_ptr[f],
-                seg,
-                trust,
-                propensity,
-                social_prev,
-                social_next,
-                ch_birth,
-                ch_flags,
-                ch_need_start,
-                counters,
-            )
+    """Step households lo..hi-1 in order. The words of the neighbours of the household PREFETCH_AHEAD places
+    on are asked for first, so that reads of distant neighbours overlap with stepping (a hint only)."""
+    for f in range(lo, hi):
+        ahead = f + PREFETCH_AHEAD
+        if ahead < hi:
+            for j in range(nbr_ptr[ahead], nbr_ptr[ahead + 1]):
+                prefetch(social_prev, nbr_idx[j])
+        step_family(
+            f,
+            month,
+            seed,
+            P,
+            SEGP,
+            FLOWS,
+            miss_broadcast,
+            miss_wom,
+            flow_month,
+            nbr_ptr,
+            nbr_idx,
+            seg,
+            trust,
+            propensity,
+            social_prev,
+            social_next,
+            ever,
+            ch_birth,
+            ch_flags,
+            ch_need_start,
+            counters,
+        )
 
 
 @njit(parallel=True, cache=True)
@@ -99,6 +93,7 @@ def step_all(
     propensity,
     social_prev,
     social_next,
+    ever,
     ch_birth,
     ch_flags,
     ch_need_start,
@@ -127,6 +122,7 @@ def step_all(
             propensity,
             social_prev,
             social_next,
+            ever,
             ch_birth,
             ch_flags,
             ch_need_start,
@@ -158,6 +154,7 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
             s.propensity,
             s.social[prev],
             s.social[nxt],
+            s.ever,
             s.ch_birth,
             s.ch_flags,
             s.ch_need_start,

@@ -238,12 +238,13 @@ K_DECISIONS = 24
 K_MMR1_5Y = 25  # cohort_5y children with at least one MMR dose (a validation check, not an outcome)
 N_COUNTERS = len(COUNTERS)
 
-# --- What neighbours read of a household: one uint32 word, last month's and this month's ---
+# --- What neighbours read of a household: one uint16 word, last month's and this month's ---
+# (16 bits, not 32, because distant neighbours are random reads: a smaller array stays in cache)
 SOCIAL_AWARE_SHIFT = 0  # 8 bits: aware of flow k
-SOCIAL_LETTER_SHIFT = 8  # 8 bits: an enquiry letter about flow k arrived
-SOCIAL_ENGAGED_SHIFT = 16  # 1 bit: took up its most recent due contact
+SOCIAL_LETTER_SHIFT = 8  # 1 bit: an enquiry letter arrived, from the flow whose match found children (FLOW_FINDS)
+SOCIAL_ENGAGED_SHIFT = 9  # 1 bit: took up its most recent due contact
+SOCIAL_LETTER = 1 << SOCIAL_LETTER_SHIFT
 SOCIAL_ENGAGED = 1 << SOCIAL_ENGAGED_SHIFT
-SOCIAL_EVER_SHIFT = 24  # 8 bits: has ever learnt of flow k (private: trust erodes on first learning only)
 
 TRUST_SCALE = 65535  # trust is fixed point (16 bits) so sums are exact
 

@@ -39,6 +39,7 @@ class DisengageModel(mesa.Model):
             s.propensity,
             s.social[prev],
             s.social[nxt],
+            s.ever,
             s.ch_birth,
             s.ch_flags,
             s.ch_need_start,

@@ -24,7 +24,8 @@ class State:
     seg: np.ndarray  # int8: the household's segment
     trust: np.ndarray  # uint32: trust in health-service confidentiality, fixed point: usual << 16 | current
     propensity: np.ndarray  # float32: the household's own logit shift in taking up any contact
-    social: np.ndarray  # uint32 [2, n]: aware, letter, engaged and ever-known bits (layout.SOCIAL_*)
+    social: np.ndarray  # uint16 [2, n]: aware, letter and engaged bits, read by neighbours (layout.SOCIAL_*)
+    ever: np.ndarray  # uint8: a bit per flow the household has ever learnt of (private: trust erodes on first learning)
     ch_birth: np.ndarray  # int16 [n, MAX_CHILDREN]: birth month of each child
     ch_flags: np.ndarray  # uint16 [n, MAX_CHILDREN]: registration, doses, reviews, need (layout.F_*)
     ch_need_start: np.ndarray  # int16 [n, MAX_CHILDREN]: month a latent need began
@@ -118,12 +119,13 @@ def build_population(
     nbr_idx = np.zeros(n_families * degree, dtype=np.int32)
     _wire_network(seed, degree, network.p_same_segment, network.neighbourhood, block_start, counts, seg, nbr_idx)
     nbr_ptr = np.arange(n_families + 1, dtype=np.int64) * degree
-    social = np.full((2, n_families), SOCIAL_ENGAGED, dtype=np.uint32)  # unaware, no letters, engaged
+    social = np.full((2, n_families), SOCIAL_ENGAGED, dtype=np.uint16)  # unaware, no letters, engaged
     return State(
         seg=seg,
         trust=trust,
         propensity=propensity,
         social=social,
+        ever=np.zeros(n_families, dtype=np.uint8),
         ch_birth=ch_birth,
         ch_flags=ch_flags,
         ch_need_start=ch_need_start,

@@ -67,7 +67,6 @@ from model.layout import (
     MASK_MMR,
     MAX_CHILDREN,
     MAX_DEGREE,
-    MAX_FLOWS,
     P_CATCHUP_DECAY_MONTHS,
     P_DETECT0,
     P_EROSION_TOLD,
@@ -138,7 +137,7 @@ from model.layout import (
     SOCIAL_AWARE_SHIFT,
     SOCIAL_ENGAGED,
     SOCIAL_ENGAGED_SHIFT,
-    SOCIAL_EVER_SHIFT,
+    SOCIAL_LETTER,
     SOCIAL_LETTER_SHIFT,
     TRUST_SCALE,
 )
@@ -242,20 +241,26 @@ def new_household(
 
 
 FLOW_RUNS = 1  # bit of flow_month: the flow runs this month
-FLOW_MATCHES = 2  # bit of flow_month: its data match runs this month
+FLOW_FINDS = 2  # bit of flow_month: its match runs this month and is the first in table order that does, so it
+#                 is the one that finds children (a child found once is not found again) and sends the letters
+FLOW_LETTERED = 4  # bit of flow_month: the flow found children last month; the letters read this month are its own
 
 
 @njit(cache=True, inline="always")
 def flow_masks(flow_month):
-    """Bit masks of the flows that run, and of those whose match runs, this month."""
+    """Bit masks of the flows that run this month, of the flow whose match finds children this month
+    (one bit or none) and of the flow whose letters were sent last month (one bit or none)."""
     active = 0
-    matches = 0
+    finds = 0
+    lettered = 0
     for k in range(flow_month.shape[0]):
         if flow_month[k] & FLOW_RUNS:
             active |= 1 << k
-        if flow_month[k] & FLOW_MATCHES:
-            matches |= 1 << k
-    return active, matches
+        if flow_month[k] & FLOW_FINDS:
+            finds |= 1 << k
+        if flow_month[k] & FLOW_LETTERED:
+            lettered |= 1 << k
+    return active, finds, lettered
 
 
 @njit(cache=True, inline="always")
@@ -322,43 +327,29 @@ def spread_bits(byte):
 
 
 @njit(cache=True, inline="always")
-def tally_word(w, aware_counts, letter_counts, engaged):
-    """Add one neighbour's last-month word to the per-flow counts of the aware and of letters
-    (packed 8 bits a flow; degree is capped at 200 so a count fits) and to the number who engaged."""
-    return (
-        aware_counts + spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF),
-        letter_counts + spread_bits((w >> SOCIAL_LETTER_SHIFT) & 0xFF),
-        engaged + ((w >> SOCIAL_ENGAGED_SHIFT) & 1),
-    )
-
-
-@njit(cache=True, inline="always")
 def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
-    """`tally_word` over f's neighbours' last-month words, one random read per neighbour."""
-    aware_counts, letter_counts, engaged = 0, 0, 0
+    """One pass over f's neighbours' last-month words: per-flow counts of the aware (packed 8 bits a flow;
+    degree is capped at MAX_DEGREE so a count fits), the number with a letter and the number who engaged.
+    One random read per neighbour."""
+    aware_counts = 0
+    n_letter = 0
+    engaged = 0
     for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
-        aware_counts, letter_counts, engaged = tally_word(
-            int(social_prev[nbr_idx[j]]), aware_counts, letter_counts, engaged
-        )
-    return aware_counts, letter_counts, engaged
+        w = int(social_prev[nbr_idx[j]])
+        aware_counts += spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF)
+        n_letter += (w >> SOCIAL_LETTER_SHIFT) & 1
+        engaged += (w >> SOCIAL_ENGAGED_SHIFT) & 1
+    return aware_counts, n_letter, engaged
 
 
 @njit(cache=True, inline="always")
-def tally_words(words, lo, hi):
-    """`tally_word` over words[lo:hi]: a household's neighbours' words, already read into a buffer."""
-    aware_counts, letter_counts, engaged = 0, 0, 0
-    for j in range(lo, hi):
-        aware_counts, letter_counts, engaged = tally_word(int(words[j]), aware_counts, letter_counts, engaged)
-    return aware_counts, letter_counts, engaged
-
-
-@njit(cache=True, inline="always")
-def update_awareness(s, active_mask, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, letter_counts):
+def update_awareness(s, active_mask, lettered, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, n_letter):
     """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
 
-    `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`."""
+    `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`; letters (the family's
+    own, and the `n_letter` neighbours') are about the flow `lettered`."""
     aware = (own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF
-    letters = (own_prev >> SOCIAL_LETTER_SHIFT) & 0xFF
+    had_letter = (own_prev & SOCIAL_LETTER) != 0
     learnt = 0
     for k in range(miss_broadcast.shape[1]):
         if not active_mask & (1 << k):
@@ -368,11 +359,12 @@ def update_awareness(s, active_mask, key, P, miss_broadcast, miss_wom, own_prev,
             if draw(key, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
                 aware &= ~bit
             continue
+        about_letter = (lettered & bit) != 0
         p = rules.p_aware_from_misses(
             miss_broadcast[s, k],
             miss_wom[0, lane(aware_counts, k)],
-            miss_wom[1, lane(letter_counts, k)],
-            (letters & bit) != 0,
+            miss_wom[1, n_letter if about_letter else 0],
+            had_letter and about_letter,
         )
         if draw(key, R_AWARE + k) < p:
             aware |= bit
@@ -441,10 +433,10 @@ def record_identification(c, s, month, need_start):
 
 
 @njit(cache=True, inline="always")
-def step_child(k, s, month, key, P, hc, match_mask, risk, peers, arrived, hh, flags, birth, need_start, c):
+def step_child(k, s, month, key, P, hc, finds, risk, peers, arrived, hh, flags, birth, need_start, c):
     """One month of the child in slot k, from its flags, birth month and need start (plain numbers).
 
-    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, letters).
+    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, 1 if a letter was sent).
     """
     age = month - birth
     if age >= AGE_OUT_MONTHS:
@@ -550,23 +542,23 @@ def step_child(k, s, month, key, P, hc, match_mask, risk, peers, arrived, hh, fl
         elif draw(key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
             flags |= F_IDENTIFIED
             record_identification(c, s, month, need_start)
-    # (h) data matching: a school-age child in health records but missing education is found
-    letters = 0
-    if AGE_SCHOOL_START <= age < AGE_SCHOOL_END and flags & F_MISSING_EDU and flags & F_REGISTERED:
-        for j in range(MAX_FLOWS):
-            if match_mask & (1 << j) and not flags & F_FOUND:
-                flags |= F_FOUND
-                letters |= 1 << j
-                c[s, K_CME_FOUND] += 1
-                if flags & F_NEED and not flags & F_IDENTIFIED:
-                    if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
-                        flags |= F_IDENTIFIED
-                        c[s, K_IDENTIFICATIONS] += 1
-                        record_identification(c, s, month, need_start)
+    # (h) data matching: a school-age child in health records but missing education is found, once,
+    #     by the first flow whose match runs this month (`finds`), and the family gets its letter
+    letter = 0
+    if finds and AGE_SCHOOL_START <= age < AGE_SCHOOL_END and flags & F_MISSING_EDU and flags & F_REGISTERED:
+        if not flags & F_FOUND:
+            flags |= F_FOUND
+            letter = 1
+            c[s, K_CME_FOUND] += 1
+            if flags & F_NEED and not flags & F_IDENTIFIED:
+                if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
+                    flags |= F_IDENTIFIED
+                    c[s, K_IDENTIFICATIONS] += 1
+                    record_identification(c, s, month, need_start)
     if age < AGE_REG_OUTCOME_END:
         c[s, K_CHILDREN_0_6] += 1
         c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
-    return flags, need_start, outcome, letters
+    return flags, need_start, outcome, letter
 
 
 @njit(cache=True, inline="always")
@@ -587,72 +579,13 @@ def step_family(
     propensity,
     social_prev,
     social_next,
-    ch_birth,
-    ch_flags,
-    ch_need_start,
-    counters,
-):
-    """Move household f on by one month: read its neighbours' last-month words, then `step_family_gathered`.
-
-    The kernel does the same in two passes over a block of households (all reads first, then all
-    steps), so that the reads of distant neighbours overlap instead of waiting one by one.
-    """
-    aware_counts, letter_counts, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
-    step_family_gathered(
-        f,
-        month,
-        seed,
-        P,
-        SEGP,
-        FLOWS,
-        miss_broadcast,
-        miss_wom,
-        flow_month,
-        aware_counts,
-        letter_counts,
-        n_engaged,
-        nbr_ptr[f + 1] - nbr_ptr[f],
-        seg,
-        trust,
-        propensity,
-        social_prev,
-        social_next,
-        ch_birth,
-        ch_flags,
-        ch_need_start,
-        counters,
-    )
-
-
-@njit(cache=True, inline="always")
-def step_family_gathered(
-    f,
-    month,
-    seed,
-    P,
-    SEGP,
-    FLOWS,
-    miss_broadcast,
-    miss_wom,
-    flow_month,
-    aware_counts,
-    letter_counts,
-    n_engaged,
-    n_neighbours,
-    seg,
-    trust,
-    propensity,
-    social_prev,
-    social_next,
+    ever,
     ch_birth,
     ch_flags,
     ch_need_start,
     counters,
 ):
     """Move household f on by one month, adding its events to `counters` (segment x counter).
-
-    `aware_counts`, `letter_counts` and `n_engaged` are `gather_neighbours` of f over its
-    `n_neighbours` neighbours (last month's words).
 
     1. Demography: the household moves away and another arrives, or (with no children left) a
        newly forming family with a newborn takes the slot, or a child is born.
@@ -668,7 +601,7 @@ def step_family_gathered(
     s = seg[f]
     c = counters  # [segment, counter]; indexed in place (a row view would cost a reference count per call)
     key = household_key(seed, f, month)
-    active_mask, match_mask = flow_masks(flow_month)
+    active_mask, finds, lettered = flow_masks(flow_month)
     n_now = count_children(f, ch_flags)
     event = demography_event(n_now, key, P[P_P_MOVE_PER_MONTH], P[P_P_BIRTH_PER_MONTH])
     arrived = False
@@ -677,17 +610,18 @@ def step_family_gathered(
             event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c
         )
     own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
+    aware_counts, n_letter, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
     aware, learnt = update_awareness(
-        s, active_mask, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, letter_counts
+        s, active_mask, lettered, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, n_letter
     )
-    ever = (own_prev >> SOCIAL_EVER_SHIFT) & 0xFF
+    known = 0 if arrived else int(ever[f])
     word = int(trust[f])
-    now = int(update_trust(word, P, FLOWS, learnt & ~ever) * TRUST_SCALE + 0.5)
+    now = int(update_trust(word, P, FLOWS, learnt & ~known) * TRUST_SCALE + 0.5)
     trust[f] = (word & 0xFFFF0000) | now
-    ever |= learnt
+    ever[f] = known | learnt
     t = now / TRUST_SCALE
     risk = perceived_risk(s, t, aware, active_mask, SEGP, FLOWS)
-    peers = rules.peer_share(n_engaged, n_neighbours, P[P_PEER_REF])
+    peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
     hc = household_constants(s, P, SEGP)
     hh = float(propensity[f])
@@ -701,7 +635,7 @@ def step_family_gathered(
                 key,
                 P,
                 hc,
-                match_mask,
+                finds,
                 risk,
                 peers,
                 arrived,
@@ -717,10 +651,7 @@ def step_family_gathered(
             if outcome >= 0:
                 engaged = outcome
     social_next[f] = (
-        (aware << SOCIAL_AWARE_SHIFT)
-        | (letters << SOCIAL_LETTER_SHIFT)
-        | (engaged << SOCIAL_ENGAGED_SHIFT)
-        | (ever << SOCIAL_EVER_SHIFT)
+        (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
     )
     c[s, K_FAMILIES] += 1
     c[s, K_AWARE] += int(aware != 0)
@@ -734,7 +665,8 @@ def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray, SEGP: np.ndarray)
       this month times the segment's relative reach) nor a transparency notice (if families are told);
     - miss_wom[0 or 1, n]: chance that none of n aware neighbours (0) or n neighbours with a letter (1)
       passes the word on, for n up to MAX_DEGREE;
-    - flow_month[flow]: bits FLOW_RUNS (the flow runs this month) and FLOW_MATCHES (its match runs).
+    - flow_month[flow]: bits FLOW_RUNS (the flow runs this month), FLOW_FINDS (its match runs this month and is
+      the first in table order that does) and FLOW_LETTERED (it had FLOW_FINDS last month).
     """
     n_flows = len(FLOWS)
     miss_broadcast = np.empty((len(SEGP), n_flows), dtype=np.float64)
@@ -749,12 +681,9 @@ def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray, SEGP: np.ndarray)
             for p in (P_P_WORD_OF_MOUTH, P_P_WORD_OF_MOUTH_LETTER)
         ]
     )
-    flow_month = np.array(
-        [
-            (FLOW_RUNS if rules.flow_active(FLOWS, k, month) else 0)
-            | (FLOW_MATCHES if rules.matching_runs(FLOWS, k, month) else 0)
-            for k in range(n_flows)
-        ],
-        dtype=np.uint8,
-    )
+    flow_month = np.array([FLOW_RUNS if rules.flow_active(FLOWS, k, month) else 0 for k in range(n_flows)], np.uint8)
+    for m, bit in ((month, FLOW_FINDS), (month - 1, FLOW_LETTERED)):
+        matching = [k for k in range(n_flows) if m >= 0 and rules.matching_runs(FLOWS, k, m)]
+        if matching:
+            flow_month[matching[0]] |= bit
     return miss_broadcast, miss_wom, flow_month

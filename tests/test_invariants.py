@@ -98,7 +98,7 @@ def test_every_outcome_is_reported(run):
 def test_households_remember_every_flow_they_have_known():
     """Trust erodes on first learning only, so the 'ever known' bits must persist and cover awareness."""
     from model.kernel import run_kernel
-    from model.layout import SOCIAL_AWARE_SHIFT, SOCIAL_EVER_SHIFT
+    from model.layout import SOCIAL_AWARE_SHIFT
     from model.scenario import flow_table
 
     params, _, P, SEGP, state = wigan_population(0.02, 3)
@@ -107,7 +107,7 @@ def test_households_remember_every_flow_they_have_known():
     run_kernel(state, P, SEGP, flow_table(scenario, params, 0), months, 3)
     word = state.social[months % 2].astype(np.int64)
     aware = (word >> SOCIAL_AWARE_SHIFT) & 0xFF
-    ever = (word >> SOCIAL_EVER_SHIFT) & 0xFF
+    ever = state.ever.astype(np.int64)
     assert (aware != 0).sum() > 0, "no household became aware"
     assert ((aware & ~ever) == 0).all(), "a household aware of a flow has no record of ever knowing it"
 
