@@ -658,7 +658,18 @@ def step_family(
     c[s, K_TRUST_SUM] += now
 
 
-def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray, SEGP: np.ndarray) -> tuple:
+@njit(cache=True)
+def first_match(FLOWS, month) -> int:
+    """Index of the first flow in table order whose match runs in `month`, or -1 if none does."""
+    if month >= 0:
+        for k in range(FLOWS.shape[0]):
+            if rules.matching_runs(FLOWS, k, month):
+                return k
+    return -1
+
+
+@njit(cache=True)
+def month_inputs(FLOWS, month, P, SEGP):
     """Month-level inputs shared by every household, as tables the step reads instead of recomputing:
 
     - miss_broadcast[segment, flow]: chance of hearing of the flow through neither the media (its reach
@@ -668,22 +679,23 @@ def month_inputs(FLOWS: np.ndarray, month: int, P: np.ndarray, SEGP: np.ndarray)
     - flow_month[flow]: bits FLOW_RUNS (the flow runs this month), FLOW_FINDS (its match runs this month and is
       the first in table order that does) and FLOW_LETTERED (it had FLOW_FINDS last month).
     """
-    n_flows = len(FLOWS)
-    miss_broadcast = np.empty((len(SEGP), n_flows), dtype=np.float64)
+    n_flows = FLOWS.shape[0]
+    miss_broadcast = np.empty((SEGP.shape[0], n_flows), dtype=np.float64)
+    flow_month = np.zeros(n_flows, dtype=np.uint8)
     for k in range(n_flows):
         p_media = rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS])
         p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
-        for s in range(len(SEGP)):
+        for s in range(SEGP.shape[0]):
             miss_broadcast[s, k] = rules.p_miss_broadcast(min(p_media * SEGP[s, S_REL_MEDIA], 1.0), p_notice)
-    miss_wom = np.array(
-        [
-            [rules.p_miss_word_of_mouth(P[p], n) for n in range(MAX_DEGREE + 1)]
-            for p in (P_P_WORD_OF_MOUTH, P_P_WORD_OF_MOUTH_LETTER)
-        ]
-    )
-    flow_month = np.array([FLOW_RUNS if rules.flow_active(FLOWS, k, month) else 0 for k in range(n_flows)], np.uint8)
-    for m, bit in ((month, FLOW_FINDS), (month - 1, FLOW_LETTERED)):
-        matching = [k for k in range(n_flows) if m >= 0 and rules.matching_runs(FLOWS, k, m)]
-        if matching:
-            flow_month[matching[0]] |= bit
+        if rules.flow_active(FLOWS, k, month):
+            flow_month[k] = FLOW_RUNS
+    miss_wom = np.empty((2, MAX_DEGREE + 1), dtype=np.float64)
+    for n in range(MAX_DEGREE + 1):
+        miss_wom[0, n] = rules.p_miss_word_of_mouth(P[P_P_WORD_OF_MOUTH], n)
+        miss_wom[1, n] = rules.p_miss_word_of_mouth(P[P_P_WORD_OF_MOUTH_LETTER], n)
+    finder, lettered = first_match(FLOWS, month), first_match(FLOWS, month - 1)
+    if finder >= 0:
+        flow_month[finder] |= FLOW_FINDS
+    if lettered >= 0:
+        flow_month[lettered] |= FLOW_LETTERED
     return miss_broadcast, miss_wom, flow_month
