@@ -30,7 +30,8 @@ def step_chunk(
     FLOWS,
     miss_broadcast,
     miss_wom,
-    flow_month,
+    fear,
+    masks,
     nbr_ptr,
     nbr_idx,
     seg,
@@ -65,7 +66,8 @@ def step_chunk(
             FLOWS,
             miss_broadcast,
             miss_wom,
-            flow_month,
+            fear,
+            masks,
             nbr_ptr,
             nbr_idx,
             seg,
@@ -90,7 +92,8 @@ def step_all(
     FLOWS,
     miss_broadcast,
     miss_wom,
-    flow_month,
+    fear,
+    masks,
     nbr_ptr,
     nbr_idx,
     seg,
@@ -119,7 +122,8 @@ def step_all(
             FLOWS,
             miss_broadcast,
             miss_wom,
-            flow_month,
+            fear,
+            masks,
             nbr_ptr,
             nbr_idx,
             seg,
@@ -141,7 +145,7 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
     chunks = np.zeros((min(N_CHUNKS, max(state.n_families, 1)), N_SEG, N_COUNTERS), dtype=np.int64)
     s = state
     for month in range(months):
-        miss_broadcast, miss_wom, flow_month = month_inputs(FLOWS, month, P, SEGP)
+        miss_broadcast, miss_wom, fear, masks = month_inputs(FLOWS, month, P, SEGP)
         prev, nxt = month % 2, (month + 1) % 2
         step_all(
             month,
@@ -151,7 +155,8 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
             FLOWS,
             miss_broadcast,
             miss_wom,
-            flow_month,
+            fear,
+            masks,
             s.nbr_ptr,
             s.nbr_idx,
             s.seg,

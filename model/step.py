@@ -240,27 +240,7 @@ def new_household(
     return n
 
 
-FLOW_RUNS = 1  # bit of flow_month: the flow runs this month
-FLOW_FINDS = 2  # bit of flow_month: its match runs this month and is the first in table order that does, so it
-#                 is the one that finds children (a child found once is not found again) and sends the letters
-FLOW_LETTERED = 4  # bit of flow_month: the flow found children last month; the letters read this month are its own
-
-
-@njit(cache=True, inline="always")
-def flow_masks(flow_month):
-    """Bit masks of the flows that run this month, of the flow whose match finds children this month
-    (one bit or none) and of the flow whose letters were sent last month (one bit or none)."""
-    active = 0
-    finds = 0
-    lettered = 0
-    for k in range(flow_month.shape[0]):
-        if flow_month[k] & FLOW_RUNS:
-            active |= 1 << k
-        if flow_month[k] & FLOW_FINDS:
-            finds |= 1 << k
-        if flow_month[k] & FLOW_LETTERED:
-            lettered |= 1 << k
-    return active, finds, lettered
+M_ACTIVE, M_FINDS, M_LETTERED = 0, 1, 2  # the month's flow masks (`month_inputs`): one bit per flow
 
 
 @njit(cache=True, inline="always")
@@ -377,22 +357,28 @@ def update_trust(trust_word, P, FLOWS, first_learnt) -> float:
     """Trust after erosion for each flow learnt of for the first time this month (more if families were
     not told), then recovery toward the household's usual level."""
     t = (trust_word & 0xFFFF) / TRUST_SCALE
-    for k in range(FLOWS.shape[0]):
-        if first_learnt & (1 << k):
+    k = 0
+    while first_learnt >> k:  # each bit set, in flow order (usually none)
+        if (first_learnt >> k) & 1:
             erosion = P[P_EROSION_TOLD] if FLOWS[k, FL_TOLD] != 0.0 else P[P_EROSION_UNEXPECTED]
             t = rules.trust_after_learning(t, erosion)
+        k += 1
     t = rules.trust_recovered(t, (trust_word >> 16) / TRUST_SCALE, P[P_RECOVERY_PER_MONTH])
     return min(max(t, 0.0), 1.0)
 
 
 @njit(cache=True, inline="always")
-def perceived_risk(s, trust, aware, active_mask, SEGP, FLOWS) -> float:
-    """Risk the family perceives from the running flows it knows of, combined across flows."""
+def perceived_risk(s, trust, aware, active_mask, fear, FLOWS) -> float:
+    """Risk the family perceives from the running flows it knows of, combined across flows.
+
+    `fear` is the month's table of each segment's fear of each flow's recipient (`month_inputs`)."""
     risk = 0.0
-    for k in range(FLOWS.shape[0]):
-        if aware & (1 << k) and active_mask & (1 << k):
-            fear = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
-            risk = rules.combine_risk(risk, rules.flow_risk(fear, trust, FLOWS[k, FL_SAFEGUARD]))
+    known = aware & active_mask
+    k = 0
+    while known >> k:  # each bit set, in flow order
+        if (known >> k) & 1:
+            risk = rules.combine_risk(risk, rules.flow_risk(fear[s, k], trust, FLOWS[k, FL_SAFEGUARD]))
+        k += 1
     return risk
 
 
@@ -571,7 +557,8 @@ def step_family(
     FLOWS,
     miss_broadcast,
     miss_wom,
-    flow_month,
+    fear,
+    masks,
     nbr_ptr,
     nbr_idx,
     seg,
@@ -601,7 +588,7 @@ def step_family(
     s = seg[f]
     c = counters  # [segment, counter]; indexed in place (a row view would cost a reference count per call)
     key = household_key(seed, f, month)
-    active_mask, finds, lettered = flow_masks(flow_month)
+    active_mask, finds, lettered = masks[M_ACTIVE], masks[M_FINDS], masks[M_LETTERED]
     n_now = count_children(f, ch_flags)
     event = demography_event(n_now, key, P[P_P_MOVE_PER_MONTH], P[P_P_BIRTH_PER_MONTH])
     arrived = False
@@ -620,7 +607,7 @@ def step_family(
     trust[f] = (word & 0xFFFF0000) | now
     ever[f] = known | learnt
     t = now / TRUST_SCALE
-    risk = perceived_risk(s, t, aware, active_mask, SEGP, FLOWS)
+    risk = perceived_risk(s, t, aware, active_mask, fear, FLOWS)
     peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
     hc = household_constants(s, P, SEGP)
@@ -676,26 +663,31 @@ def month_inputs(FLOWS, month, P, SEGP):
       this month times the segment's relative reach) nor a transparency notice (if families are told);
     - miss_wom[0 or 1, n]: chance that none of n aware neighbours (0) or n neighbours with a letter (1)
       passes the word on, for n up to MAX_DEGREE;
-    - flow_month[flow]: bits FLOW_RUNS (the flow runs this month), FLOW_FINDS (its match runs this month and is
-      the first in table order that does) and FLOW_LETTERED (it had FLOW_FINDS last month).
+    - fear[segment, flow]: the segment's fear of the flow's recipient;
+    - masks[M_ACTIVE]: a bit per flow that runs this month; masks[M_FINDS]: the bit of the flow whose match
+      finds children this month (the first in table order whose match runs; a child found once is not found
+      again), or 0; masks[M_LETTERED]: the bit of the flow that found children last month, whose letters
+      households read this month, or 0.
     """
     n_flows = FLOWS.shape[0]
     miss_broadcast = np.empty((SEGP.shape[0], n_flows), dtype=np.float64)
-    flow_month = np.zeros(n_flows, dtype=np.uint8)
+    fear = np.empty((SEGP.shape[0], n_flows), dtype=np.float64)
+    masks = np.zeros(3, dtype=np.int64)
     for k in range(n_flows):
         p_media = rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS])
         p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
         for s in range(SEGP.shape[0]):
             miss_broadcast[s, k] = rules.p_miss_broadcast(min(p_media * SEGP[s, S_REL_MEDIA], 1.0), p_notice)
+            fear[s, k] = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
         if rules.flow_active(FLOWS, k, month):
-            flow_month[k] = FLOW_RUNS
+            masks[M_ACTIVE] |= 1 << k
     miss_wom = np.empty((2, MAX_DEGREE + 1), dtype=np.float64)
     for n in range(MAX_DEGREE + 1):
         miss_wom[0, n] = rules.p_miss_word_of_mouth(P[P_P_WORD_OF_MOUTH], n)
         miss_wom[1, n] = rules.p_miss_word_of_mouth(P[P_P_WORD_OF_MOUTH_LETTER], n)
     finder, lettered = first_match(FLOWS, month), first_match(FLOWS, month - 1)
     if finder >= 0:
-        flow_month[finder] |= FLOW_FINDS
+        masks[M_FINDS] = 1 << finder
     if lettered >= 0:
-        flow_month[lettered] |= FLOW_LETTERED
-    return miss_broadcast, miss_wom, flow_month
+        masks[M_LETTERED] = 1 << lettered
+    return miss_broadcast, miss_wom, fear, masks
