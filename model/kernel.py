@@ -19,32 +19,10 @@ N_CHUNKS = 256  # fixed, so results never depend on the thread count
 PREFETCH_AHEAD = 8  # households ahead whose neighbours' words are fetched while this one steps
 
 
+# fmt: off
 @njit(cache=True, _nrt=False)  # no reference counting (see the docstring)
-def step_chunk(
-    lo,
-    hi,
-    month,
-    seed,
-    P,
-    SEGP,
-    FLOWS,
-    miss_broadcast,
-    miss_wom,
-    fear,
-    masks,
-    nbr_ptr,
-    nbr_idx,
-    seg,
-    trust,
-    propensity,
-    social_prev,
-    social_next,
-    ever,
-    ch_birth,
-    ch_flags,
-    ch_need_start,
-    counters,
-):
+def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg,
+               trust, propensity, social_prev, social_next, ever, ch_birth, ch_flags, ch_need_start, counters):
     """Step households lo..hi-1 in order. The words of the neighbours of the household PREFETCH_AHEAD places
     on are asked for first, so that reads of distant neighbours overlap with stepping (a hint only).
 
@@ -57,86 +35,21 @@ def step_chunk(
         if ahead < hi:
             for j in range(nbr_ptr[ahead], nbr_ptr[ahead + 1]):
                 prefetch(social_prev, nbr_idx[j])
-        step_family(
-            f,
-            month,
-            seed,
-            P,
-            SEGP,
-            FLOWS,
-            miss_broadcast,
-            miss_wom,
-            fear,
-            masks,
-            nbr_ptr,
-            nbr_idx,
-            seg,
-            trust,
-            propensity,
-            social_prev,
-            social_next,
-            ever,
-            ch_birth,
-            ch_flags,
-            ch_need_start,
-            counters,
-        )
+        step_family(f, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg,
+                    trust, propensity, social_prev, social_next, ever, ch_birth, ch_flags, ch_need_start, counters)
 
 
 @njit(parallel=True, cache=True)
-def step_all(
-    month,
-    seed,
-    P,
-    SEGP,
-    FLOWS,
-    miss_broadcast,
-    miss_wom,
-    fear,
-    masks,
-    nbr_ptr,
-    nbr_idx,
-    seg,
-    trust,
-    propensity,
-    social_prev,
-    social_next,
-    ever,
-    ch_birth,
-    ch_flags,
-    ch_need_start,
-    chunk_counters,
-):
+def step_all(month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg, trust,
+             propensity, social_prev, social_next, ever, ch_birth, ch_flags, ch_need_start, chunk_counters):
     """One month for every household: chunks in parallel, each with its own counters."""
     n = seg.shape[0]
     n_chunks = chunk_counters.shape[0]
     for c in prange(n_chunks):
         chunk_counters[c] = 0
-        step_chunk(
-            c * n // n_chunks,
-            (c + 1) * n // n_chunks,
-            month,
-            seed,
-            P,
-            SEGP,
-            FLOWS,
-            miss_broadcast,
-            miss_wom,
-            fear,
-            masks,
-            nbr_ptr,
-            nbr_idx,
-            seg,
-            trust,
-            propensity,
-            social_prev,
-            social_next,
-            ever,
-            ch_birth,
-            ch_flags,
-            ch_need_start,
-            chunk_counters[c],
-        )
+        step_chunk(c * n // n_chunks, (c + 1) * n // n_chunks, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom,
+                   fear, masks, nbr_ptr, nbr_idx, seg, trust, propensity, social_prev, social_next, ever, ch_birth,
+                   ch_flags, ch_need_start, chunk_counters[c])
 
 
 def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray, months: int, seed: int) -> np.ndarray:
@@ -147,28 +60,9 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
     for month in range(months):
         miss_broadcast, miss_wom, fear, masks = month_inputs(FLOWS, month, P, SEGP)
         prev, nxt = month % 2, (month + 1) % 2
-        step_all(
-            month,
-            seed,
-            P,
-            SEGP,
-            FLOWS,
-            miss_broadcast,
-            miss_wom,
-            fear,
-            masks,
-            s.nbr_ptr,
-            s.nbr_idx,
-            s.seg,
-            s.trust,
-            s.propensity,
-            s.social[prev],
-            s.social[nxt],
-            s.ever,
-            s.ch_birth,
-            s.ch_flags,
-            s.ch_need_start,
-            chunks,
-        )
+        step_all(month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, s.nbr_ptr, s.nbr_idx, s.seg,
+                 s.trust, s.propensity, s.social[prev], s.social[nxt], s.ever, s.ch_birth, s.ch_flags,
+                 s.ch_need_start, chunks)
         history[month] = chunks.sum(axis=0)
     return history
+# fmt: on
