@@ -127,10 +127,8 @@ def england(months: int, cold: bool = False) -> None:
         f"run_kernel(s,P,SEGP,flows,{months},1);"
         "print(f'{n} households, build {b:.1f} s, total in process {time.perf_counter()-t:.1f} s')"
     )
-    env = dict(os.environ)
     with tempfile.TemporaryDirectory() as empty:
-        if cold:
-            env["NUMBA_CACHE_DIR"] = empty
+        env = {**os.environ, "NUMBA_CACHE_DIR": empty} if cold else None
         t = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
         wall = time.perf_counter() - t

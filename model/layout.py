@@ -241,9 +241,7 @@ N_COUNTERS = len(COUNTERS)
 # --- What neighbours read of a household: one uint16 word, last month's and this month's ---
 # (16 bits, not 32, because distant neighbours are random reads: a smaller array stays in cache)
 SOCIAL_AWARE_SHIFT = 0  # 8 bits: aware of flow k
-SOCIAL_LETTER_SHIFT = (
-    8  # 1 bit: an enquiry letter arrived, from the flow whose match found children (`model.step.month_inputs`: M_FINDS)
-)
+SOCIAL_LETTER_SHIFT = 8  # 1 bit: an enquiry letter arrived, from the flow whose match found children (M_FINDS)
 SOCIAL_ENGAGED_SHIFT = 9  # 1 bit: took up its most recent due contact
 SOCIAL_LETTER = 1 << SOCIAL_LETTER_SHIFT
 SOCIAL_ENGAGED = 1 << SOCIAL_ENGAGED_SHIFT

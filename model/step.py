@@ -531,16 +531,16 @@ def step_child(k, s, month, key, P, hc, finds, risk, peers, arrived, hh, flags, 
     # (h) data matching: a school-age child in health records but missing education is found, once,
     #     by the first flow whose match runs this month (`finds`), and the family gets its letter
     letter = 0
-    if finds and AGE_SCHOOL_START <= age < AGE_SCHOOL_END and flags & F_MISSING_EDU and flags & F_REGISTERED:
-        if not flags & F_FOUND:
-            flags |= F_FOUND
-            letter = 1
-            c[s, K_CME_FOUND] += 1
-            if flags & F_NEED and not flags & F_IDENTIFIED:
-                if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
-                    flags |= F_IDENTIFIED
-                    c[s, K_IDENTIFICATIONS] += 1
-                    record_identification(c, s, month, need_start)
+    school_age = AGE_SCHOOL_START <= age < AGE_SCHOOL_END
+    if finds and school_age and flags & F_MISSING_EDU and flags & F_REGISTERED and not flags & F_FOUND:
+        flags |= F_FOUND
+        letter = 1
+        c[s, K_CME_FOUND] += 1
+        if flags & F_NEED and not flags & F_IDENTIFIED:
+            if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
+                flags |= F_IDENTIFIED
+                c[s, K_IDENTIFICATIONS] += 1
+                record_identification(c, s, month, need_start)
     if age < AGE_REG_OUTCOME_END:
         c[s, K_CHILDREN_0_6] += 1
         c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
