@@ -17,22 +17,27 @@ from model.step import month_inputs, step_family
 
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
 PREFETCH_AHEAD = 8  # households ahead whose neighbours' words are fetched while this one steps
+# Below this many households the neighbours' words (2 bytes each, 512 KB here) stay in a core's L2 cache and
+# prefetching only costs instructions: 4-5% slower at Wigan's 39,300, break-even near 416,000 (benchmark note).
+PREFETCH_MIN_HOUSEHOLDS = 1 << 18
 
 
 # fmt: off
 @njit(cache=True, _nrt=False)  # no reference counting (see the docstring)
 def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg,
                trust, propensity, social_prev, social_next, ever, ch_birth, ch_flags, ch_need_start, counters):
-    """Step households lo..hi-1 in order. The words of the neighbours of the household PREFETCH_AHEAD places
-    on are asked for first, so that reads of distant neighbours overlap with stepping (a hint only).
+    """Step households lo..hi-1 in order. In a population too large for the cache (PREFETCH_MIN_HOUSEHOLDS), the
+    words of the neighbours of the household PREFETCH_AHEAD places on are asked for first, so that reads of
+    distant neighbours overlap with stepping (a hint only: results are the same either way).
 
     Compiled without numba's reference counting (`_nrt=False`): step_family and the rules are inlined here,
     and each inlined call would otherwise count a reference to every array it takes, an atomic update on a
     counter both threads share (about 23 per household-month, measured with valgrind).
     """
+    far = social_prev.shape[0] >= PREFETCH_MIN_HOUSEHOLDS
     for f in range(lo, hi):
         ahead = f + PREFETCH_AHEAD
-        if ahead < hi:
+        if far and ahead < hi:
             for j in range(nbr_ptr[ahead], nbr_ptr[ahead + 1]):
                 prefetch(social_prev, nbr_idx[j])
         step_family(f, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg,
