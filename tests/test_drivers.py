@@ -70,3 +70,18 @@ def test_compiled_code_cache_follows_every_source_file(tmp_path):
     rules = pkg / "rules.py"
     rules.write_text(rules.read_text() + "\n# a change to a rule\n")
     assert sources_hash(pkg) != before, "editing rules.py must move compiled code to a fresh cache"
+
+
+def test_drivers_agree_where_the_kernel_prefetches():
+    """Above PREFETCH_MIN_HOUSEHOLDS the kernel asks for neighbours' words ahead; a hint must not change results."""
+    from model.kernel import PREFETCH_MIN_HOUSEHOLDS
+    from model.scenario import load_place
+
+    exp = load_experiment(REPO / "experiments" / "smoke.yaml")
+    england = load_place(DEFAULT_PARAMS_DIR / "places" / "england.yaml")
+    scale = 1.05 * PREFETCH_MIN_HOUSEHOLDS / england.n_families
+    assert england.scaled_families(scale) > PREFETCH_MIN_HOUSEHOLDS
+    scenario = next(s for s in exp.scenarios if s.name == "national_sui_mandate")
+    a = simulate(exp.params, england, scale, scenario, 3, 0, 5, "agents")
+    k = simulate(exp.params, england, scale, scenario, 3, 0, 5, "kernel")
+    assert np.array_equal(a, k), "counters differ between drivers in a population the kernel prefetches for"
