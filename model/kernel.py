@@ -18,7 +18,8 @@ from model.step import month_inputs, step_family
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
 PREFETCH_AHEAD = 8  # households ahead whose neighbours' words are fetched while this one steps
 # Below this many households the neighbours' words (2 bytes each, 512 KB here) stay in a core's L2 cache and
-# prefetching only costs instructions: 4-5% slower at Wigan's 39,300, break-even near 416,000 (benchmark note).
+# prefetching only costs instructions: measured 4-5% slower at Wigan's 39,300, break-even near 416,000 and 5% faster
+# at 694,000 (1 thread, this project's machine with 1 MB of L2 per core; the commit that added this has the table).
 PREFETCH_MIN_HOUSEHOLDS = 1 << 18
 
 
