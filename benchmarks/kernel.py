@@ -21,11 +21,11 @@ import time
 
 import numpy as np
 
-from model.experiment import DEFAULT_PARAMS_DIR
-from model.kernel import run_kernel
-from model.params import load_parameters, to_arrays
-from model.population import NetworkSpec, State, build_population
-from model.scenario import flow_table, load_place, load_scenario
+from model.core.kernel import run_kernel
+from model.core.population import NetworkSpec, State, build_population
+from model.inputs.params import load_parameters, to_arrays
+from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.inputs.scenario import flow_table, load_place, load_scenario
 
 SCENARIO = "national_sui_mandate"
 COPY_BYTES = 256 * 1024 * 1024
@@ -72,35 +72,45 @@ def setup(scale: float, place_name: str = "wigan"):
     return P, SEGP, flows, n, build
 
 
-def run_agents(state, P, SEGP, flows, months):
-    """Counters of a run with the Mesa driver (imported here: Mesa is not needed for the kernel)."""
-    from model.model import DisengageModel
+def agents_model(scale: float, months: int):
+    """The Mesa model at one size, built as a user builds it (imported here: Mesa is not needed for the kernel)."""
+    from model.sim.model import DisengageModel
 
-    model = DisengageModel(state, P, SEGP, flows, 1)
-    for _ in range(months):
-        model.step()
-    return model.history
+    return DisengageModel(
+        place="wigan", scale=scale, policy=SCENARIO, months=months, burn_in_months=0, rng=1, agent_data=False
+    )
 
 
 def measure(driver: str, scale: float, months: int) -> dict:
     """Build time, first-call time and marginal household-months per second of one driver at one size."""
     P, SEGP, flows, n, build = setup(scale)
-    run = (
-        (lambda st, m: run_kernel(st, P, SEGP, flows, m, 1))
-        if driver == "kernel"
-        else (lambda st, m: run_agents(st, P, SEGP, flows, m))
-    )
+    if driver == "kernel":
+
+        def start(m):
+            return build()
+
+        def run(st, m):
+            return run_kernel(st, P, SEGP, flows, m, 1)
+
+    else:
+
+        def start(m):
+            return agents_model(scale, m)
+
+        def run(model, m):
+            return model.run_model()
+
     t = time.perf_counter()
-    state = build()
+    state = start(1)
     build_s = time.perf_counter() - t
     t = time.perf_counter()
     run(state, 1)
     first_s = time.perf_counter() - t
-    state = build()
+    state = start(1)
     t = time.perf_counter()
     run(state, 1)
     one_s = time.perf_counter() - t
-    state = build()
+    state = start(months + 1)
     t = time.perf_counter()
     run(state, months + 1)
     many_s = time.perf_counter() - t
@@ -122,7 +132,7 @@ def england(months: int, cold: bool = False) -> None:
     With `cold`, the child compiles from an empty cache (a fresh NUMBA_CACHE_DIR), so compilation is included."""
     code = (
         "import time; t=time.perf_counter();"
-        "from benchmarks.kernel import setup; from model.kernel import run_kernel;"
+        "from benchmarks.kernel import setup; from model.core.kernel import run_kernel;"
         f"P,SEGP,flows,n,build=setup(1.0,'england'); s=build(); b=time.perf_counter()-t;"
         f"run_kernel(s,P,SEGP,flows,{months},1);"
         "print(f'{n} households, build {b:.1f} s, total in process {time.perf_counter()-t:.1f} s')"

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import yaml
 
-from model.experiment import config_hash, load_experiment, plan_runs, resolved_config, run_experiment, run_one
-from model.report import figures_and_report
-from model.store import STORE, ResultStore, read_info
+from model.api import run_experiment
+from model.experiments.experiment import load_experiment, plan_runs, resolved_config, run_one
+from model.experiments.provenance import config_hash
+from model.experiments.store import STORE, ResultStore, read_info
+from model.present.report import figures_and_report
 
 REPEATS = 2
 

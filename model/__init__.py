@@ -1,16 +1,21 @@
-"""disengage: families disengaging from child health services when the NHS number is reused."""
+"""disengage: families disengaging from child health services when the NHS number is reused.
 
-from pathlib import Path
+The public API lives in model/api.py and is handed on from here: `run_experiment`, `simulate`,
+`DisengageModel` and `effects`. Each is imported on first use, so `import model.core.step` does not
+load the figures or the experiment machinery.
+"""
 
-from model import jitcache
+from model.core import jitcache
 
-jitcache.configure(Path(__file__).resolve().parent)  # before any compiled function is defined
+jitcache.configure()  # before any compiled function is defined
 
-__all__ = ["run_experiment"]
+__all__ = ["DisengageModel", "effects", "run_experiment", "simulate"]
 
 
-def run_experiment(path, out=None, driver=None, progress=None, **options):
-    """Run an experiment YAML and write its results folder (see model.experiment.run_experiment)."""
-    from model.experiment import run_experiment as _run
+def __getattr__(name: str):
+    """The public names, imported from model.api when first asked for."""
+    if name in __all__:
+        from model import api
 
-    return _run(path, out, driver, progress, **options)
+        return getattr(api, name)
+    raise AttributeError(f"module 'model' has no attribute {name!r}")

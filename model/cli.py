@@ -3,10 +3,11 @@
 import argparse
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from model import config
-from model.errors import InputError
+from model.inputs import config
+from model.inputs.errors import InputError
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_REPRODUCED = 1
@@ -24,9 +25,9 @@ def positive_int(text: str) -> int:
 
 def check_file(path: str) -> str:
     """Validate one params, segments, place, scenario or experiment file; returns what it was."""
-    from model.experiment import load_experiment
-    from model.params import DEFAULT_SCHEMA, load_source_ids, read_sections, read_segments
-    from model.scenario import load_place, load_scenario
+    from model.experiments.experiment import load_experiment
+    from model.inputs.params import DEFAULT_SCHEMA, load_source_ids, read_sections, read_segments
+    from model.inputs.scenario import load_place, load_scenario
 
     data = config.load_yaml(path)
     if not isinstance(data, dict):
@@ -35,12 +36,12 @@ def check_file(path: str) -> str:
         load_experiment(path)
         return "experiment"
     if "free" in data and "place" in data:
-        from model.calibrate import load_calibration
+        from model.analysis.calibrate import load_calibration
 
         load_calibration(path)
         return "calibration"
     if "targets" in data:
-        from model.targets import load_targets
+        from model.analysis.targets import load_targets
 
         load_targets(path, load_source_ids(Path(path).parent))
         return "targets"
@@ -64,9 +65,9 @@ def check_file(path: str) -> str:
 
 def params_table(odd: str | None, check_only: bool) -> int:
     """Write (or, with --check, verify) the generated parameter table in docs/ODD.md."""
-    from model import paramtable
-    from model.experiment import DEFAULT_PARAMS_DIR, REPO
-    from model.params import load_parameters
+    from model.inputs.params import load_parameters
+    from model.inputs.paths import DEFAULT_PARAMS_DIR, REPO
+    from model.present import paramtable
 
     path = Path(odd) if odd else REPO / "docs" / "ODD.md"
     params = load_parameters(DEFAULT_PARAMS_DIR)
@@ -82,7 +83,7 @@ def params_table(odd: str | None, check_only: bool) -> int:
 
 def reproduce(results: str, out: str | None, quiet: bool) -> int:
     """Re-run a results folder and compare: exit 0 when its tables are reproduced byte for byte, 1 when not."""
-    from model.reproduce import reproduce as rerun
+    from model.experiments.reproduce import reproduce as rerun
 
     say = None if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     outcome = rerun(results, out, progress=say)
@@ -93,6 +94,7 @@ def reproduce(results: str, out: str | None, quiet: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line naming file and field and exits 2."""
     parser = argparse.ArgumentParser(prog="disengage", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"disengage {metadata.version('disengage')}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run an experiment and write its results folder")
     run.add_argument("experiment")
@@ -140,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--scheduler needs --executor dask")
     try:
         if args.command == "run":
-            from model.experiment import run_experiment
-            from model.sweep import RunsFailed
+            from model.api import run_experiment
+            from model.experiments.sweep import RunsFailed
 
             say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
             try:
@@ -163,22 +165,22 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_INTERRUPTED
             print(f"results written to {out}")
         elif args.command == "status":
-            from model.store import status_lines
+            from model.experiments.store import status_lines
 
             print("\n".join(status_lines(args.results)))
         elif args.command == "sensitivity":
-            from model.sensitivity import run_sensitivity
+            from model.analysis.sensitivity import run_sensitivity
 
             print(f"sensitivity indices written to {run_sensitivity(args.results)}")
         elif args.command == "reproduce":
             return reproduce(args.results, args.out, args.quiet)
         elif args.command == "figures":
-            from model.report import figures_and_report
+            from model.present.report import figures_and_report
 
             for path in figures_and_report(args.results):
                 print(path)
         elif args.command == "calibrate":
-            from model.calibrate import calibrate
+            from model.analysis.calibrate import calibrate
 
             say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
             out = calibrate(args.calibration, args.out, args.evaluations, progress=say)

@@ -42,8 +42,8 @@ def write_scenario(folder: Path, name: str, flows: list[dict]) -> Path:
 
 def all_fears(value_of) -> dict[str, float]:
     """Overrides setting every segment's fear of every recipient to value_of(current value)."""
-    from model.experiment import DEFAULT_PARAMS_DIR
-    from model.params import load_parameters
+    from model.inputs.params import load_parameters
+    from model.inputs.paths import DEFAULT_PARAMS_DIR
 
     params = load_parameters(DEFAULT_PARAMS_DIR)
     return {k: value_of(p.value) for k, p in params.entries.items() if ".fear." in k}

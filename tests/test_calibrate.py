@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import yaml
 
-from model.calibrate import calibrate, from_unit, load_calibration, to_unit
+from model.analysis.calibrate import calibrate, from_unit, load_calibration, to_unit
+from model.analysis.targets import QUANTITIES, load_targets
 from model.cli import main
-from model.experiment import DEFAULT_PARAMS_DIR
-from model.layout import COUNTERS, N_SEG, SEGMENTS
-from model.params import load_parameters, load_source_ids
-from model.targets import QUANTITIES, load_targets
+from model.core.layout import COUNTERS, N_SEG, SEGMENTS
+from model.inputs.params import load_parameters, load_source_ids
+from model.inputs.paths import DEFAULT_PARAMS_DIR
 
 from .conftest import REPO
 

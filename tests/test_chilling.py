@@ -2,10 +2,10 @@
 
 import pytest
 
-from model.chilling import CHILLING_EVIDENCE, REFERENCE_SCENARIO, contact_loss, derived_rel_risk
-from model.experiment import DEFAULT_PARAMS_DIR
-from model.params import load_parameters
-from model.scenario import load_scenario
+from model.analysis.chilling import CHILLING_EVIDENCE, REFERENCE_SCENARIO, contact_loss, derived_rel_risk
+from model.inputs.params import load_parameters
+from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.inputs.scenario import load_scenario
 
 
 def test_segments_rel_risk_ranges_follow_from_the_chilling_evidence():
@@ -16,7 +16,7 @@ def test_segments_rel_risk_ranges_follow_from_the_chilling_evidence():
         got, want = (p.lo, p.value, p.hi), (max(lo, 0.0), mode, hi)
         assert got == pytest.approx(want, abs=0.01), (
             f"segments.{seg}.rel_risk is {got}; its evidence ({CHILLING_EVIDENCE[seg].basis}) gives {want}:"
-            " re-derive with model.chilling.derived_rel_risk"
+            " re-derive with model.analysis.chilling.derived_rel_risk"
         )
         ev = CHILLING_EVIDENCE[seg]
         assert contact_loss(params, seg, reference, p.hi) == pytest.approx(ev.loss_hi, abs=0.002)

@@ -5,8 +5,8 @@ import csv
 import pytest
 
 from model import run_experiment
-from model.experiment import load_experiment, plan_runs
-from model.sensitivity import NOISE_PARAMETER, run_sensitivity
+from model.analysis.sensitivity import NOISE_PARAMETER, run_sensitivity
+from model.experiments.experiment import load_experiment, plan_runs
 
 from .conftest import write_experiment
 from .test_bad_input import bad_run, run_cli
@@ -176,7 +176,7 @@ def test_sensitivity_refuses_a_grid_or_an_unfinished_folder(capsys, tmp_path):
 
 
 def test_reproduce_repeats_a_design_with_its_added_replicates(tmp_path):
-    from model.reproduce import reproduce
+    from model.experiments.reproduce import reproduce
 
     target = {"effects": {"aware_share_change_pp": 1e-9}, "max_replicates": 3, "batch_replicates": 1}
     design = {"grid": {"behaviour.w_risk": [1.0, 3.0]}, "target_mcse": target}

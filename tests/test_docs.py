@@ -1,13 +1,13 @@
 """The documentation says what the code does: the ODD parameter table is the one params/ generates."""
 
-from model import paramtable
-from model.experiment import DEFAULT_PARAMS_DIR
+from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.present import paramtable
 
 from .conftest import REPO
 
 
 def test_odd_parameter_table_matches_params():
-    from model.params import load_parameters
+    from model.inputs.params import load_parameters
 
     params = load_parameters(DEFAULT_PARAMS_DIR)
     odd = (REPO / "docs" / "ODD.md").read_text(encoding="utf-8")

@@ -1,15 +1,17 @@
 """The two drivers run the same rules: identical tables for every scenario, and on any thread count."""
 
 import os
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from model.experiment import DEFAULT_PARAMS_DIR, load_experiment
-from model.jitcache import sources_hash
-from model.simulate import simulate
+from model.core.jitcache import sources_hash
+from model.experiments.experiment import load_experiment
+from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.sim.simulate import simulate
 
 from .conftest import ALL_SCENARIOS, REPO, write_experiment
 
@@ -61,21 +63,30 @@ def test_counters_identical_for_every_scenario_at_larger_scale():
         assert np.array_equal(a, k), f"{scenario.name}: counters differ between drivers"
 
 
-def test_compiled_code_cache_follows_every_source_file(tmp_path):
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    for src in (DEFAULT_PARAMS_DIR.parent / "model").glob("*.py"):
-        (pkg / src.name).write_bytes(src.read_bytes())
+def test_compiled_code_cache_follows_every_simulation_source_file(tmp_path):
+    """An edit to a rule in a subpackage moves the compile cache and run ids; an edit to a caption does not."""
+    src_pkg = DEFAULT_PARAMS_DIR.parent / "model"
+    pkg = tmp_path / "model"
+    shutil.copytree(src_pkg, pkg, ignore=shutil.ignore_patterns("__pycache__"))
     before = sources_hash(pkg)
-    rules = pkg / "rules.py"
+    assert before == sources_hash(src_pkg), "the hash must depend on file contents and relative paths only"
+    figures = pkg / "present" / "figures.py"
+    figures.write_text(figures.read_text() + "\n# a caption edit\n")
+    assert sources_hash(pkg) == before, "editing a figure must keep the compile cache and stored run ids"
+    rules = pkg / "core" / "rules.py"
     rules.write_text(rules.read_text() + "\n# a change to a rule\n")
-    assert sources_hash(pkg) != before, "editing rules.py must move compiled code to a fresh cache"
+    assert sources_hash(pkg) != before, "editing core/rules.py must move compiled code to a fresh cache"
+    after_rule = sources_hash(pkg)
+    nested = pkg / "inputs" / "deeper"
+    nested.mkdir()
+    (nested / "extra.py").write_text("X = 1\n")
+    assert sources_hash(pkg) != after_rule, "a file in a nested folder of a simulation room must count"
 
 
 def test_drivers_agree_where_the_kernel_prefetches():
     """Above PREFETCH_MIN_HOUSEHOLDS the kernel asks for neighbours' words ahead; a hint must not change results."""
-    from model.kernel import PREFETCH_MIN_HOUSEHOLDS
-    from model.scenario import load_place
+    from model.core.kernel import PREFETCH_MIN_HOUSEHOLDS
+    from model.inputs.scenario import load_place
 
     exp = load_experiment(REPO / "experiments" / "smoke.yaml")
     england = load_place(DEFAULT_PARAMS_DIR / "places" / "england.yaml")

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from model.figures import (
+from model.core.layout import SEGMENTS
+from model.present.figures import (
     FIGURES,
-    FOOTER_GID,
-    SCENARIO_COLOURS,
     WHO_TARGET_PCT,
     awareness_trust,
     draw_figures,
@@ -22,9 +21,9 @@ from model.figures import (
     vaccination,
     who_loses,
 )
-from model.figures_design import design_grid, sensitivity_ranking
-from model.layout import SEGMENTS
-from model.results_folder import Results
+from model.present.figures_design import design_grid, sensitivity_ranking
+from model.present.results_folder import Results
+from model.present.style import FOOTER_GID, SCENARIO_COLOURS
 
 from .conftest import ALL_SCENARIOS
 

@@ -1,7 +1,7 @@
 """Golden results: experiments/smoke.yaml run fresh gives, byte for byte, the tables stored in tests/golden/."""
 
 from model import run_experiment
-from model.tablediff import TABLES, compare_folders, report
+from model.experiments.tablediff import TABLES, compare_folders, report
 
 from .conftest import REPO
 

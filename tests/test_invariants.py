@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from model.experiment import DEFAULT_PARAMS_DIR
-from model.layout import F_EXISTS
-from model.outcomes import OUTCOMES, RATIOS, K, monthly
-from model.params import load_parameters, to_arrays
-from model.population import NetworkSpec, build_population
-from model.scenario import load_place, load_scenario
-from model.simulate import simulate
+from model.core.layout import F_EXISTS
+from model.core.outcomes import OUTCOMES, RATIOS, K, monthly
+from model.core.population import NetworkSpec, build_population
+from model.inputs.params import load_parameters, to_arrays
+from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.inputs.scenario import load_place, load_scenario
+from model.sim.simulate import simulate
 
 SHARES = [o for o, (_, _, scale) in RATIOS.items() if scale == 1.0 and o != "months_to_identification"]
 
@@ -79,7 +79,7 @@ def test_identifications_never_exceed_onsets(run):
 
 def test_parameter_arrays_are_probabilities_where_they_should_be(run):
     _, _, P, SEGP = run
-    from model.layout import P_NAMES, SEGP_NAMES
+    from model.core.layout import P_NAMES, SEGP_NAMES
 
     for name, v in zip(P_NAMES, P, strict=True):
         if name.startswith("p_") or name in ("peer_ref", "need_unscheduled", "erosion_told", "erosion_unexpected"):
@@ -97,9 +97,9 @@ def test_every_outcome_is_reported(run):
 
 def test_households_remember_every_flow_they_have_known():
     """Trust erodes on first learning only, so the 'ever known' bits must persist and cover awareness."""
-    from model.kernel import run_kernel
-    from model.layout import SOCIAL_AWARE_SHIFT
-    from model.scenario import flow_table
+    from model.core.kernel import run_kernel
+    from model.core.layout import SOCIAL_AWARE_SHIFT
+    from model.inputs.scenario import flow_table
 
     params, _, P, SEGP, state = wigan_population(0.02, 3)
     scenario = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from model.figures import fmt_value, label
-from model.report import HEADLINE_EFFECTS
+from model.present.report import HEADLINE_EFFECTS
+from model.present.style import fmt_value, label
 
 from .conftest import ALL_SCENARIOS
 

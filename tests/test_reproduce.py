@@ -8,8 +8,9 @@ import pytest
 
 from model import run_experiment
 from model.cli import main
-from model.experiment import config_hash, resolved_config
-from model.reproduce import experiment_from_manifest
+from model.experiments.experiment import resolved_config
+from model.experiments.provenance import config_hash
+from model.experiments.reproduce import experiment_from_manifest
 
 from .conftest import write_experiment, write_scenario
 

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import stats
 
-from model.rng import derive_seed, uniform
+from model.core.rng import derive_seed, uniform
 
 KS_P_THRESHOLD = 1e-3  # a fixed set of draws; fails only if the generator is badly non-uniform
 

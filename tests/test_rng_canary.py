@@ -1,13 +1,13 @@
 """Canary for the random streams: a few draws of the counter-based generator pinned to values computed once.
 
 Every result (tests/golden/, every published results folder) is a function of
-these streams. If this test fails, a refactor of model/rng.py or an upgrade of
+these streams. If this test fails, a refactor of model/core/rng.py or an upgrade of
 numpy or numba changed them, and every stored result will move.
 """
 
 import numpy as np
 
-from model.rng import derive_seed, draw, household_key, uniform
+from model.core.rng import derive_seed, draw, household_key, uniform
 
 # (seed, family, month, purpose) -> uniform draw, computed once with numpy 2.5.5 and numba 0.68.1
 PINNED_UNIFORM = {
@@ -26,7 +26,7 @@ PINNED_SEEDS = {
     (7, 1): 226248704922145770,
 }
 MOVED = (
-    "The random streams changed (model/rng.py, numpy or numba): every stored result will move, "
+    "The random streams changed (model/core/rng.py, numpy or numba): every stored result will move, "
     "tests/golden/ and every published results folder alike. If this is deliberate, update the pinned values, "
     "run `make golden` and say so in the commit message."
 )

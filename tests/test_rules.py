@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from model import rules
-from model.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_FLOWF
+from model.core import rules
+from model.core.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_FLOWF
 
 
 def flow(start=10, media=0.2, matching=0.0, interval=12):

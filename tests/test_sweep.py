@@ -15,11 +15,12 @@ import pytest
 
 from model import run_experiment
 from model.cli import main
-from model.experiment import load_experiment, mcse, plan_runs, run_one, write_tables
-from model.outcomes import paired_effects
-from model.progress import Progress
-from model.rng import derive_seed
-from model.store import STORE, ResultStore, read_failures, read_info, status_lines
+from model.core.outcomes import paired_effects
+from model.core.rng import derive_seed
+from model.experiments.experiment import load_experiment, plan_runs, run_one
+from model.experiments.progress import Progress
+from model.experiments.store import STORE, ResultStore, read_failures, read_info, status_lines
+from model.experiments.tables import mcse, write_tables
 
 from .conftest import ALL_SCENARIOS, write_experiment
 
@@ -134,7 +135,7 @@ def test_failing_run_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
             raise RuntimeError("injected failure")
         return run_one(exp_, spec)
 
-    monkeypatch.setattr("model.experiment.run_one", broken)
+    monkeypatch.setattr("model.experiments.experiment.run_one", broken)
     code = main(["run", str(exp), "--out", str(out), "--workers", "1", "--quiet"])
     err = capsys.readouterr().err.strip()
     assert code == 1 and len(err.splitlines()) == 1, f"exit {code}: {err}"
@@ -148,7 +149,7 @@ def test_failing_run_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
     assert "done     5" in status and "failed   1" in status and "injected failure" in status, status
 
     calls = []
-    monkeypatch.setattr("model.experiment.run_one", lambda e, s: calls.append(s) or run_one(e, s))
+    monkeypatch.setattr("model.experiments.experiment.run_one", lambda e, s: calls.append(s) or run_one(e, s))
     assert main(["run", str(exp), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     assert [(s.scenario.name, s.replicate) for s in calls] == [("national_sui_mandate", 1)], "retry re-ran stored runs"
     reference = run_experiment(exp, tmp_path / "reference")
@@ -195,7 +196,8 @@ def test_changed_config_is_refused_unless_force_new(tmp_path, capsys):
 def test_second_process_on_the_same_folder_is_refused(tmp_path, capsys):
     exp = write_experiment(tmp_path, months=24)
     resolved_out = tmp_path / "out"
-    from model.experiment import config_hash, resolved_config
+    from model.experiments.experiment import resolved_config
+    from model.experiments.provenance import config_hash
 
     resolved = resolved_config(load_experiment(exp))
     with ResultStore.open(resolved_out, resolved, config_hash(resolved), force_new=False):
@@ -243,7 +245,8 @@ def test_store_round_trips_counters_exactly(tmp_path):
     exp = load_experiment(write_experiment(tmp_path, months=24))
     spec = plan_runs(exp)[1]
     counters = run_one(exp, spec)
-    from model.experiment import config_hash, resolved_config
+    from model.experiments.experiment import resolved_config
+    from model.experiments.provenance import config_hash
 
     resolved = resolved_config(exp)
     with ResultStore.open(tmp_path / "out", resolved, config_hash(resolved), force_new=False) as store:

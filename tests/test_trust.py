@@ -1,10 +1,10 @@
 """Trust erodes when a family first learns of a flow, not again each time it forgets and hears of it anew."""
 
-from model.experiment import DEFAULT_PARAMS_DIR
-from model.outcomes import final_year
-from model.params import load_parameters, load_source_ids
-from model.scenario import load_place, load_scenario
-from model.simulate import simulate
+from model.core.outcomes import final_year
+from model.inputs.params import load_parameters, load_source_ids
+from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.inputs.scenario import load_place, load_scenario
+from model.sim.simulate import simulate
 
 from .conftest import write_scenario
 

@@ -9,10 +9,11 @@ from scipy import stats
 
 from model import run_experiment
 from model.cli import main
-from model.experiment import DEFAULT_PARAMS_DIR, load_experiment, plan_runs, replicate_params
-from model.layout import SEGMENTS
-from model.params import load_parameters
-from model.uncertainty import drawn_values, load_uncertainty
+from model.core.layout import SEGMENTS
+from model.experiments.experiment import load_experiment, plan_runs, replicate_params
+from model.experiments.uncertainty import drawn_values, load_uncertainty
+from model.inputs.params import load_parameters
+from model.inputs.paths import DEFAULT_PARAMS_DIR
 
 from .conftest import write_experiment, write_scenario
 

@@ -1,0 +1,285 @@
+"""Names and positions shared by the rules, the drivers and the outcomes.
+
+The compiled rules read parameters and state from plain arrays; this module
+says which column means what, once. Everything here is a constant. Each index
+is found from its name tuple (`P_NAMES.index("w_risk")`), never numbered by
+hand, so a name can be added anywhere in its tuple; tests/test_layout.py holds
+the purpose keys of the random streams distinct.
+"""
+
+# --- Population segments (order is the column order everywhere) ---
+SEGMENTS = (
+    "general",
+    "csc_known",
+    "domestic_abuse",
+    "insecure_immigration",
+    "grt",
+    "ehe",
+    "adoptive",
+    "disabled_parents",
+)
+N_SEG = len(SEGMENTS)
+
+# --- Recipients of a data flow (segment fears are per recipient) ---
+RECIPIENTS = ("csc", "education", "police", "national", "other")
+N_RECIPIENTS = len(RECIPIENTS)
+
+PURPOSES = ("direct_care", "matching", "safeguarding")
+PURPOSE_MATCHING = PURPOSES.index("matching")
+
+# --- Children: slots per family and the bits of a child's flags word ---
+MAX_CHILDREN = 4
+AGE_OUT_MONTHS = 216  # 18th birthday
+F_EXISTS = 1 << 0
+F_REGISTERED = 1 << 1
+SHIFT_6IN1 = 2  # two bits: 6-in-1 doses received, 0..3
+MASK_6IN1 = 3 << SHIFT_6IN1
+SHIFT_MMR = 4  # two bits: MMR doses received, 0..2
+MASK_MMR = 3 << SHIFT_MMR
+SHIFT_HV = 6  # five bits: health visitor reviews done
+F_NEED = 1 << 11
+F_IDENTIFIED = 1 << 12
+F_MISSING_EDU = 1 << 13
+F_FOUND = 1 << 14
+F_VACC_LAST_MONTH = 1 << 15  # a dose was given last month, so the next one is already booked
+
+# --- Immunisation schedule (age in months at which each dose falls due) ---
+AGE_6IN1 = (2, 3, 4)  # 8, 12, 16 weeks
+AGE_MMR = (12, 40)  # 1 year; 3 years 4 months
+AGE_CATCHUP_END_MONTHS = 72  # call/recall and catch-up modelled to age 6
+
+# --- Health visitor reviews: (first, last) month of age of each window ---
+HV_REVIEWS = ("antenatal", "new_birth", "six_to_eight_week", "twelve_month", "two_year")
+HV_WINDOW_FIRST = (0, 0, 1, 12, 24)
+HV_WINDOW_LAST = (0, 0, 1, 12, 24)  # one offered visit each: coverage is its take-up
+HV_FIRST_COUNTED = 1  # hv_review_coverage averages the four post-birth reviews
+
+# --- Ages bounding outcome populations ---
+AGE_REG_OUTCOME_END = 84  # gp_registered_share: children aged 0-6
+AGE_SCHOOL_START = 60
+AGE_SCHOOL_END = 192  # compulsory school age 5-15
+
+# --- Contact types (columns of the contact parameter table) ---
+CONTACTS = ("registration", "vaccination", "hv_review", "unscheduled")
+C_REGISTRATION = CONTACTS.index("registration")
+C_VACCINATION = CONTACTS.index("vaccination")
+C_HV = CONTACTS.index("hv_review")
+C_UNSCHEDULED = CONTACTS.index("unscheduled")
+N_CONTACTS = len(CONTACTS)
+
+# --- Scalar parameters: index in the P vector ---
+P_NAMES = (
+    "p_birth_per_month",
+    "p_move_per_month",
+    "p_word_of_mouth",
+    "p_word_of_mouth_letter",
+    "p_notice_per_month",
+    "p_forget_per_month",
+    "media_decay_months",
+    "erosion_unexpected",
+    "erosion_told",
+    "recovery_per_month",
+    "w_risk",
+    "w_peer",
+    "peer_ref",
+    "shift_unregistered",
+    "logit_register_due",
+    "logit_register_late",
+    "logit_vacc_due",
+    "logit_mmr1_due",
+    "logit_mmr2_due",
+    "logit_vacc_catchup",
+    "catchup_decay_months",
+    "logit_hv_review",
+    "logit_unscheduled",
+    "need_unscheduled",
+    "p_illness_under5_per_month",
+    "p_illness_over5_per_month",
+    "p_detect_registration",
+    "p_detect_vaccination",
+    "p_detect_hv_review",
+    "p_detect_unscheduled",
+    "p_detect_other_per_month",
+    "p_detect_matching",
+    "p_init_registered",
+    "p_init_dose",
+    "trust_spread",
+    "sd_propensity",
+    "mean_children",
+)
+P_P_BIRTH_PER_MONTH = P_NAMES.index("p_birth_per_month")
+P_P_MOVE_PER_MONTH = P_NAMES.index("p_move_per_month")
+P_P_WORD_OF_MOUTH = P_NAMES.index("p_word_of_mouth")
+P_P_WORD_OF_MOUTH_LETTER = P_NAMES.index("p_word_of_mouth_letter")
+P_P_NOTICE_PER_MONTH = P_NAMES.index("p_notice_per_month")
+P_P_FORGET_PER_MONTH = P_NAMES.index("p_forget_per_month")
+P_MEDIA_DECAY_MONTHS = P_NAMES.index("media_decay_months")
+P_EROSION_UNEXPECTED = P_NAMES.index("erosion_unexpected")
+P_EROSION_TOLD = P_NAMES.index("erosion_told")
+P_RECOVERY_PER_MONTH = P_NAMES.index("recovery_per_month")
+P_W_RISK = P_NAMES.index("w_risk")
+P_W_PEER = P_NAMES.index("w_peer")
+P_PEER_REF = P_NAMES.index("peer_ref")
+P_SHIFT_UNREGISTERED = P_NAMES.index("shift_unregistered")
+P_LOGIT_REGISTER_DUE = P_NAMES.index("logit_register_due")
+P_LOGIT_REGISTER_LATE = P_NAMES.index("logit_register_late")
+P_LOGIT_VACC_DUE = P_NAMES.index("logit_vacc_due")
+P_LOGIT_MMR1_DUE = P_NAMES.index("logit_mmr1_due")
+P_LOGIT_MMR2_DUE = P_NAMES.index("logit_mmr2_due")
+P_LOGIT_VACC_CATCHUP = P_NAMES.index("logit_vacc_catchup")
+P_CATCHUP_DECAY_MONTHS = P_NAMES.index("catchup_decay_months")
+P_LOGIT_HV_REVIEW = P_NAMES.index("logit_hv_review")
+P_LOGIT_UNSCHEDULED = P_NAMES.index("logit_unscheduled")
+P_NEED_UNSCHEDULED = P_NAMES.index("need_unscheduled")
+P_P_ILLNESS_UNDER5_PER_MONTH = P_NAMES.index("p_illness_under5_per_month")
+P_P_ILLNESS_OVER5_PER_MONTH = P_NAMES.index("p_illness_over5_per_month")
+P_P_DETECT_REGISTRATION = P_NAMES.index("p_detect_registration")
+P_P_DETECT_VACCINATION = P_NAMES.index("p_detect_vaccination")
+P_P_DETECT_HV_REVIEW = P_NAMES.index("p_detect_hv_review")
+P_P_DETECT_UNSCHEDULED = P_NAMES.index("p_detect_unscheduled")
+P_P_DETECT_OTHER_PER_MONTH = P_NAMES.index("p_detect_other_per_month")
+P_P_DETECT_MATCHING = P_NAMES.index("p_detect_matching")
+P_P_INIT_REGISTERED = P_NAMES.index("p_init_registered")
+P_P_INIT_DOSE = P_NAMES.index("p_init_dose")
+P_TRUST_SPREAD = P_NAMES.index("trust_spread")
+P_SD_PROPENSITY = P_NAMES.index("sd_propensity")
+P_MEAN_CHILDREN = P_NAMES.index("mean_children")
+P_DETECT0 = P_P_DETECT_REGISTRATION  # + contact type, in CONTACTS order
+N_P = len(P_NAMES)
+
+# --- Per-segment parameters: columns of the SEGP table ---
+SEGP_NAMES = (
+    "trust0",
+    "shift_engagement",
+    "rel_risk",
+    "nondisclosure",
+    "h_need_per_month",
+    "p_missing_education",
+    "rel_media",
+) + tuple("fear_" + r for r in RECIPIENTS)
+S_TRUST0 = SEGP_NAMES.index("trust0")
+S_SHIFT_ENGAGEMENT = SEGP_NAMES.index("shift_engagement")
+S_REL_RISK = SEGP_NAMES.index("rel_risk")
+S_NONDISCLOSURE = SEGP_NAMES.index("nondisclosure")
+S_H_NEED_PER_MONTH = SEGP_NAMES.index("h_need_per_month")
+S_P_MISSING_EDUCATION = SEGP_NAMES.index("p_missing_education")
+S_REL_MEDIA = SEGP_NAMES.index("rel_media")
+S_FEAR_CSC = SEGP_NAMES.index("fear_csc")
+S_FEAR_EDUCATION = SEGP_NAMES.index("fear_education")
+S_FEAR_POLICE = SEGP_NAMES.index("fear_police")
+S_FEAR_NATIONAL = SEGP_NAMES.index("fear_national")
+S_FEAR_OTHER = SEGP_NAMES.index("fear_other")
+S_FEAR0 = SEGP_NAMES.index("fear_csc")
+N_SEGP = len(SEGP_NAMES)
+
+# --- Flows of a scenario: columns of the FLOWS table ---
+FLOW_FIELDS = (
+    "start_abs_month",
+    "recipient",
+    "is_matching",
+    "told",
+    "safeguard_factor",
+    "media_intensity",
+    "match_interval_months",
+)
+FL_START = FLOW_FIELDS.index("start_abs_month")
+FL_RECIPIENT = FLOW_FIELDS.index("recipient")
+FL_MATCHING = FLOW_FIELDS.index("is_matching")
+FL_TOLD = FLOW_FIELDS.index("told")
+FL_SAFEGUARD = FLOW_FIELDS.index("safeguard_factor")
+FL_MEDIA = FLOW_FIELDS.index("media_intensity")
+FL_MATCH_INTERVAL = FLOW_FIELDS.index("match_interval_months")
+N_FLOWF = len(FLOW_FIELDS)
+MAX_FLOWS = 8  # awareness is a bit per flow in one byte
+MAX_DEGREE = 200  # neighbour counts are packed 8 bits a flow, so a count must fit in a byte
+
+# --- Monthly counters, per segment ---
+COUNTERS = (
+    "families",
+    "aware",
+    "trust_sum",
+    "children",
+    "children_0_6",
+    "registered_0_6",
+    "cohort_12m",
+    "full_6in1_12m",
+    "cohort_24m",
+    "mmr1_24m",
+    "cohort_5y",
+    "mmr2_5y",
+    "hv_due",
+    "hv_done",
+    "contacts",
+    "identifications",
+    "identified_any_route",
+    "months_to_identification_sum",
+    "cme_found",
+    "births",
+    "aged_out",
+    "moved_in_children",
+    "moved_out_children",
+    "need_onsets",
+    "decisions",
+    "mmr1_5y",
+)
+K_FAMILIES = COUNTERS.index("families")
+K_AWARE = COUNTERS.index("aware")
+K_TRUST_SUM = COUNTERS.index("trust_sum")
+K_CHILDREN = COUNTERS.index("children")
+K_CHILDREN_0_6 = COUNTERS.index("children_0_6")
+K_REGISTERED_0_6 = COUNTERS.index("registered_0_6")
+K_COHORT_12M = COUNTERS.index("cohort_12m")
+K_FULL_6IN1_12M = COUNTERS.index("full_6in1_12m")
+K_COHORT_24M = COUNTERS.index("cohort_24m")
+K_MMR1_24M = COUNTERS.index("mmr1_24m")
+K_COHORT_5Y = COUNTERS.index("cohort_5y")
+K_MMR2_5Y = COUNTERS.index("mmr2_5y")
+K_HV_DUE = COUNTERS.index("hv_due")
+K_HV_DONE = COUNTERS.index("hv_done")
+K_CONTACTS = COUNTERS.index("contacts")
+K_IDENTIFICATIONS = COUNTERS.index("identifications")
+K_IDENTIFIED_ANY_ROUTE = COUNTERS.index("identified_any_route")
+K_MONTHS_TO_IDENTIFICATION_SUM = COUNTERS.index("months_to_identification_sum")
+K_CME_FOUND = COUNTERS.index("cme_found")
+K_BIRTHS = COUNTERS.index("births")
+K_AGED_OUT = COUNTERS.index("aged_out")
+K_MOVED_IN_CHILDREN = COUNTERS.index("moved_in_children")
+K_MOVED_OUT_CHILDREN = COUNTERS.index("moved_out_children")
+K_NEED_ONSETS = COUNTERS.index("need_onsets")
+K_DECISIONS = COUNTERS.index("decisions")
+K_MMR1_5Y = COUNTERS.index("mmr1_5y")  # cohort_5y children with an MMR dose (a validation check, not an outcome)
+N_COUNTERS = len(COUNTERS)
+
+# --- What neighbours read of a household: one uint16 word, last month's and this month's ---
+# (16 bits, not 32, because distant neighbours are random reads: a smaller array stays in cache)
+SOCIAL_AWARE_SHIFT = 0  # 8 bits: aware of flow k
+SOCIAL_LETTER_SHIFT = 8  # 1 bit: an enquiry letter arrived, from the flow whose match found children (M_FINDS)
+SOCIAL_ENGAGED_SHIFT = 9  # 1 bit: took up its most recent due contact
+SOCIAL_LETTER = 1 << SOCIAL_LETTER_SHIFT
+SOCIAL_ENGAGED = 1 << SOCIAL_ENGAGED_SHIFT
+
+TRUST_SCALE = 65535  # trust is fixed point (16 bits) so sums are exact
+
+# --- Purposes of random draws (the fourth key of every draw) ---
+R_MOVE = 1
+R_MOVE_CHILDREN = 2
+R_BIRTH = 3
+R_TRUST_INIT = 4
+R_PROPENSITY = 5
+R_AWARE = 16  # + flow
+R_FORGET = 32  # + flow
+R_CHILD = 64  # + slot * R_CHILD_STRIDE + child purpose
+R_CHILD_STRIDE = 64
+RC_AGE = 0
+RC_REGISTERED = 1
+RC_DOSE = 2  # + dose (0..4)
+RC_MISSING_EDU = 8
+RC_NEED = 9
+RC_REGISTER = 10
+RC_VACC = 11
+RC_ILL = 13
+RC_UNSCHEDULED = 14
+RC_DETECT = 15
+RC_DETECT_OTHER = 16
+RC_DETECT_MATCHING = 17
+RC_HV = 24  # + review (0..4)

@@ -1,0 +1,107 @@
+"""Outcomes from counters: the names are a contract with tests, figures and CI.
+
+Shares are in [0, 1]; rates are per 10,000 children per year (monthly values
+annualised), over all children or over the children of one segment.
+"""
+
+import math
+
+import numpy as np
+
+from model.core.layout import COUNTERS, SEGMENTS, TRUST_SCALE
+
+OUTCOMES = (
+    "aware_share",
+    "mean_trust",
+    "gp_registered_share",
+    "coverage_6in1_12m",
+    "coverage_mmr1_24m",
+    "coverage_mmr2_5y",
+    "hv_review_coverage",
+    "safeguarding_contacts_per_10k",
+    "identifications_per_10k",
+    "months_to_identification",
+    "cme_found_per_10k",
+)
+K = {name: i for i, name in enumerate(COUNTERS)}
+PER_10K_YEAR = 10_000 * 12
+
+# outcome -> (numerator counter, denominator counter, scale)
+RATIOS = {
+    "aware_share": ("aware", "families", 1.0),
+    "mean_trust": ("trust_sum", "families", 1.0 / TRUST_SCALE),
+    "gp_registered_share": ("registered_0_6", "children_0_6", 1.0),
+    "coverage_6in1_12m": ("full_6in1_12m", "cohort_12m", 1.0),
+    "coverage_mmr1_24m": ("mmr1_24m", "cohort_24m", 1.0),
+    "coverage_mmr2_5y": ("mmr2_5y", "cohort_5y", 1.0),
+    "hv_review_coverage": ("hv_done", "hv_due", 1.0),
+    "safeguarding_contacts_per_10k": ("contacts", "children", PER_10K_YEAR),
+    "identifications_per_10k": ("identifications", "children", PER_10K_YEAR),
+    "months_to_identification": ("months_to_identification_sum", "identified_any_route", 1.0),
+    "cme_found_per_10k": ("cme_found", "children", PER_10K_YEAR),
+}
+assert tuple(RATIOS) == OUTCOMES
+
+# Effects against baseline (same seed): name -> (outcome, sign, scale); value = sign * (scenario - baseline) * scale
+EFFECTS = {
+    "lost_safeguarding_contacts_per_10k": ("safeguarding_contacts_per_10k", -1.0, 1.0),
+    "lost_identifications_per_10k": ("identifications_per_10k", -1.0, 1.0),
+    "coverage_6in1_12m_change_pp": ("coverage_6in1_12m", 1.0, 100.0),
+    "coverage_mmr1_24m_change_pp": ("coverage_mmr1_24m", 1.0, 100.0),
+    "coverage_mmr2_5y_change_pp": ("coverage_mmr2_5y", 1.0, 100.0),
+    "gp_registered_share_change_pp": ("gp_registered_share", 1.0, 100.0),
+    "hv_review_coverage_change_pp": ("hv_review_coverage", 1.0, 100.0),
+    "cme_found_per_10k_change": ("cme_found_per_10k", 1.0, 1.0),
+    "months_to_identification_change": ("months_to_identification", 1.0, 1.0),
+    "aware_share_change_pp": ("aware_share", 1.0, 100.0),
+    "mean_trust_change": ("mean_trust", 1.0, 1.0),
+}
+
+
+def ratio(num: float, den: float, scale: float) -> float:
+    """num / den * scale, NaN where there is no denominator."""
+    return num / den * scale if den > 0 else math.nan
+
+
+def outcome_values(counts: np.ndarray) -> dict[str, float]:
+    """Each outcome from a vector of counters summed over a window (one month or a year)."""
+    return {name: ratio(float(counts[K[n]]), float(counts[K[d]]), s) for name, (n, d, s) in RATIOS.items()}
+
+
+def columns() -> list[str]:
+    """Outcome columns: overall, then `<outcome>__<segment>` for each segment."""
+    return list(OUTCOMES) + [f"{o}__{seg}" for o in OUTCOMES for seg in SEGMENTS]
+
+
+def window_values(counters: np.ndarray) -> dict[str, float]:
+    """Overall and by-segment outcomes of counters [month, segment, counter] summed over the months given."""
+    by_seg = counters.sum(axis=0)
+    out = outcome_values(by_seg.sum(axis=0))
+    for i, seg in enumerate(SEGMENTS):
+        out.update({f"{o}__{seg}": v for o, v in outcome_values(by_seg[i]).items()})
+    return out
+
+
+def final_year(counters: np.ndarray) -> dict[str, float]:
+    """Outcomes over the last 12 months of a run (all months if shorter)."""
+    return window_values(counters[-12:])
+
+
+def monthly(counters: np.ndarray) -> list[dict[str, float]]:
+    """Outcomes month by month."""
+    return [window_values(counters[m : m + 1]) for m in range(counters.shape[0])]
+
+
+def effect_columns() -> list[str]:
+    """Effect names: overall, then by segment."""
+    return list(EFFECTS) + [f"{e}__{seg}" for e in EFFECTS for seg in SEGMENTS]
+
+
+def paired_effects(scenario_row: dict[str, float], baseline_row: dict[str, float]) -> dict[str, float]:
+    """Each effect of one scenario against baseline under the same seed, overall and by segment."""
+    out = {}
+    for name, (outcome, sign, scale) in EFFECTS.items():
+        for suffix in [""] + [f"__{seg}" for seg in SEGMENTS]:
+            a, b = scenario_row[outcome + suffix], baseline_row[outcome + suffix]
+            out[name + suffix] = ((a - b) if sign > 0 else (b - a)) * scale
+    return out

@@ -1,0 +1,134 @@
+"""A synthetic population: households in segments, their children, and a homophilous network.
+
+All of it is compiled code driven by counter-based draws, so a population is a
+pure function of (place, scale, parameters, seed) and builds at England scale
+without a Python loop per household.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from model.core.layout import MAX_CHILDREN, SOCIAL_ENGAGED
+from model.core.rng import uniform
+from model.core.step import INIT_MONTH_KEY, new_household
+
+NETWORK_KEY = (1 << 30) + 1  # month key of the draws that wire the network
+
+
+@dataclass
+class State:
+    """Struct of arrays, indexed by household slot; `*[2]` buffers are last month's and this month's."""
+
+    seg: np.ndarray  # int8: the household's segment
+    trust: np.ndarray  # uint32: trust in health-service confidentiality, fixed point: usual << 16 | current
+    propensity: np.ndarray  # float32: the household's own logit shift in taking up any contact
+    social: np.ndarray  # uint16 [2, n]: aware, letter and engaged bits, read by neighbours (layout.SOCIAL_*)
+    ever: np.ndarray  # uint8: a bit per flow the household has ever learnt of (private: trust erodes on first learning)
+    ch_birth: np.ndarray  # int16 [n, MAX_CHILDREN]: birth month of each child
+    ch_flags: np.ndarray  # uint16 [n, MAX_CHILDREN]: registration, doses, reviews, need (layout.F_*)
+    ch_need_start: np.ndarray  # int16 [n, MAX_CHILDREN]: month a latent need began
+    nbr_ptr: np.ndarray  # int64 [n + 1]: CSR offsets of each household's neighbours
+    nbr_idx: np.ndarray  # int32: CSR neighbour list
+
+    @property
+    def n_families(self) -> int:
+        """Household slots in the population."""
+        return self.seg.shape[0]
+
+    def nbytes(self) -> int:
+        """Bytes held by the state and the network."""
+        return sum(getattr(self, f).nbytes for f in self.__dataclass_fields__)
+
+
+def segment_counts(n_families: int, shares: tuple[float, ...]) -> np.ndarray:
+    """Households per segment by largest remainder, so counts sum exactly to n_families."""
+    raw = np.asarray(shares, dtype=np.float64) * n_families
+    counts = np.floor(raw).astype(np.int64)
+    short = n_families - int(counts.sum())
+    order = np.argsort(-(raw - counts), kind="stable")
+    counts[order[:short]] += 1
+    return counts
+
+
+@njit(cache=True)
+def _fill_households(seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start):
+    """Every slot gets a household of its segment, with children of any age and a set-up history."""
+    for f in range(seg.shape[0]):
+        new_household(
+            f, 0, INIT_MONTH_KEY, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, True
+        )
+
+
+@njit(cache=True)
+def _wire_network(seed, degree, p_same, neighbourhood, block_start, block_size, seg, nbr_idx):
+    """Each household listens to `degree` others: with chance p_same one of its own segment among the
+    `neighbourhood` nearest households of that segment (communities are local), else anyone."""
+    n = seg.shape[0]
+    for f in range(n):
+        s = seg[f]
+        for j in range(degree):
+            same = uniform(seed, f, NETWORK_KEY, 2 * j) < p_same and block_size[s] > 1
+            if same:
+                end = block_start[s] + block_size[s]
+                size = min(neighbourhood, block_size[s])
+                lo = min(max(block_start[s], f - size // 2), end - size)
+            else:
+                lo, size = 0, n
+            g = lo + int(uniform(seed, f, NETWORK_KEY, 2 * j + 1) * (size - 1))
+            if g >= f and lo <= f < lo + size:
+                g += 1  # skip self: draw among the other size - 1 households
+            nbr_idx[f * degree + j] = g
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """How households are wired: contacts each, share within the segment, size of a local community."""
+
+    degree: int
+    p_same_segment: float
+    neighbourhood: int
+
+    @classmethod
+    def from_params(cls, params) -> "NetworkSpec":
+        """The network section of the parameters."""
+        v = params.value
+        return cls(int(v("network.degree")), v("network.p_same_segment"), int(v("network.neighbourhood_households")))
+
+
+def build_population(
+    n_families: int,
+    shares: tuple[float, ...],
+    network: NetworkSpec,
+    P: np.ndarray,
+    SEGP: np.ndarray,
+    seed: int,
+) -> State:
+    """Households in contiguous segment blocks, their children at set-up, and the CSR network."""
+    counts = segment_counts(n_families, shares)
+    seg = np.repeat(np.arange(len(counts), dtype=np.int8), counts)
+    trust = np.zeros(n_families, dtype=np.uint32)
+    propensity = np.zeros(n_families, dtype=np.float32)
+    ch_birth = np.zeros((n_families, MAX_CHILDREN), dtype=np.int16)
+    ch_flags = np.zeros((n_families, MAX_CHILDREN), dtype=np.uint16)
+    ch_need_start = np.zeros((n_families, MAX_CHILDREN), dtype=np.int16)
+    _fill_households(seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start)
+    block_start = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    degree = network.degree if n_families > 1 else 0
+    nbr_idx = np.zeros(n_families * degree, dtype=np.int32)
+    _wire_network(seed, degree, network.p_same_segment, network.neighbourhood, block_start, counts, seg, nbr_idx)
+    nbr_ptr = np.arange(n_families + 1, dtype=np.int64) * degree
+    social = np.full((2, n_families), SOCIAL_ENGAGED, dtype=np.uint16)  # unaware, no letters, engaged
+    return State(
+        seg=seg,
+        trust=trust,
+        propensity=propensity,
+        social=social,
+        ever=np.zeros(n_families, dtype=np.uint8),
+        ch_birth=ch_birth,
+        ch_flags=ch_flags,
+        ch_need_start=ch_need_start,
+        nbr_ptr=nbr_ptr,
+        nbr_idx=nbr_idx,
+    )

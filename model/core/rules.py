@@ -1,0 +1,179 @@
+"""The behavioural rules of disengage: small pure functions, compiled with numba.
+
+Nothing else in the project decides behaviour. Rules take whole tables and an index rather than
+row views: a view costs a reference-count update per call in compiled loops. Each function states its rule
+in the docstring and implements it in a line or two; both drivers (the Mesa
+agents and the population kernel) reach these through `model.core.step`.
+"""
+
+import math
+
+from numba import njit
+
+from model.core.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
+
+
+@njit(cache=True)
+def logistic(x: float) -> float:
+    """1 / (1 + e^-x), written to stay finite for large |x|."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@njit(cache=True)
+def flow_active(flows, k: int, month: int) -> bool:
+    """Flow k (a row of the FLOWS table) runs from its absolute start month onwards."""
+    return month >= flows[k, FL_START]
+
+
+@njit(cache=True)
+def media_prob(flows, k: int, month: int, media_decay_months: float) -> float:
+    """Monthly chance of hearing of flow k through the media: intensity * exp(-(t - start) / decay)."""
+    if month < flows[k, FL_START]:
+        return 0.0
+    return flows[k, FL_MEDIA] * math.exp(-(month - flows[k, FL_START]) / media_decay_months)
+
+
+@njit(cache=True)
+def matching_runs(flows, k: int, month: int) -> bool:
+    """A matching flow k runs its match at its start and every `match_interval_months` after."""
+    if flows[k, FL_MATCHING] == 0.0 or month < flows[k, FL_START]:
+        return False
+    return (month - int(flows[k, FL_START])) % int(flows[k, FL_MATCH_INTERVAL]) == 0
+
+
+@njit(cache=True)
+def p_miss_broadcast(p_media: float, p_notice: float) -> float:
+    """Chance a family hears of a flow through neither the media nor a transparency notice this month."""
+    return (1.0 - p_media) * (1.0 - p_notice)
+
+
+@njit(cache=True)
+def p_miss_word_of_mouth(p_wom: float, n_neighbours: int) -> float:
+    """Chance none of n neighbours passes the word on: (1 - p_wom)^n."""
+    return (1.0 - p_wom) ** n_neighbours
+
+
+@njit(cache=True)
+def p_aware_from_misses(miss_broadcast: float, miss_wom: float, miss_wom_letter: float, had_letter: bool) -> float:
+    """Chance an unaware family learns of a flow: any channel reaches it (1 - the product of the misses),
+    and certainty if the family itself received an enquiry letter (direct experience)."""
+    if had_letter:
+        return 1.0
+    return 1.0 - miss_broadcast * miss_wom * miss_wom_letter
+
+
+@njit(cache=True)
+def p_become_aware(
+    p_media: float,
+    p_notice: float,
+    p_wom: float,
+    n_aware_neighbours: int,
+    p_wom_letter: float,
+    n_letter_neighbours: int,
+    had_letter: bool,
+) -> float:
+    """Chance an unaware family learns of a flow this month: any of the channels reaching it.
+
+    1 - (1 - media)(1 - notice)(1 - wom)^aware_neighbours (1 - wom_letter)^letter_neighbours,
+    and certainty if the family itself received an enquiry letter (direct experience).
+    The step reads the three misses from month-level tables (`model.core.step.month_inputs`).
+    """
+    return p_aware_from_misses(
+        p_miss_broadcast(p_media, p_notice),
+        p_miss_word_of_mouth(p_wom, n_aware_neighbours),
+        p_miss_word_of_mouth(p_wom_letter, n_letter_neighbours),
+        had_letter,
+    )
+
+
+@njit(cache=True)
+def trust_after_learning(trust: float, erosion: float) -> float:
+    """Learning of a flow erodes trust multiplicatively: trust * (1 - erosion)."""
+    return trust * (1.0 - erosion)
+
+
+@njit(cache=True)
+def trust_recovered(trust: float, trust0: float, recovery_per_month: float) -> float:
+    """Trust drifts back toward the segment's usual level: trust + rate * (trust0 - trust)."""
+    return trust + recovery_per_month * (trust0 - trust)
+
+
+@njit(cache=True)
+def flow_risk(fear: float, trust: float, safeguard_factor: float) -> float:
+    """Perceived risk from one known flow: fear of the recipient x distrust x what safeguards leave."""
+    return fear * (1.0 - trust) * safeguard_factor
+
+
+@njit(cache=True)
+def combine_risk(risk_so_far: float, risk_of_flow: float) -> float:
+    """Risks of several flows combine as independent threats: 1 - (1 - a)(1 - b)."""
+    return 1.0 - (1.0 - risk_so_far) * (1.0 - risk_of_flow)
+
+
+@njit(cache=True)
+def safeguard_factor(
+    objection_respected: bool,
+    confidentiality_kept: bool,
+    direct_care_only: bool,
+    rel_objection: float,
+    rel_confidentiality: float,
+    rel_direct_care: float,
+) -> float:
+    """Share of a flow's perceived risk left after its safeguards: product of (1 - reduction)."""
+    f = 1.0
+    if objection_respected:
+        f *= 1.0 - rel_objection
+    if confidentiality_kept:
+        f *= 1.0 - rel_confidentiality
+    if direct_care_only:
+        f *= 1.0 - rel_direct_care
+    return f
+
+
+@njit(cache=True)
+def p_engage(
+    logit_base: float,
+    shift_segment: float,
+    shift_unregistered: float,
+    w_risk: float,
+    rel_risk_segment: float,
+    risk: float,
+    need: float,
+    w_peer: float,
+    peer_share: float,
+    peer_ref: float,
+) -> float:
+    """Chance a family takes up a due contact: a logistic choice.
+
+    logit = base + segment shift + unregistered shift
+            - w_risk * rel_risk_segment * risk * (1 - need)
+            + w_peer * (peer_share - peer_ref).
+    Need (urgency of the contact, 0..1) damps the deterrent effect of risk.
+    """
+    x = logit_base + shift_segment + shift_unregistered
+    x -= w_risk * rel_risk_segment * risk * (1.0 - need)
+    x += w_peer * (peer_share - peer_ref)
+    return logistic(x)
+
+
+@njit(cache=True)
+def p_detect(p_detect_contact: float, nondisclosure: float, risk: float) -> float:
+    """Chance a contact identifies a latent need: p_contact * (1 - nondisclosure * risk)."""
+    return p_detect_contact * (1.0 - nondisclosure * risk)
+
+
+@njit(cache=True)
+def peer_share(n_engaged: int, n_neighbours: int, default: float) -> float:
+    """Share of a family's neighbours who engaged at their last contact (default if it has none)."""
+    if n_neighbours == 0:
+        return default
+    return n_engaged / n_neighbours
+
+
+@njit(cache=True)
+def p_illness(age_months: int, p_under5: float, p_over5: float) -> float:
+    """Monthly chance a child has an illness that calls for unscheduled care, by age band."""
+    return p_under5 if age_months < 60 else p_over5

@@ -1,0 +1,693 @@
+"""One month of one family: the order in which the rules apply.
+
+Both drivers call `step_family` and nothing else to move a family on a month:
+the Mesa `Family` agent for one family, the population kernel for all of them.
+The step is synchronous: it reads last month's awareness, letters and
+engagement of the neighbours (`social_prev`, one packed word per household)
+and writes this month's (`social_next`).
+Everything else it touches belongs to the family alone.
+"""
+
+import numpy as np
+from numba import njit
+
+from model.core import rules
+from model.core.layout import (
+    AGE_6IN1,
+    AGE_CATCHUP_END_MONTHS,
+    AGE_MMR,
+    AGE_OUT_MONTHS,
+    AGE_REG_OUTCOME_END,
+    AGE_SCHOOL_END,
+    AGE_SCHOOL_START,
+    C_HV,
+    C_REGISTRATION,
+    C_UNSCHEDULED,
+    C_VACCINATION,
+    F_EXISTS,
+    F_FOUND,
+    F_IDENTIFIED,
+    F_MISSING_EDU,
+    F_NEED,
+    F_REGISTERED,
+    F_VACC_LAST_MONTH,
+    FL_RECIPIENT,
+    FL_SAFEGUARD,
+    FL_TOLD,
+    HV_FIRST_COUNTED,
+    HV_WINDOW_FIRST,
+    HV_WINDOW_LAST,
+    K_AGED_OUT,
+    K_AWARE,
+    K_BIRTHS,
+    K_CHILDREN,
+    K_CHILDREN_0_6,
+    K_CME_FOUND,
+    K_COHORT_5Y,
+    K_COHORT_12M,
+    K_COHORT_24M,
+    K_CONTACTS,
+    K_DECISIONS,
+    K_FAMILIES,
+    K_FULL_6IN1_12M,
+    K_HV_DONE,
+    K_HV_DUE,
+    K_IDENTIFICATIONS,
+    K_IDENTIFIED_ANY_ROUTE,
+    K_MMR1_5Y,
+    K_MMR1_24M,
+    K_MMR2_5Y,
+    K_MONTHS_TO_IDENTIFICATION_SUM,
+    K_MOVED_IN_CHILDREN,
+    K_MOVED_OUT_CHILDREN,
+    K_NEED_ONSETS,
+    K_REGISTERED_0_6,
+    K_TRUST_SUM,
+    MASK_6IN1,
+    MASK_MMR,
+    MAX_CHILDREN,
+    MAX_DEGREE,
+    P_CATCHUP_DECAY_MONTHS,
+    P_DETECT0,
+    P_EROSION_TOLD,
+    P_EROSION_UNEXPECTED,
+    P_LOGIT_HV_REVIEW,
+    P_LOGIT_MMR1_DUE,
+    P_LOGIT_MMR2_DUE,
+    P_LOGIT_REGISTER_DUE,
+    P_LOGIT_REGISTER_LATE,
+    P_LOGIT_UNSCHEDULED,
+    P_LOGIT_VACC_CATCHUP,
+    P_LOGIT_VACC_DUE,
+    P_MEAN_CHILDREN,
+    P_MEDIA_DECAY_MONTHS,
+    P_NEED_UNSCHEDULED,
+    P_P_BIRTH_PER_MONTH,
+    P_P_DETECT_MATCHING,
+    P_P_DETECT_OTHER_PER_MONTH,
+    P_P_FORGET_PER_MONTH,
+    P_P_ILLNESS_OVER5_PER_MONTH,
+    P_P_ILLNESS_UNDER5_PER_MONTH,
+    P_P_INIT_DOSE,
+    P_P_INIT_REGISTERED,
+    P_P_MOVE_PER_MONTH,
+    P_P_NOTICE_PER_MONTH,
+    P_P_WORD_OF_MOUTH,
+    P_P_WORD_OF_MOUTH_LETTER,
+    P_PEER_REF,
+    P_RECOVERY_PER_MONTH,
+    P_SD_PROPENSITY,
+    P_SHIFT_UNREGISTERED,
+    P_TRUST_SPREAD,
+    P_W_PEER,
+    P_W_RISK,
+    R_AWARE,
+    R_BIRTH,
+    R_CHILD,
+    R_CHILD_STRIDE,
+    R_FORGET,
+    R_MOVE,
+    R_MOVE_CHILDREN,
+    R_PROPENSITY,
+    R_TRUST_INIT,
+    RC_AGE,
+    RC_DETECT,
+    RC_DETECT_MATCHING,
+    RC_DETECT_OTHER,
+    RC_DOSE,
+    RC_HV,
+    RC_ILL,
+    RC_MISSING_EDU,
+    RC_NEED,
+    RC_REGISTER,
+    RC_REGISTERED,
+    RC_UNSCHEDULED,
+    RC_VACC,
+    S_FEAR0,
+    S_H_NEED_PER_MONTH,
+    S_NONDISCLOSURE,
+    S_P_MISSING_EDUCATION,
+    S_REL_MEDIA,
+    S_REL_RISK,
+    S_SHIFT_ENGAGEMENT,
+    S_TRUST0,
+    SHIFT_6IN1,
+    SHIFT_HV,
+    SHIFT_MMR,
+    SOCIAL_AWARE_SHIFT,
+    SOCIAL_ENGAGED,
+    SOCIAL_ENGAGED_SHIFT,
+    SOCIAL_LETTER,
+    SOCIAL_LETTER_SHIFT,
+    TRUST_SCALE,
+)
+from model.core.rng import draw, household_key
+
+INIT_MONTH_KEY = 1 << 30  # month key of draws made while building the first population
+N_HV = len(HV_WINDOW_FIRST)
+
+
+@njit(cache=True, inline="always")
+def child_key(slot: int, purpose: int) -> int:
+    """Purpose key of a draw about the child in `slot`."""
+    return R_CHILD + slot * R_CHILD_STRIDE + purpose
+
+
+@njit(cache=True)
+def n_children_draw(u: float, mean_children: float) -> int:
+    """Children in a household: 1 + a Poisson count with mean (mean - 1), capped at MAX_CHILDREN."""
+    lam = max(mean_children - 1.0, 0.0)
+    k = 0
+    term = np.exp(-lam)
+    cum = term
+    while u > cum and k < MAX_CHILDREN - 1:
+        k += 1
+        term *= lam / k
+        cum += term
+    return k + 1
+
+
+@njit(cache=True)
+def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known, ch_birth, ch_flags, ch_need_start):
+    """Place a child of `age` months in a slot; history of doses and registration as set-up assumes.
+
+    A child met at set-up has past doses with chance p_init_dose each and is registered with chance
+    p_init_registered. A child arriving with a moving family (registered_known False) starts
+    unregistered and decides on registration in its first month, like a newborn.
+    """
+    ikey = household_key(seed, f, key_month)
+    flags = F_EXISTS
+    if registered_known and draw(ikey, child_key(slot, RC_REGISTERED)) < P[P_P_INIT_REGISTERED]:
+        flags |= F_REGISTERED
+    d6 = 0
+    for d in range(3):
+        if AGE_6IN1[d] < age and draw(ikey, child_key(slot, RC_DOSE + d)) < P[P_P_INIT_DOSE]:
+            d6 += 1
+    mmr = 0
+    for d in range(2):
+        if AGE_MMR[d] < age and mmr == d and draw(ikey, child_key(slot, RC_DOSE + 3 + d)) < P[P_P_INIT_DOSE]:
+            mmr += 1
+    flags |= min(d6, 3) << SHIFT_6IN1
+    flags |= mmr << SHIFT_MMR
+    if draw(ikey, child_key(slot, RC_MISSING_EDU)) < SEGP[s, S_P_MISSING_EDUCATION]:
+        flags |= F_MISSING_EDU
+    ch_birth[f, slot] = month - age
+    ch_flags[f, slot] = flags
+    ch_need_start[f, slot] = 0
+
+
+@njit(cache=True)
+def init_trust(f, key_month, seed, P, SEGP, s) -> int:
+    """A household's usual trust: its segment's level plus a uniform spread; it starts at that level.
+
+    Stored as one word: the usual level in the high 16 bits, the current level in the low 16.
+    """
+    ikey = household_key(seed, f, key_month)
+    t = SEGP[s, S_TRUST0] + P[P_TRUST_SPREAD] * (2.0 * draw(ikey, R_TRUST_INIT) - 1.0)
+    fixed = int(min(max(t, 0.0), 1.0) * TRUST_SCALE + 0.5)
+    return (fixed << 16) | fixed
+
+
+@njit(cache=True)
+def init_propensity(f, key_month, seed, P) -> float:
+    """A household's engagement propensity: sd * a standard logistic draw (logit of a uniform)."""
+    ikey = household_key(seed, f, key_month)
+    u = min(max(draw(ikey, R_PROPENSITY), 1e-9), 1.0 - 1e-9)
+    return P[P_SD_PROPENSITY] * np.log(u / (1.0 - u))
+
+
+@njit(cache=True)
+def new_household(
+    f, month, key_month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, newborn_only, set_up
+):
+    """Fill slot f with a new household of the slot's segment; returns the number of children placed.
+
+    A newly forming family has one newborn; a moving or set-up family has 1-4 children of any age.
+    """
+    ikey = household_key(seed, f, key_month)
+    s = seg[f]
+    for k in range(MAX_CHILDREN):
+        ch_flags[f, k] = 0
+    trust[f] = init_trust(f, key_month, seed, P, SEGP, s)
+    propensity[f] = init_propensity(f, key_month, seed, P)
+    if newborn_only:
+        new_child(f, 0, 0, month, key_month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+        return 1
+    n = n_children_draw(draw(ikey, R_MOVE_CHILDREN), P[P_MEAN_CHILDREN])
+    for k in range(n):
+        age = int(draw(ikey, child_key(k, RC_AGE)) * AGE_OUT_MONTHS)
+        new_child(f, k, age, month, key_month, seed, P, SEGP, s, set_up, ch_birth, ch_flags, ch_need_start)
+    return n
+
+
+M_ACTIVE, M_FINDS, M_LETTERED = 0, 1, 2  # the month's flow masks (`month_inputs`): one bit per flow
+
+
+@njit(cache=True, inline="always")
+def count_children(f, ch_flags) -> int:
+    """Children present in household f."""
+    n = 0
+    for k in range(MAX_CHILDREN):
+        if ch_flags[f, k] & F_EXISTS:
+            n += 1
+    return n
+
+
+EV_NONE, EV_MOVE, EV_NEW_FAMILY, EV_BIRTH = 0, 1, 2, 3
+
+
+@njit(cache=True, inline="always")
+def demography_event(n_now, key, p_move, p_birth) -> int:
+    """What happens to the household slot this month: nothing, a move (one household leaves, another
+    arrives), a newly forming family (no children left) or a birth (a free slot)."""
+    if draw(key, R_MOVE) < p_move:
+        return EV_MOVE
+    if n_now == 0:
+        return EV_NEW_FAMILY
+    if n_now < MAX_CHILDREN and draw(key, R_BIRTH) < p_birth:
+        return EV_BIRTH
+    return EV_NONE
+
+
+@njit(cache=True)
+def demography(event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
+    """Carry out a demographic event (rare, so not inlined); returns True if a new household arrived in slot f."""
+    s = seg[f]
+    if event == EV_MOVE:
+        c[s, K_MOVED_OUT_CHILDREN] += n_now
+        c[s, K_MOVED_IN_CHILDREN] += new_household(
+            f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, False
+        )
+        return True
+    if event == EV_NEW_FAMILY:
+        c[s, K_BIRTHS] += new_household(
+            f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, True, False
+        )
+        return True
+    for k in range(MAX_CHILDREN):  # EV_BIRTH
+        if not ch_flags[f, k] & F_EXISTS:
+            new_child(f, k, 0, month, month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+            c[s, K_BIRTHS] += 1
+            break
+    return False
+
+
+@njit(cache=True, inline="always")
+def lane(packed, k) -> int:
+    """Count k of eight 8-bit counts packed in one integer."""
+    return (packed >> (8 * k)) & 0xFF
+
+
+@njit(cache=True, inline="always")
+def spread_bits(byte):
+    """The eight bits of a byte as eight 8-bit counts (bit k -> count k), by two nibble multiplies."""
+    low = ((byte & 0x0F) * 0x00204081) & 0x01010101
+    high = (((byte >> 4) & 0x0F) * 0x00204081) & 0x01010101
+    return low | (high << 32)
+
+
+@njit(cache=True, inline="always")
+def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
+    """One pass over f's neighbours' last-month words: per-flow counts of the aware (packed 8 bits a flow;
+    degree is capped at MAX_DEGREE so a count fits), the number with a letter and the number who engaged.
+    One random read per neighbour."""
+    aware_counts = 0
+    n_letter = 0
+    engaged = 0
+    for j in range(nbr_ptr[f], nbr_ptr[f + 1]):
+        w = int(social_prev[nbr_idx[j]])
+        aware_counts += spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF)
+        n_letter += (w >> SOCIAL_LETTER_SHIFT) & 1
+        engaged += (w >> SOCIAL_ENGAGED_SHIFT) & 1
+    return aware_counts, n_letter, engaged
+
+
+@njit(cache=True, inline="always")
+def update_awareness(s, active_mask, lettered, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, n_letter):
+    """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
+
+    `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`; letters (the family's
+    own, and the `n_letter` neighbours') are about the flow `lettered`."""
+    aware = (own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF
+    had_letter = (own_prev & SOCIAL_LETTER) != 0
+    learnt = 0
+    for k in range(miss_broadcast.shape[1]):
+        if not active_mask & (1 << k):
+            continue
+        bit = 1 << k
+        if aware & bit:
+            if draw(key, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
+                aware &= ~bit
+            continue
+        about_letter = (lettered & bit) != 0
+        p = rules.p_aware_from_misses(
+            miss_broadcast[s, k],
+            miss_wom[0, lane(aware_counts, k)],
+            miss_wom[1, n_letter if about_letter else 0],
+            had_letter and about_letter,
+        )
+        if draw(key, R_AWARE + k) < p:
+            aware |= bit
+            learnt |= bit
+    return aware, learnt
+
+
+@njit(cache=True, inline="always")
+def update_trust(trust_word, P, FLOWS, first_learnt) -> float:
+    """Trust after erosion for each flow learnt of for the first time this month (more if families were
+    not told), then recovery toward the household's usual level."""
+    t = (trust_word & 0xFFFF) / TRUST_SCALE
+    k = 0
+    while first_learnt >> k:  # each bit set, in flow order (usually none)
+        if (first_learnt >> k) & 1:
+            erosion = P[P_EROSION_TOLD] if FLOWS[k, FL_TOLD] != 0.0 else P[P_EROSION_UNEXPECTED]
+            t = rules.trust_after_learning(t, erosion)
+        k += 1
+    t = rules.trust_recovered(t, (trust_word >> 16) / TRUST_SCALE, P[P_RECOVERY_PER_MONTH])
+    return min(max(t, 0.0), 1.0)
+
+
+@njit(cache=True, inline="always")
+def perceived_risk(s, trust, aware, active_mask, fear, FLOWS) -> float:
+    """Risk the family perceives from the running flows it knows of, combined across flows.
+
+    `fear` is the month's table of each segment's fear of each flow's recipient (`month_inputs`)."""
+    risk = 0.0
+    known = aware & active_mask
+    k = 0
+    while known >> k:  # each bit set, in flow order
+        if (known >> k) & 1:
+            risk = rules.combine_risk(risk, rules.flow_risk(fear[s, k], trust, FLOWS[k, FL_SAFEGUARD]))
+        k += 1
+    return risk
+
+
+@njit(cache=True, inline="always")
+def household_constants(s, P, SEGP):
+    """The parameters a household's decisions read, gathered once a month as plain numbers.
+
+    (segment engagement shift, w_risk, segment rel_risk, w_peer, peer_ref, need hazard, nondisclosure).
+    Passing numbers rather than the tables keeps compiled loops free of reference counting.
+    """
+    return (
+        SEGP[s, S_SHIFT_ENGAGEMENT],
+        P[P_W_RISK],
+        SEGP[s, S_REL_RISK],
+        P[P_W_PEER],
+        P[P_PEER_REF],
+        SEGP[s, S_H_NEED_PER_MONTH],
+        SEGP[s, S_NONDISCLOSURE],
+    )
+
+
+@njit(cache=True, inline="always")
+def decide(logit_base, registered_shift, need, risk, peers, hc, u) -> bool:
+    """A due contact is taken up when the family's draw falls under its engagement probability.
+
+    For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity;
+    `hc` is `household_constants`.
+    """
+    p = rules.p_engage(logit_base, hc[0], registered_shift, hc[1], hc[2], risk, need, hc[3], peers, hc[4])
+    return u < p
+
+
+@njit(cache=True, inline="always")
+def record_identification(c, s, month, need_start):
+    """Count an identification of latent need and the months it took."""
+    c[s, K_IDENTIFIED_ANY_ROUTE] += 1
+    c[s, K_MONTHS_TO_IDENTIFICATION_SUM] += month - need_start
+
+
+@njit(cache=True, inline="always")
+def step_child(k, s, month, key, P, hc, finds, risk, peers, arrived, hh, flags, birth, need_start, c):
+    """One month of the child in slot k, from its flags, birth month and need start (plain numbers).
+
+    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, 1 if a letter was sent).
+    """
+    age = month - birth
+    if age >= AGE_OUT_MONTHS:
+        c[s, K_AGED_OUT] += 1
+        return 0, need_start, -1, 0
+    c[s, K_CHILDREN] += 1
+    # (a) onset of a latent need that a professional could identify
+    if not flags & (F_NEED | F_IDENTIFIED):
+        if draw(key, child_key(k, RC_NEED)) < hc[5]:
+            flags |= F_NEED
+            need_start = month
+            c[s, K_NEED_ONSETS] += 1
+    # (b) COVER milestones, read before this month's contacts
+    d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
+    mmr = (flags & MASK_MMR) >> SHIFT_MMR
+    if age == 12:
+        c[s, K_COHORT_12M] += 1
+        c[s, K_FULL_6IN1_12M] += int(d6 == 3)
+    elif age == 24:
+        c[s, K_COHORT_24M] += 1
+        c[s, K_MMR1_24M] += int(mmr >= 1)
+    elif age == 60:
+        c[s, K_COHORT_5Y] += 1
+        c[s, K_MMR2_5Y] += int(mmr == 2)
+        c[s, K_MMR1_5Y] += int(mmr >= 1)
+    outcome = -1
+    p_missed_all = 1.0  # chance that none of this month's contacts identifies the need
+    nondisclosure = hc[6]
+    n_contacts = 0
+    # (c) GP registration: due at birth and on arrival, otherwise a later chance each month
+    if not flags & F_REGISTERED:
+        base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or arrived) else P[P_LOGIT_REGISTER_LATE]
+        went = decide(base, 0.0, 0.0, risk, peers, hc, draw(key, child_key(k, RC_REGISTER)))
+        c[s, K_DECISIONS] += 1
+        outcome = 1 if went else 0
+        if went:
+            flags |= F_REGISTERED
+            n_contacts += 1
+            p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_REGISTRATION], nondisclosure, risk)
+    unreg_shift = 0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED]
+    # (d) immunisation: one visit gives every dose due; on time at the scheduled month or when booked
+    #     after last month's dose, otherwise catch-up
+    vaccinated_last_month = (flags & F_VACC_LAST_MONTH) != 0
+    flags &= ~F_VACC_LAST_MONTH
+    if age < AGE_CATCHUP_END_MONTHS:
+        due6 = d6 < 3 and age >= AGE_6IN1[min(d6, 2)]
+        due_mmr = mmr < 2 and age >= AGE_MMR[min(mmr, 1)]
+        if due6 or due_mmr:
+            mmr_due_now = due_mmr and age == AGE_MMR[min(mmr, 1)]
+            mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
+            if mmr_due_now:  # MMR at its scheduled month, whatever else is outstanding
+                base = mmr_logit
+            elif vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):  # scheduled or booked
+                base = P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
+            else:  # overdue: call/recall fades the longer the earliest due dose is overdue
+                earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
+                base = P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
+            base += hh
+            went = decide(base, unreg_shift, 0.0, risk, peers, hc, draw(key, child_key(k, RC_VACC)))
+            c[s, K_DECISIONS] += 1
+            outcome = 1 if (went or outcome == 1) else 0
+            if went:
+                if due6:
+                    flags += 1 << SHIFT_6IN1
+                if due_mmr:
+                    flags += 1 << SHIFT_MMR
+                flags |= F_VACC_LAST_MONTH
+                n_contacts += 1
+                p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_VACCINATION], nondisclosure, risk)
+    # (e) health visitor reviews inside their windows (universal: registration does not matter)
+    for r in range(N_HV):
+        if HV_WINDOW_FIRST[r] <= age <= HV_WINDOW_LAST[r]:
+            bit = 1 << (SHIFT_HV + r)
+            if not flags & bit:
+                u = draw(key, child_key(k, RC_HV + r))
+                went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, risk, peers, hc, u)
+                c[s, K_DECISIONS] += 1
+                outcome = 1 if (went or outcome == 1) else 0
+                if went:
+                    flags |= bit
+                    n_contacts += 1
+                    p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_HV], nondisclosure, risk)
+            if age == HV_WINDOW_LAST[r] and r >= HV_FIRST_COUNTED:
+                c[s, K_HV_DUE] += 1
+                c[s, K_HV_DONE] += int((flags & bit) != 0)
+    # (f) unscheduled care when the child is ill (no registration needed); need damps the deterrent effect of risk
+    p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
+    if draw(key, child_key(k, RC_ILL)) < p_ill:
+        u = draw(key, child_key(k, RC_UNSCHEDULED))
+        went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], risk, peers, hc, u)
+        c[s, K_DECISIONS] += 1
+        outcome = 1 if (went or outcome == 1) else 0
+        if went:
+            n_contacts += 1
+            p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_UNSCHEDULED], nondisclosure, risk)
+    c[s, K_CONTACTS] += n_contacts
+    # (g) identification of a latent need: at this month's contacts, else by other routes
+    if flags & F_NEED and not flags & F_IDENTIFIED:
+        if n_contacts > 0 and draw(key, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
+            flags |= F_IDENTIFIED
+            c[s, K_IDENTIFICATIONS] += 1
+            record_identification(c, s, month, need_start)
+        elif draw(key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
+            flags |= F_IDENTIFIED
+            record_identification(c, s, month, need_start)
+    # (h) data matching: a school-age child in health records but missing education is found, once,
+    #     by the first flow whose match runs this month (`finds`), and the family gets its letter
+    letter = 0
+    school_age = AGE_SCHOOL_START <= age < AGE_SCHOOL_END
+    if finds and school_age and flags & F_MISSING_EDU and flags & F_REGISTERED and not flags & F_FOUND:
+        flags |= F_FOUND
+        letter = 1
+        c[s, K_CME_FOUND] += 1
+        if flags & F_NEED and not flags & F_IDENTIFIED:
+            if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
+                flags |= F_IDENTIFIED
+                c[s, K_IDENTIFICATIONS] += 1
+                record_identification(c, s, month, need_start)
+    if age < AGE_REG_OUTCOME_END:
+        c[s, K_CHILDREN_0_6] += 1
+        c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
+    return flags, need_start, outcome, letter
+
+
+@njit(cache=True, inline="always")
+def step_family(
+    f,
+    month,
+    seed,
+    P,
+    SEGP,
+    FLOWS,
+    miss_broadcast,
+    miss_wom,
+    fear,
+    masks,
+    nbr_ptr,
+    nbr_idx,
+    seg,
+    trust,
+    propensity,
+    social_prev,
+    social_next,
+    ever,
+    ch_birth,
+    ch_flags,
+    ch_need_start,
+    counters,
+):
+    """Move household f on by one month, adding its events to `counters` (segment x counter).
+
+    1. Demography: the household moves away and another arrives, or (with no children left) a
+       newly forming family with a newborn takes the slot, or a child is born.
+    2. Awareness of each running flow: media, transparency notices, word of mouth, letters; forgetting.
+       (A household that arrived this month starts unaware, with no letters, as engaged.)
+    3. Trust: erodes on first learning of a flow (more if not told), recovers toward the household's
+       usual level.
+    4. Perceived risk from the flows known, and the share of neighbours who engaged last month.
+    5. Each child: ageing out, need onset, COVER milestones, GP registration, immunisation,
+       health visitor reviews, unscheduled care, identification, data matching.
+    6. The household's own counts: families, aware, trust.
+    """
+    s = seg[f]
+    c = counters  # [segment, counter]; indexed in place (a row view would cost a reference count per call)
+    key = household_key(seed, f, month)
+    active_mask, finds, lettered = masks[M_ACTIVE], masks[M_FINDS], masks[M_LETTERED]
+    n_now = count_children(f, ch_flags)
+    event = demography_event(n_now, key, P[P_P_MOVE_PER_MONTH], P[P_P_BIRTH_PER_MONTH])
+    arrived = False
+    if event != EV_NONE:
+        arrived = demography(
+            event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c
+        )
+    own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
+    aware_counts, n_letter, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
+    aware, learnt = update_awareness(
+        s, active_mask, lettered, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, n_letter
+    )
+    known = 0 if arrived else int(ever[f])
+    word = int(trust[f])
+    now = int(update_trust(word, P, FLOWS, learnt & ~known) * TRUST_SCALE + 0.5)
+    trust[f] = (word & 0xFFFF0000) | now
+    ever[f] = known | learnt
+    t = now / TRUST_SCALE
+    risk = perceived_risk(s, t, aware, active_mask, fear, FLOWS)
+    peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
+    engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
+    hc = household_constants(s, P, SEGP)
+    hh = float(propensity[f])
+    letters = 0
+    for k in range(MAX_CHILDREN):
+        if ch_flags[f, k] & F_EXISTS:
+            flags, need_start, outcome, got = step_child(
+                k,
+                s,
+                month,
+                key,
+                P,
+                hc,
+                finds,
+                risk,
+                peers,
+                arrived,
+                hh,
+                int(ch_flags[f, k]),
+                int(ch_birth[f, k]),
+                int(ch_need_start[f, k]),
+                c,
+            )
+            ch_flags[f, k] = flags
+            ch_need_start[f, k] = need_start
+            letters |= got
+            if outcome >= 0:
+                engaged = outcome
+    social_next[f] = (
+        (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
+    )
+    c[s, K_FAMILIES] += 1
+    c[s, K_AWARE] += int(aware != 0)
+    c[s, K_TRUST_SUM] += now
+
+
+@njit(cache=True)
+def first_match(FLOWS, month) -> int:
+    """Index of the first flow in table order whose match runs in `month`, or -1 if none does."""
+    if month >= 0:
+        for k in range(FLOWS.shape[0]):
+            if rules.matching_runs(FLOWS, k, month):
+                return k
+    return -1
+
+
+@njit(cache=True)
+def month_inputs(FLOWS, month, P, SEGP):
+    """Month-level inputs shared by every household, as tables the step reads instead of recomputing:
+
+    - miss_broadcast[segment, flow]: chance of hearing of the flow through neither the media (its reach
+      this month times the segment's relative reach) nor a transparency notice (if families are told);
+    - miss_wom[0 or 1, n]: chance that none of n aware neighbours (0) or n neighbours with a letter (1)
+      passes the word on, for n up to MAX_DEGREE;
+    - fear[segment, flow]: the segment's fear of the flow's recipient;
+    - masks[M_ACTIVE]: a bit per flow that runs this month; masks[M_FINDS]: the bit of the flow whose match
+      finds children this month (the first in table order whose match runs; a child found once is not found
+      again), or 0; masks[M_LETTERED]: the bit of the flow that found children last month, whose letters
+      households read this month, or 0.
+    """
+    n_flows = FLOWS.shape[0]
+    miss_broadcast = np.empty((SEGP.shape[0], n_flows), dtype=np.float64)
+    fear = np.empty((SEGP.shape[0], n_flows), dtype=np.float64)
+    masks = np.zeros(3, dtype=np.int64)
+    for k in range(n_flows):
+        p_media = rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS])
+        p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
+        for s in range(SEGP.shape[0]):
+            miss_broadcast[s, k] = rules.p_miss_broadcast(min(p_media * SEGP[s, S_REL_MEDIA], 1.0), p_notice)
+            fear[s, k] = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
+        if rules.flow_active(FLOWS, k, month):
+            masks[M_ACTIVE] |= 1 << k
+    miss_wom = np.empty((2, MAX_DEGREE + 1), dtype=np.float64)
+    for n in range(MAX_DEGREE + 1):
+        miss_wom[0, n] = rules.p_miss_word_of_mouth(P[P_P_WORD_OF_MOUTH], n)
+        miss_wom[1, n] = rules.p_miss_word_of_mouth(P[P_P_WORD_OF_MOUTH_LETTER], n)
+    finder, lettered = first_match(FLOWS, month), first_match(FLOWS, month - 1)
+    if finder >= 0:
+        masks[M_FINDS] = 1 << finder
+    if lettered >= 0:
+        masks[M_LETTERED] = 1 << lettered
+    return miss_broadcast, miss_wom, fear, masks

@@ -1,0 +1,164 @@
+"""An experiment and its plan: a YAML file names place, scenarios, replicates and seed; the plan lists every run.
+
+Everything the file names is read and checked here, before any run starts.
+"""
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.core.rng import derive_seed
+from model.experiments.design import Design, load_design
+from model.experiments.uncertainty import Uncertainty, load_uncertainty, replicate_draw, uncertainty_record
+from model.inputs import config
+from model.inputs.errors import InputError
+from model.inputs.params import Parameters, load_parameters, load_source_ids
+from model.inputs.paths import DEFAULT_PARAMS_DIR, resolve_ref
+from model.inputs.scenario import Place, Scenario, load_place, load_scenario
+from model.sim.simulate import DRIVERS, simulate
+
+BASELINE = "baseline"
+EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
+EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty"}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A checked experiment, with everything it refers to loaded."""
+
+    name: str
+    file: str
+    raw: dict
+    place: Place
+    scale: float
+    months: int
+    burn_in_months: int
+    scenarios: tuple[Scenario, ...]
+    replicates: int
+    seed: int
+    params: Parameters
+    driver: str = DRIVERS[0]
+    seeds: tuple[int, ...] = field(default=())
+    design: Design | None = None  # the `design:` section: design points and target_mcse
+    uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
+
+def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
+    """Read and check an experiment file and everything it names."""
+    file = str(path)
+    raw = config.as_mapping(file, "", config.load_yaml(path))
+    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
+    base = Path(path).resolve().parent
+    name = config.text(file, "name", raw["name"])
+    scale = config.number(file, "scale", raw["scale"], 0.0, 1.0)
+    if scale <= 0:
+        raise InputError(file, "scale", "a number in (0, 1]", raw["scale"])
+    months = config.integer(file, "months", raw["months"], 1, 6000)  # int16 birth months
+    burn_in = config.integer(file, "burn_in_months", raw["burn_in_months"], 0)
+    if burn_in >= months:
+        raise InputError(file, "burn_in_months", f"fewer than months ({months})", burn_in)
+    replicates = config.integer(file, "replicates", raw["replicates"], 1)
+    seed = config.integer(file, "seed", raw["seed"], 0, 2**63 - 1)
+    chosen = driver or raw.get("driver", DRIVERS[0])
+    chosen = config.choice(file, "driver", chosen, DRIVERS)
+    params_dir = DEFAULT_PARAMS_DIR
+    if "params_dir" in raw:
+        params_dir = base / config.text(file, "params_dir", raw["params_dir"])
+    params = load_parameters(params_dir)
+    overrides = raw.get("overrides") or {}
+    params = params.with_overrides(config.as_mapping(file, "overrides", overrides), file)
+    place_ref = config.text(file, "place", raw["place"])
+    place_path = resolve_ref(place_ref, "places", params_dir, base)
+    if not place_path.is_file():
+        raise InputError(file, "place", "a place name in params/places/ or a path to one", place_ref)
+    place = load_place(place_path, load_source_ids(params_dir))
+    refs = raw["scenarios"]
+    if not isinstance(refs, list) or not refs:
+        raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
+    scenarios = []
+    for i, ref in enumerate(refs):
+        ref = config.text(file, f"scenarios[{i}]", ref)
+        p = resolve_ref(ref, "scenarios", params_dir, base)
+        if not p.is_file():
+            raise InputError(file, f"scenarios[{i}]", "a scenario name in params/scenarios/ or a path to one", ref)
+        scenarios.append(load_scenario(p))
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InputError(file, "scenarios", "scenarios with distinct names", names)
+    if BASELINE not in names:
+        raise InputError(file, "scenarios", f"a list that includes '{BASELINE}' (effects are paired against it)", names)
+    seeds = tuple(derive_seed(seed, r) for r in range(replicates))
+    exp = Experiment(
+        name, file, dict(raw), place, scale, months, burn_in, tuple(scenarios), replicates, seed, params, chosen, seeds
+    )
+    if "design" in raw:
+        exp = replace(exp, design=load_design(file, raw["design"], params, overrides, seed, replicates))
+    if "uncertainty" in raw:
+        exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+    return exp
+
+def resolved_config(exp: Experiment) -> dict[str, Any]:
+    """Everything that determines the results, as plain data (what the config hash covers)."""
+    return (
+        {
+            "name": exp.name,
+            "place": asdict(exp.place) | {"file": Path(exp.place.file).name},
+            "scale": exp.scale,
+            "months": exp.months,
+            "burn_in_months": exp.burn_in_months,
+            "replicates": exp.replicates,
+            "seed": exp.seed,
+            "seeds": list(exp.seeds),
+            "scenarios": [asdict(s) | {"file": Path(s.file).name} for s in exp.scenarios],
+            "parameters": {k: p.value for k, p in sorted(exp.params.entries.items())},
+        }
+        | ({"design": exp.design.describe()} if exp.design is not None else {})
+        | ({"uncertainty": uncertainty_record(exp.uncertainty, exp.params)} if exp.uncertainty else {})
+    )
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One model run: a scenario under one replicate's seed and parameters."""
+
+    scenario: Scenario
+    replicate: int
+    seed: int
+    params: Parameters
+    point: int = 0  # design point (0 when the experiment has no design)
+    design_values: tuple[tuple[str, float | int], ...] = ()  # the design point's (path, value) pairs
+
+def replicate_params(exp: Experiment, replicate: int) -> Parameters:
+    """The parameters a replicate runs with (the same for every scenario of the replicate, so effects pair).
+
+    With an `uncertainty:` section the named behavioural parameters are drawn from their ranges, keyed by the
+    experiment's seed and the replicate (model/experiments/uncertainty.py).
+    """
+    if exp.uncertainty is None:
+        return exp.params
+    return replicate_draw(exp.uncertainty, exp.params, exp.file, exp.seed, replicate)
+
+def plan_runs(exp: Experiment, replicates: int | None = None) -> list[RunSpec]:
+    """Every run, in plan order (design point, replicate, scenario); design values apply over replicate_params.
+
+    A replicate's seed is the same at every design point (common random numbers); `replicates`
+    beyond the experiment's own count are what target_mcse adds.
+    """
+    n = exp.replicates if replicates is None else replicates
+    points = exp.design.points if exp.design is not None else ((),)
+    specs = []
+    for point in range(len(points)):
+        values = exp.design.values(point) if exp.design is not None else ()
+        for r in range(n):
+            seed = exp.seeds[r] if r < len(exp.seeds) else derive_seed(exp.seed, r)
+            params = replicate_params(exp, r)
+            if values:
+                params = params.with_overrides(dict(values), exp.file)
+            specs.extend(RunSpec(sc, r, seed, params, point, values) for sc in exp.scenarios)
+    return specs
+
+def run_one(exp: Experiment, spec: RunSpec) -> np.ndarray:
+    """Monthly counters of one run."""
+    return simulate(
+        spec.params, exp.place, exp.scale, spec.scenario, exp.months, exp.burn_in_months, spec.seed, exp.driver
+    )

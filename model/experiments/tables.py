@@ -1,0 +1,116 @@
+"""The three tables of a results folder (runs, timeseries, effects) and the summaries they hold.
+
+Every cell is written with the shortest exact repr, so the same counters give
+byte-identical files whatever wrote them.
+"""
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from model.core import outcomes
+from model.experiments.experiment import BASELINE, Experiment, RunSpec
+
+INTERVAL = (0.05, 0.95)  # 90% interval over replicates
+
+
+def fmt(value: float | int | str) -> str:
+    """One CSV cell: shortest exact repr for floats, so equal numbers give equal bytes."""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else repr(value)
+    return str(value)
+
+def csv_line(row: list) -> str:
+    """One CSV line with its '\\n'."""
+    return ",".join(fmt(v) for v in row) + "\n"
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    """A plain comma-separated file with a header and '\\n' line ends."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(header) + "\n")
+        for row in rows:
+            fh.write(csv_line(row))
+
+def summarise(values: list[float]) -> tuple[float, float, float, int]:
+    """Mean and 90% interval (5th-95th percentiles) over replicates, ignoring NaN."""
+    vals = np.array([v for v in values if not math.isnan(v)], dtype=np.float64)
+    if vals.size == 0:
+        return math.nan, math.nan, math.nan, 0
+    lo, hi = np.quantile(vals, INTERVAL)
+    return float(vals.mean()), float(lo), float(hi), int(vals.size)
+
+def mcse(values: list[float]) -> float:
+    """Monte Carlo standard error of a mean over replicates: sd / sqrt(n), ignoring NaN; NaN below 2 values."""
+    vals = np.array([v for v in values if not math.isnan(v)], dtype=np.float64)
+    return float(vals.std(ddof=1) / math.sqrt(vals.size)) if vals.size >= 2 else math.nan
+
+def paired_effects_by_group(
+    exp: Experiment, specs: list[RunSpec], final: dict[tuple[str, int, int], dict[str, float]]
+) -> dict[tuple[str, int], list[dict[str, float]]]:
+    """Paired effects against baseline for each (scenario, design point), one per replicate, in replicate order."""
+    groups: dict[tuple[str, int], list[dict[str, float]]] = {}
+    for spec in specs:
+        if spec.scenario.name != BASELINE:
+            row, base = (
+                final[(spec.scenario.name, spec.point, spec.replicate)],
+                final[(BASELINE, spec.point, spec.replicate)],
+            )
+            groups.setdefault((spec.scenario.name, spec.point), []).append(outcomes.paired_effects(row, base))
+    return groups
+
+def design_header(exp: Experiment) -> list[str]:
+    """`point` and the design's parameter paths (nothing when the experiment has no design)."""
+    return ["point", *exp.design.paths] if exp.design is not None else []
+
+def design_cells(exp: Experiment, point: int) -> list:
+    """The design point's index and parameter values (nothing when the experiment has no design)."""
+    return [point, *exp.design.points[point]] if exp.design is not None else []
+
+def effects_rows(
+    final: dict[tuple[str, int, int], dict[str, float]], exp: Experiment, specs: list[RunSpec]
+) -> list[list]:
+    """For each non-baseline scenario, design point and effect: mean, lo, hi, n (and MCSE under target_mcse)."""
+    groups = paired_effects_by_group(exp, specs, final)
+    with_mcse = exp.design is not None and exp.design.target_mcse is not None
+    rows = []
+    for sc in exp.scenarios:
+        for (name, point), paired in groups.items():
+            if name != sc.name:
+                continue
+            for effect in outcomes.effect_columns():
+                values = [p[effect] for p in paired]
+                rows.append(
+                    [sc.name, *design_cells(exp, point), effect, *summarise(values)]
+                    + ([mcse(values)] if with_mcse else [])
+                )
+    return rows
+
+def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec, np.ndarray]]) -> None:
+    """runs.csv, timeseries.csv and effects.csv from the runs' counters, given in plan order.
+
+    Time series are written as each run arrives, so memory holds only the final-year rows.
+    With a design, tables gain `point` and the design's parameter columns.
+    """
+    cols = outcomes.columns()
+    has_design = exp.design is not None
+    lead = ["scenario", "replicate"] + (["point"] if has_design else []) + ["seed"]
+    run_rows, final, specs = [], {}, []
+    with (folder / "timeseries.csv").open("w", encoding="utf-8", newline="") as ts:
+        ts.write(",".join(lead + ["month"] + cols) + "\n")
+        for spec, counters in results:
+            key = (spec.scenario.name, spec.point, spec.replicate)
+            final[key] = outcomes.final_year(counters)
+            specs.append(spec)
+            ids = [spec.scenario.name, spec.replicate] + ([spec.point] if has_design else []) + [spec.seed]
+            run_rows.append(ids + design_cells(exp, spec.point)[1:] + [final[key][c] for c in cols])
+            for m, monthly in enumerate(outcomes.monthly(counters)):
+                ts.write(csv_line(ids + [m] + [monthly[c] for c in cols]))
+    write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + cols, run_rows)
+    mcse_col = ["mcse"] if has_design and exp.design.target_mcse is not None else []
+    write_csv(
+        folder / "effects.csv",
+        ["scenario", *design_header(exp), "outcome", "mean", "lo", "hi", "n", *mcse_col],
+        effects_rows(final, exp, specs),
+    )

@@ -1,0 +1,188 @@
+"""Places and scenarios: data files read into frozen objects and the arrays the rules use."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.core import rules
+from model.core.layout import (
+    FL_MATCH_INTERVAL,
+    FL_MATCHING,
+    FL_MEDIA,
+    FL_RECIPIENT,
+    FL_SAFEGUARD,
+    FL_START,
+    FL_TOLD,
+    MAX_FLOWS,
+    N_FLOWF,
+    PURPOSE_MATCHING,
+    PURPOSES,
+    RECIPIENTS,
+    SEGMENTS,
+)
+from model.inputs import config
+from model.inputs.errors import InputError
+from model.inputs.params import Parameters, check_source
+
+SHARE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place to synthesise: households, children and the share of households in each segment."""
+
+    name: str
+    n_families: int
+    n_children: int
+    segment_shares: tuple[float, ...]  # in SEGMENTS order, summing to 1
+    file: str
+
+    def scaled_families(self, scale: float) -> int:
+        """Households at a fraction of the place's size (at least one)."""
+        return max(1, round(self.n_families * scale))
+
+    @property
+    def mean_children(self) -> float:
+        """Children per household with dependent children."""
+        return self.n_children / self.n_families
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One flow of children's NHS-number-linked data to a recipient, and its safeguards."""
+
+    name: str
+    recipient: str
+    purpose: str
+    start_month: int  # months after the policy starts
+    families_told: bool
+    objection_respected: bool
+    confidentiality_kept: bool
+    direct_care_only: bool
+    media_intensity: float  # monthly chance of hearing of it through the media at its start
+    match_interval_months: int  # for matching flows: how often the match is run
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of flows: the policy as data."""
+
+    name: str
+    description: str
+    flows: tuple[Flow, ...]
+    file: str
+
+
+def cited(file: str, field: str, raw: Any, source_ids: frozenset[str] | None) -> dict:
+    """A `{value, source|assumption, note?}` entry of a place file, its source id checked."""
+    entry = config.as_mapping(file, field, raw)
+    config.check_keys(file, field, entry, {"value"}, {"source", "assumption", "note"})
+    if ("source" in entry) == ("assumption" in entry):
+        raise InputError(file, field, "exactly one of 'source' (an evidence id) or 'assumption' beside the value")
+    if "source" in entry and source_ids is not None:
+        check_source(file, field, config.text(file, f"{field}.source", entry["source"]), source_ids)
+    return dict(entry)
+
+
+def load_place(path: str | Path, source_ids: frozenset[str] | None = None) -> Place:
+    """Read a place file (params/places/*.yaml)."""
+    file = str(path)
+    data = config.as_mapping(file, "", config.load_yaml(path))
+    config.check_keys(file, "", data, {"name", "n_families", "n_children", "segment_shares"}, {"description"})
+    name = config.text(file, "name", data["name"])
+    n_fam = config.integer(
+        file, "n_families.value", cited(file, "n_families", data["n_families"], source_ids)["value"], 1
+    )
+    n_ch = config.integer(
+        file, "n_children.value", cited(file, "n_children", data["n_children"], source_ids)["value"], 1
+    )
+    if n_ch < n_fam:
+        raise InputError(file, "n_children", f"at least n_families ({n_fam}): every household has a child", n_ch)
+    shares_raw = config.as_mapping(file, "segment_shares", data["segment_shares"])
+    config.check_keys(file, "segment_shares", shares_raw, set(SEGMENTS))
+    shares = []
+    for seg in SEGMENTS:
+        field = f"segment_shares.{seg}"
+        entry = cited(file, field, shares_raw[seg], source_ids)
+        shares.append(config.number(file, f"{field}.value", entry["value"], 0.0, 1.0))
+    if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
+        raise InputError(file, "segment_shares", "shares summing to 1", round(sum(shares), 9))
+    return Place(name, n_fam, n_ch, tuple(shares), file)
+
+
+FLOW_REQUIRED = {
+    "name",
+    "recipient",
+    "purpose",
+    "start_month",
+    "families_told",
+    "objection_respected",
+    "confidentiality_kept",
+    "direct_care_only",
+    "media_intensity",
+}
+
+
+def read_flow(file: str, field: str, raw: Any) -> Flow:
+    """One entry of a scenario's `flows` list."""
+    d = config.as_mapping(file, field, raw)
+    config.check_keys(file, field, d, FLOW_REQUIRED, {"match_interval_months", "note"})
+    f = lambda key: config.join(field, key)  # noqa: E731
+    purpose = config.choice(file, f("purpose"), d["purpose"], PURPOSES)
+    interval = 0
+    if purpose == PURPOSES[PURPOSE_MATCHING]:
+        if "match_interval_months" not in d:
+            raise InputError(file, f("match_interval_months"), "a match interval for a matching flow")
+        interval = config.integer(file, f("match_interval_months"), d["match_interval_months"], 1)
+    return Flow(
+        name=config.text(file, f("name"), d["name"]),
+        recipient=config.choice(file, f("recipient"), d["recipient"], RECIPIENTS),
+        purpose=purpose,
+        start_month=config.integer(file, f("start_month"), d["start_month"], 0),
+        families_told=config.boolean(file, f("families_told"), d["families_told"]),
+        objection_respected=config.boolean(file, f("objection_respected"), d["objection_respected"]),
+        confidentiality_kept=config.boolean(file, f("confidentiality_kept"), d["confidentiality_kept"]),
+        direct_care_only=config.boolean(file, f("direct_care_only"), d["direct_care_only"]),
+        media_intensity=config.number(file, f("media_intensity"), d["media_intensity"], 0.0, 1.0),
+        match_interval_months=interval,
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file (params/scenarios/*.yaml)."""
+    file = str(path)
+    data = config.as_mapping(file, "", config.load_yaml(path))
+    config.check_keys(file, "", data, {"name", "description", "flows"}, {"sources"})
+    flows_raw = data["flows"] if data["flows"] is not None else []
+    if not isinstance(flows_raw, list):
+        raise InputError(file, "flows", "a list of flows (may be empty)", flows_raw)
+    if len(flows_raw) > MAX_FLOWS:
+        raise InputError(file, "flows", f"at most {MAX_FLOWS} flows", len(flows_raw))
+    flows = tuple(read_flow(file, f"flows[{i}]", raw) for i, raw in enumerate(flows_raw))
+    return Scenario(
+        config.text(file, "name", data["name"]), config.text(file, "description", data["description"]), flows, file
+    )
+
+
+def flow_table(scenario: Scenario, params: Parameters, burn_in_months: int) -> np.ndarray:
+    """The FLOWS array the rules read: one row per flow, absolute start month, safeguards combined."""
+    table = np.zeros((len(scenario.flows), N_FLOWF), dtype=np.float64)
+    v = params.value
+    for i, fl in enumerate(scenario.flows):
+        table[i, FL_START] = burn_in_months + fl.start_month
+        table[i, FL_RECIPIENT] = RECIPIENTS.index(fl.recipient)
+        table[i, FL_MATCHING] = 1.0 if fl.purpose == PURPOSES[PURPOSE_MATCHING] else 0.0
+        table[i, FL_TOLD] = 1.0 if fl.families_told else 0.0
+        table[i, FL_SAFEGUARD] = rules.safeguard_factor(
+            fl.objection_respected,
+            fl.confidentiality_kept,
+            fl.direct_care_only,
+            v("safeguards.rel_risk_objection_respected"),
+            v("safeguards.rel_risk_confidentiality_kept"),
+            v("safeguards.rel_risk_direct_care_only"),
+        )
+        table[i, FL_MEDIA] = fl.media_intensity
+        table[i, FL_MATCH_INTERVAL] = max(fl.match_interval_months, 1)
+    return table

@@ -1,0 +1,335 @@
+"""Figures drawn from a results folder only: they never re-run the model.
+
+Each figure is built by a function `Results -> Figure` (the tests inspect these)
+and saved by `draw_figures` as PNG (slides) and SVG (print) into DIR/figures/.
+Every figure has a plain-language title, units on its axes, the same colour and
+order for each scenario, and a footer saying what made it.
+"""
+
+import math
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure, SubFigure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from model.core.layout import SEGMENTS  # noqa: E402
+from model.present.figures_design import design_grid, sensitivity_ranking  # noqa: E402
+from model.present.results_folder import BASELINE, Effect, Results, band  # noqa: E402
+from model.present.style import (  # noqa: E402
+    SEGMENT_LABELS,
+    SLIDE,
+    STYLE,
+    colour,
+    fmt_value,
+    framed,
+    label,
+    pad_zero,
+    save,
+)
+
+WHO_TARGET_PCT = 95.0
+CAP_POINTS_PER_HEIGHT = 20.0  # interval caps in points per unit of bar height (bars sit one unit apart)
+LEGEND_WRAP = 44  # characters per line of a legend entry
+PRE_POLICY_YEARS_SHOWN = 1  # time series start a year before the policy (earlier burn-in months are warm-up)
+
+
+
+
+
+
+
+
+
+
+def final_year_words(results: Results) -> str:
+    """Which months the final-year outcomes describe, in words."""
+    years = (results.months - results.burn_in_months) / 12
+    return f"the final 12 months of a run that ends {years:.3g} years after the policy starts"
+
+
+
+
+def interval_bar(ax: Axes, y: float, e: Effect, fill: str, height: float, gid: str, annotate: bool) -> None:
+    """One horizontal bar (the mean) with its interval as a line, and optionally its value written beyond."""
+    mean = 0.0 if math.isnan(e.mean) else e.mean
+    ax.barh(y, mean, color=fill, height=height, gid=gid)
+    has_interval = not math.isnan(e.lo)
+    if has_interval:
+        caps = max(4.0, CAP_POINTS_PER_HEIGHT * height)
+        ax.plot([e.lo, e.hi], [y, y], color="black", linewidth=1.3, marker="|", markersize=caps, gid="interval")
+    if annotate:
+        right = mean >= 0
+        ends = [mean, e.lo, e.hi] if has_interval else [mean]
+        edge = max(ends) if right else min(ends)
+        ax.annotate(
+            fmt_value(e.mean),
+            (edge, y),
+            xytext=(5 if right else -5, 0),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="center",
+            fontsize=10,
+        )
+
+
+def bar_note(results: Results) -> str:
+    """How to read the bars and lines of an effects figure."""
+    return f"Bar: average over {results.interval_basis()}; line: the middle 90% of them."
+
+
+
+
+HEADLINE_PANELS = (
+    (
+        "lost_safeguarding_contacts_per_10k",
+        "Safeguarding contacts lost",
+        "contacts with a health professional lost\nper 10,000 children per year",
+    ),
+    (
+        "lost_identifications_per_10k",
+        "Children at risk no longer spotted",
+        "identifications of a child at risk lost\nper 10,000 children per year",
+    ),
+    (
+        "cme_found_per_10k_change",
+        "What data matching finds",
+        "extra children missing education found\nper 10,000 children per year",
+    ),
+)
+
+
+def headline(results: Results) -> Figure:
+    """Lost safeguarding contacts and identifications by scenario, next to what data matching finds."""
+    policies = results.policies
+    with plt.rc_context(STYLE):
+        fig, body, axes = framed(
+            results,
+            "What each way of sharing children's NHS numbers costs, and what it finds",
+            "Each policy against the status quo, run on the same simulated families, "
+            f"over {final_year_words(results)}. "
+            "Positive numbers in the first two panels are chances to protect a child that were lost. "
+            + bar_note(results),
+            ncols=len(HEADLINE_PANELS),
+            sharey=True,
+        )
+        for ax, (name, title, unit) in zip(axes[0], HEADLINE_PANELS, strict=True):
+            for i, sc in enumerate(policies):
+                interval_bar(ax, i, results.effect(sc, name), colour(sc, results.scenarios), 0.6, sc, True)
+            pad_zero(ax)
+            ax.set_title(title, weight="bold")
+            ax.set_xlabel(unit)
+            ax.tick_params(axis="y", length=0)
+        axes[0][0].set_yticks(range(len(policies)), [textwrap.fill(label(s), 26) for s in policies])
+        axes[0][0].set_ylim(len(policies) - 0.5, -0.5)
+    return fig
+
+
+def series_note(results: Results) -> str:
+    """How to read a time-series figure."""
+    return (
+        f"Lines: average of {results.n_runs} runs; shading: middle 90% of runs. Before the policy starts every "
+        "scenario is the same simulated families, so only the status quo (dashed) is drawn there."
+    )
+
+
+def time_series_panels(
+    results: Results, axes: list[Axes], panels: tuple[tuple[str, str, str, float], ...]
+) -> list[tuple[object, str]]:
+    """Per panel, one line per scenario (mean over runs) and its 90% band, against years since the policy started.
+
+    Before the policy starts every scenario runs the same families with the same random numbers; where a
+    scenario's runs are indeed identical to the status quo's there, only the status quo is drawn before zero.
+    The status quo is drawn last, dashed, so it stays visible where a policy changes nothing.
+    """
+    start = results.burn_in_months
+    first_month = max(0, start - 12 * PRE_POLICY_YEARS_SHOWN)
+    handles = {}
+    for ax, (outcome, title, unit, scale) in zip(axes, panels, strict=True):
+        months, by_scenario = results.series(outcome)
+        keep = months >= first_month
+        years = (months[keep] - start) / 12
+        base = by_scenario[BASELINE][:, keep]
+        from_start = max(int(np.searchsorted(years, 0.0)) - 1, 0)  # join the status quo's line at the start
+        for sc in results.policies + [BASELINE]:
+            values = by_scenario[sc][:, keep]
+            shown = slice(None)
+            if sc != BASELINE and np.array_equal(values[:, years < 0], base[:, years < 0], equal_nan=True):
+                shown = slice(from_start, None)
+            mean, lo, hi = band(values[:, shown] * scale)
+            c = colour(sc, results.scenarios)
+            ax.fill_between(years[shown], lo, hi, color=c, alpha=0.15, linewidth=0, gid=sc)
+            style = {"linewidth": 2.0, "linestyle": (0, (4, 2))} if sc == BASELINE else {"linewidth": 1.8}
+            (line,) = ax.plot(years[shown], mean, color=c, label=label(sc), gid=sc, **style)
+            handles.setdefault(sc, line)
+        ax.axvline(0, color="black", linewidth=1, linestyle=":", gid="policy_start")
+        ax.set_title(title, weight="bold")
+        ax.set_ylabel(unit)
+        ax.set_xlabel("years since the policy started")
+        ax.set_xlim(years[0], years[-1])
+    start_line = Line2D([], [], color="black", linewidth=1, linestyle=":")
+    return [(handles[sc], label(sc)) for sc in results.scenarios] + [(start_line, "policy starts")]
+
+
+def legend_below(body: SubFigure, handles: list[tuple[object, str]]) -> None:
+    """One legend for the figure, under the panels, long names wrapped."""
+    body.legend(
+        [h for h, _ in handles],
+        [textwrap.fill(t, LEGEND_WRAP) for _, t in handles],
+        loc="outside lower center",
+        ncols=2 if len(handles) == 4 else min(3, len(handles)),
+    )
+
+
+VACCINATION_PANELS = (
+    ("coverage_6in1_12m", "6-in-1 vaccine (3 doses) by 12 months", "% of children turning 1", 100.0),
+    ("coverage_mmr1_24m", "MMR first dose by 24 months", "% of children turning 2", 100.0),
+    ("coverage_mmr2_5y", "MMR both doses by 5 years", "% of children turning 5", 100.0),
+)
+
+
+def time_series_figure(
+    results: Results,
+    title: str,
+    lead: str,
+    panels: tuple[tuple[str, str, str, float], ...],
+    extra: Callable[[list[Axes]], list[tuple[object, str]]] | None = None,
+) -> Figure:
+    """A row of time-series panels under one title, with anything `extra` draws on them, and one legend."""
+    with plt.rc_context(STYLE):
+        fig, body, axes = framed(results, title, lead + " " + series_note(results), ncols=len(panels))
+        handles = time_series_panels(results, list(axes[0]), panels)
+        if extra is not None:
+            handles += extra(list(axes[0]))
+        legend_below(body, handles)
+    return fig
+
+
+def who_target(axes: list[Axes]) -> list[tuple[object, str]]:
+    """The WHO 95% coverage target as a dashed line on each panel, and its legend entry."""
+    for ax in axes:
+        ax.axhline(WHO_TARGET_PCT, color="black", linewidth=1, linestyle="--", gid="who_target")
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, max(hi, WHO_TARGET_PCT + 1.0))
+    target = Line2D([], [], color="black", linewidth=1, linestyle="--")
+    return [(target, f"WHO target: {WHO_TARGET_PCT:g}% of children vaccinated")]
+
+
+def vaccination(results: Results) -> Figure:
+    """The three COVER milestones month by month, by scenario, with bands, the policy start and the WHO target."""
+    return time_series_figure(
+        results,
+        "Childhood vaccination coverage under each policy",
+        "Share of children vaccinated on time at the three NHS COVER milestones, month by month.",
+        VACCINATION_PANELS,
+        who_target,
+    )
+
+
+AWARENESS_PANELS = (
+    ("aware_share", "Families aware of the data sharing", "% of families", 100.0),
+    ("mean_trust", "Trust in NHS confidentiality", "average trust (0 = none, 1 = full)", 1.0),
+    ("gp_registered_share", "Children registered with a GP", "% of children aged 0-6", 100.0),
+)
+
+
+def awareness_trust(results: Results) -> Figure:
+    """Awareness of the flows, trust in confidentiality and GP registration over time, by scenario."""
+    return time_series_figure(
+        results,
+        "What families know, how far they trust the NHS, and whether children stay registered with a GP",
+        "Month by month under each policy.",
+        AWARENESS_PANELS,
+    )
+
+
+WHO_LOSES_PANELS = HEADLINE_PANELS[:2]
+
+
+def hardest_hit_first(results: Results, effect: str) -> list[str]:
+    """Segments ordered by the largest mean loss any policy causes there; segments with no data last."""
+
+    def worst(segment: str) -> float:
+        means = np.array([results.effect(sc, f"{effect}__{segment}").mean for sc in results.policies])
+        return float(np.max(means[~np.isnan(means)], initial=-np.inf))
+
+    return sorted(SEGMENTS, key=lambda s: -worst(s))
+
+
+def who_loses(results: Results) -> Figure:
+    """Lost contacts and identifications per 10,000 children of each segment, by scenario."""
+    policies = results.policies
+    shares = dict(zip(SEGMENTS, results.resolved["place"]["segment_shares"], strict=True))
+    segments = hardest_hit_first(results, WHO_LOSES_PANELS[0][0])
+    height = 0.8 / max(len(policies), 1)
+    size = (SLIDE[0], max(SLIDE[1], 2.6 + 0.22 * len(segments) * max(len(policies), 1)))
+    with plt.rc_context(STYLE):
+        fig, body, axes = framed(
+            results,
+            "Who loses: safeguarding contacts and identifications lost, by group of families",
+            f"Per 10,000 children in each group, over {final_year_words(results)}, against the status quo. "
+            f"Groups hit hardest at the top; small groups have wide intervals. " + bar_note(results),
+            ncols=len(WHO_LOSES_PANELS),
+            sharey=True,
+            size=size,
+        )
+        for ax, (name, title, unit) in zip(axes[0], WHO_LOSES_PANELS, strict=True):
+            for g, seg in enumerate(segments):
+                for j, sc in enumerate(policies):
+                    y = g - 0.4 + height * (j + 0.5)
+                    e = results.effect(sc, f"{name}__{seg}")
+                    interval_bar(ax, y, e, colour(sc, results.scenarios), height * 0.9, sc, False)
+                    if math.isnan(e.mean):
+                        ax.annotate(
+                            "no children of this group in the runs",
+                            (0, y),
+                            xytext=(4, 0),
+                            textcoords="offset points",
+                            va="center",
+                            fontsize=8,
+                            color="#555555",
+                        )
+            pad_zero(ax, 0.03)
+            ax.set_title(title, weight="bold")
+            ax.set_xlabel(unit.replace("per 10,000 children", "per 10,000 children in the group"))
+            ax.tick_params(axis="y", length=0)
+            for g in range(1, len(segments)):
+                ax.axhline(g - 0.5, color="#dddddd", linewidth=0.8)
+        ticks = [f"{SEGMENT_LABELS.get(s, s)}\n({100 * shares[s]:.1f}% of households)" for s in segments]
+        axes[0][0].set_yticks(range(len(segments)), ticks)
+        axes[0][0].set_ylim(len(segments) - 0.5, -0.5)
+        handles = [plt.Rectangle((0, 0), 1, 1, color=colour(sc, results.scenarios)) for sc in policies]
+        legend_below(body, list(zip(handles, [label(s) for s in policies], strict=True)))
+    return fig
+
+
+FIGURES: dict[str, Callable[[Results], Figure]] = {
+    "headline": headline,
+    "vaccination": vaccination,
+    "who_loses": who_loses,
+    "awareness_trust": awareness_trust,
+}
+
+
+
+
+DESIGN_FIGURES = {"sensitivity": sensitivity_ranking, "design_grid": design_grid}  # None without such a design
+
+
+def draw_figures(folder: str | Path, manifest: dict | None = None) -> list[Path]:
+    """Every figure the results folder supports, as PNG and SVG in folder/figures; returns the files written."""
+    results = Results(folder, manifest)
+    out = results.folder / "figures"
+    written = []
+    for stem, build in {**FIGURES, **DESIGN_FIGURES}.items():
+        fig = build(results)
+        if fig is not None:
+            written += save(fig, out, stem)
+    return written

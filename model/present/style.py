@@ -1,0 +1,130 @@
+"""How every figure looks: scenario colours and names, segment names, the slide frame, footer and file formats.
+
+One place for the visual vocabulary, so the effects figures and the design
+figures (model/present/figures_design.py) draw alike.
+"""
+
+import math
+import textwrap
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure, SubFigure  # noqa: E402
+
+from model.present.results_folder import Results  # noqa: E402
+
+# Okabe-Ito, colour-blind safe; one colour per scenario everywhere
+SCENARIO_COLOURS = {
+    "baseline": "#999999",
+    "wigan_direct_care": "#0072B2",
+    "wales_cme_matching": "#E69F00",
+    "national_sui_mandate": "#D55E00",
+    "national_with_safeguards": "#009E73",
+}
+FALLBACK = ("#CC79A7", "#56B4E9", "#000000", "#F0E442")
+LABELS = {
+    "baseline": "Status quo: no new data sharing",
+    "wigan_direct_care": "Wigan pilot: NHS number added to social care records",
+    "wales_cme_matching": "Wales pilot: health records matched to find children missing education",
+    "national_sui_mandate": "National identifier, Bill as drafted",
+    "national_with_safeguards": "National identifier with safeguards restored",
+}
+SEGMENT_LABELS = {
+    "general": "General population",
+    "csc_known": "Known to children's social care",
+    "domestic_abuse": "Domestic abuse survivors",
+    "insecure_immigration": "Insecure immigration status",
+    "grt": "Gypsy, Roma and Traveller",
+    "ehe": "Home-educating families",
+    "adoptive": "Adoptive families",
+    "disabled_parents": "Disabled parents",
+}
+FOOTER_GID = "footer"
+SLIDE = (13.0, 7.3)  # inches: 16:9 at 150 dpi is about 1950 x 1100 pixels
+HEAD_IN, FOOT_IN = 1.05, 0.35
+DPI = 150
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "svg.fonttype": "none",  # text stays text in the SVG: searchable, and sharp in print
+    "svg.hashsalt": "disengage",  # element ids from a fixed salt rather than a random one
+}
+
+
+def colour(scenario: str, scenarios: list[str]) -> str:
+    """The scenario's fixed colour; scenarios outside the project's five take the spare colours in turn."""
+    if scenario in SCENARIO_COLOURS:
+        return SCENARIO_COLOURS[scenario]
+    extras = [s for s in scenarios if s not in SCENARIO_COLOURS]
+    return FALLBACK[extras.index(scenario) % len(FALLBACK)]
+
+
+def label(scenario: str) -> str:
+    """A scenario's name for a reader."""
+    return LABELS.get(scenario, scenario.replace("_", " ").capitalize())
+
+
+def fmt_value(v: float) -> str:
+    """A signed number with as many decimals as its size deserves."""
+    if math.isnan(v):
+        return "no data"
+    if v == 0:
+        return "0"
+    digits = 0 if abs(v) >= 10 else 1 if abs(v) >= 1 else 2
+    text = f"{v:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text  # a value that rounds to zero has no sign
+
+
+def footer_text(results: Results) -> str:
+    """What made the figure: experiment, config hash, replicates (and whether each drew its behaviour), place, date."""
+    res = results.resolved
+    draws = ", each drawing behaviour from its ranges" if "replicate_parameters" in results.manifest else ""
+    return (
+        f"Made by disengage from experiment '{results.name}' | config {results.manifest['config_hash'][:12]} | "
+        f"code {results.manifest['code_version']} | {results.replicates} replicates{draws} | "
+        f"{res['place']['name'].capitalize()} at scale {res['scale']} (synthetic families) | {results.date}"
+    )
+
+
+def framed(
+    results: Results, title: str, subtitle: str, nrows: int = 1, ncols: int = 1, size=SLIDE, **kw
+) -> tuple[Figure, SubFigure, np.ndarray]:
+    """A figure with a title and subtitle on top, a footer below, and a grid of axes between."""
+    fig = plt.figure(figsize=size, layout="constrained")
+    head, body, foot = fig.subfigures(3, 1, height_ratios=[HEAD_IN, size[1] - HEAD_IN - FOOT_IN, FOOT_IN])
+    width_chars = int(size[0] * 11)
+    head.text(0.005, 0.92, title, fontsize=16, weight="bold", va="top")
+    head.text(0.005, 0.50, textwrap.fill(subtitle, width_chars), fontsize=11, va="top", color="#333333")
+    foot.text(0.005, 0.5, footer_text(results), fontsize=8, color="#555555", va="center", gid=FOOTER_GID)
+    axes = body.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, body, axes
+
+
+def pad_zero(ax: Axes, share: float = 0.18) -> None:
+    """Room either side of zero for the written values, and a zero line."""
+    lo, hi = ax.get_xlim()
+    if max(abs(lo), abs(hi)) < 1e-6:  # nothing but zeros: show a readable unit range around zero
+        lo, hi = -1.0, 1.0
+    span = hi - lo
+    ax.set_xlim(min(lo, 0.0) - share * span, max(hi, 0.0) + share * span)
+    ax.axvline(0, color="black", linewidth=0.8)
+
+
+def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
+    """The figure as PNG (slides) and SVG (print), without the drawing software's own date stamp."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+    with plt.rc_context(STYLE):
+        fig.savefig(paths[0], dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(paths[1], bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return paths
