@@ -27,3 +27,19 @@ def test_readme_file_map_names_real_files():
     assert len(names) > 10, "the README's file map is missing"
     for name in names:
         assert (REPO / name.rstrip("/")).exists(), f"README lists {name}, which does not exist"
+
+
+def test_readme_file_map_lists_every_module_of_every_room():
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    file_map = readme.split("\n## Files\n", 1)[1]
+    for room in sorted(p for p in (REPO / "model").iterdir() if (p / "__init__.py").exists()):
+        row = re.search(rf"^\| `model/{room.name}/` \|(.*)$", file_map, re.M)
+        assert row, f"README's file map has no row for model/{room.name}/"
+        listed = set(re.findall(r"`([a-z_]+\.py)`", row.group(1)))
+        present = {p.name for p in room.glob("*.py")} - {"__init__.py"}
+        assert listed == present, (
+            f"model/{room.name}/: README lists {sorted(listed - present)} that do not exist "
+            f"and leaves out {sorted(present - listed)}"
+        )
