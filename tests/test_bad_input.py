@@ -39,7 +39,7 @@ def test_wrong_type(capsys, tmp_path):
 
 def test_out_of_range(capsys, tmp_path):
     err = bad_run(capsys, tmp_path, write_experiment(tmp_path, scale=1.5))
-    assert "scale: expected a number in [0.0, 1.0], got 1.5" in err
+    assert "scale: expected a number in (0, 1], got 1.5" in err
 
 
 def test_unknown_scenario(capsys, tmp_path):
@@ -279,3 +279,38 @@ def test_place_too_large_for_memory_refused(capsys, tmp_path, params_copy):
     edit_yaml(params / "places" / "wigan.yaml", lambda d: d["n_children"].update(value=2 * 10**12))
     err = bad_run(capsys, tmp_path, exp)
     assert "tiny.yaml: scale: expected runs that fit in memory" in err and "10000000000 households" in err
+
+
+# One schema: every error of a file at once, every file named, JSON Schema for editors
+
+
+def test_check_reports_every_error_and_goes_on_past_a_bad_file(capsys, tmp_path):
+    bad = write_experiment(tmp_path, name="a,b", scale=2, months="soon", colour=1)
+    good = REPO / "params" / "scenarios" / "baseline.yaml"
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes("name: x\n".encode("utf-16"))
+    code = main(["check", str(bad), str(good), str(broken)])
+    out = capsys.readouterr()
+    lines = out.err.strip().splitlines()
+    assert code == 2, out
+    assert f"{good}: ok (scenario)" in out.out, out.out
+    for field in ("name", "scale", "months", "colour"):
+        assert any(f"a,b.yaml: {field}: expected" in line for line in lines), f"{field} not reported: {lines}"
+    assert any("broken.yaml: byte 0: expected UTF-8" in line for line in lines), lines
+    assert lines[-1] == "2 of 3 files refused", lines
+    assert all(len(line) < 300 for line in lines), [len(line) for line in lines]
+
+
+def test_schema_is_built_from_the_parameter_bounds(capsys, tmp_path):
+    import json
+
+    from model.inputs.params import DEFAULT_SCHEMA
+
+    assert main(["schema", "--out", str(tmp_path / "schema")]) == 0
+    written = sorted(p.name for p in (tmp_path / "schema").iterdir())
+    assert written == [f"{k}.schema.json" for k in ("experiment", "parameters", "place", "scenario", "segments")]
+    params = json.loads((tmp_path / "schema" / "parameters.schema.json").read_text())
+    assert sorted(params["properties"]) == sorted(DEFAULT_SCHEMA)
+    text = json.dumps(params)
+    lo, hi, _ = DEFAULT_SCHEMA["behaviour"]["w_risk"]
+    assert f'"maximum": {hi}' in text and "w_risk" in text, "the w_risk bounds are not in the JSON Schema"

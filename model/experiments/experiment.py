@@ -14,7 +14,7 @@ from model.core.rng import derive_seed
 from model.experiments import budget
 from model.experiments.design import Design, load_design
 from model.experiments.uncertainty import Uncertainty, load_uncertainty, replicate_draw, uncertainty_record
-from model.inputs import config
+from model.inputs import config, schema
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, load_parameters, load_source_ids
 from model.inputs.paths import DEFAULT_PARAMS_DIR, resolve_ref
@@ -53,6 +53,9 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     raw = config.as_mapping(file, "", config.load_yaml(path))
     config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
+    errors = schema.input_errors(file, "experiment", raw)  # the schema `check` reports in full
+    if errors:
+        raise errors[0]
     base = Path(path).resolve().parent
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:
