@@ -31,8 +31,8 @@ def file_kind(path: str, data: object) -> str:
         raise InputError(path, "", "a mapping at the top of the file", type(data).__name__)
     keys = set(data)
     for kind, test in (
-        ("experiment", {"scenarios", "place"} <= keys),
-        ("calibration", {"free", "place"} <= keys),
+        ("calibration", "free" in keys),
+        ("experiment", bool(keys & {"scenarios", "replicates", "burn_in_months"})),
         ("targets", "targets" in keys),
         ("scenario", "flows" in keys),
         ("place", "segment_shares" in keys),

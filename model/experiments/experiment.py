@@ -84,7 +84,7 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
     place_path = resolve_ref(place_ref, "places", params_dir, base)
-    if not place_path.is_file():
+    if not config.is_file(place_path):
         hint = config.did_you_mean(place_ref, [p.stem for p in (params_dir / "places").glob("*.yaml")])
         raise InputError(file, "place", f"a place name in params/places/ or a path to one{hint}", place_ref)
     place = load_place(place_path, load_source_ids(params_dir))
@@ -96,7 +96,7 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     for i, ref in enumerate(refs):
         ref = config.text(file, f"scenarios[{i}]", ref)
         p = resolve_ref(ref, "scenarios", params_dir, base)
-        if not p.is_file():
+        if not config.is_file(p):
             hint = config.did_you_mean(ref, known)
             raise InputError(file, f"scenarios[{i}]", f"a scenario name in params/scenarios/ or a path to one{hint}",
                              ref)  # fmt: skip

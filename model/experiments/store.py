@@ -119,6 +119,20 @@ def read_counters(path: Path) -> np.ndarray:
     return flat.reshape(-1, N_SEG, N_COUNTERS)
 
 
+def counters_digest(counters: np.ndarray) -> str:
+    """sha256 of a run's counters as int64 [month, segment, counter]: a changed byte in a run file shows."""
+    return hashlib.sha256(np.ascontiguousarray(counters, dtype=np.int64).tobytes()).hexdigest()
+
+
+def checked_counters(path: Path) -> np.ndarray:
+    """A stored run's counters, refused (ValueError) when they do not match the checksum stored beside them."""
+    counters = read_counters(path)
+    digest = read_info(path).get("counters_sha256")
+    if digest is not None and digest != counters_digest(counters):
+        raise ValueError("its counters do not match their checksum")
+    return counters
+
+
 def read_info(path: Path) -> dict[str, Any]:
     """The identifiers and timing stored beside one run's counters."""
     return json.loads(pq.read_schema(path).metadata[META_KEY])
@@ -132,8 +146,12 @@ def run_file_problem(path: Path, rid: str, expected: Mapping[str, Any], rows: in
     """
     try:
         info = read_info(path)
-        counters = read_counters(path)
-    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
+        counters = checked_counters(path)
+    except ValueError as exc:
+        if "checksum" in str(exc):
+            return str(exc)
+        return f"it does not open as a run file ({type(exc).__name__})"
+    except (OSError, KeyError, TypeError, pa.ArrowException) as exc:
         return f"it does not open as a run file ({type(exc).__name__})"
     if not isinstance(info, dict) or info.get("run_id") != rid:
         got = info.get("run_id") if isinstance(info, dict) else None
@@ -323,15 +341,15 @@ class ResultStore:
         return {p.stem for p in self.runs.glob("*.parquet")}
 
     def put(self, rid: str, counters: np.ndarray, info: Mapping[str, Any]) -> None:
-        """Store one finished run, atomically."""
-        table = counters_table(counters, {"run_id": rid, **info})
+        """Store one finished run, atomically, with a checksum of its counters (Parquet pages carry none)."""
+        table = counters_table(counters, {"run_id": rid, **info, "counters_sha256": counters_digest(counters)})
         atomic_write(self.path(rid), lambda p: pq.write_table(table, p, compression="zstd"))
 
     def load(self, rid: str) -> np.ndarray:
         """A stored run's counters (a file damaged since it was verified is quarantined, with a one-line error)."""
         try:
-            return read_counters(self.path(rid))
-        except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+            return checked_counters(self.path(rid))
+        except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
             self.quarantine(rid, f"it does not open ({type(exc).__name__})")
             raise InputError(str(self.path(rid)), "", "a readable run file; it was moved to store/quarantine/, run "
                              "the same command again to redo the run", type(exc).__name__) from None  # fmt: skip

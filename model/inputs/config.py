@@ -5,7 +5,9 @@ refused), and refused when a key is written twice, nesting is deeper than MAX_DE
 than MAX_VALUES values, so no input can hang the loader or make an error line of megabytes.
 """
 
+import copy
 import difflib
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -112,6 +114,9 @@ def read_text(path: Path) -> str:
     if size > MAX_FILE_BYTES:
         raise InputError(file, "", f"a file of at most {MAX_FILE_BYTES // 1024} kB", f"{size} bytes")
     data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    if b"\x00" in data:
+        hint = " (it looks like UTF-16)" if data[:1] == b"\x00" or data[1:2] == b"\x00" else ""
+        raise InputError(file, f"byte {data.index(0)}", f"UTF-8 text without NUL bytes{hint}; save the file as UTF-8")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -119,13 +124,45 @@ def read_text(path: Path) -> str:
         raise InputError(file, f"byte {exc.start}", f"UTF-8 text{hint}; save the file as UTF-8") from None
 
 
+def is_file(path: Path) -> bool:
+    """True for an existing file; False (never OSError) for a name too long or otherwise impossible."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+_parsed: dict[bytes, Any] = {}  # sha256 of a file's text -> its data, for files parsed before (params/ is read often)
+PARSED_CACHE_SIZE = 64
+
+
 def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file with the strict safe loader (see the module docstring for what it refuses)."""
+    """Parse a YAML file with the strict safe loader (see the module docstring for what it refuses).
+
+    A text parsed before (the same bytes) is not parsed again: a copy of its data is returned.
+    """
     path = Path(path)
-    if not path.is_file():
+    if not is_file(path):
         raise InputError(str(path), "", "an existing file")
     text = read_text(path)
-    loader = StrictLoader(text, str(path))
+    key = hashlib.sha256(text.encode("utf-8")).digest()
+    if key in _parsed:
+        return copy.deepcopy(_parsed[key])
+    data = parse_yaml(text, str(path))
+    if len(_parsed) >= PARSED_CACHE_SIZE:
+        _parsed.pop(next(iter(_parsed)))
+    _parsed[key] = copy.deepcopy(data)
+    return data
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """YAML text to data with the strict loader; errors name `file`."""
+    path = file
+    try:
+        loader = StrictLoader(text, file)  # the reader refuses control characters here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(file, f"line {line}", "printable text", f"character {exc.character!r}") from None
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
