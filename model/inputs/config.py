@@ -114,14 +114,15 @@ def read_text(path: Path) -> str:
     if size > MAX_FILE_BYTES:
         raise InputError(file, "", f"a file of at most {MAX_FILE_BYTES // 1024} kB", f"{size} bytes")
     data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(file, "byte 0", "UTF-8 text (it looks like UTF-16); save the file as UTF-8")
     if b"\x00" in data:
         hint = " (it looks like UTF-16)" if data[:1] == b"\x00" or data[1:2] == b"\x00" else ""
         raise InputError(file, f"byte {data.index(0)}", f"UTF-8 text without NUL bytes{hint}; save the file as UTF-8")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise InputError(file, f"byte {exc.start}", f"UTF-8 text{hint}; save the file as UTF-8") from None
+        raise InputError(file, f"byte {exc.start}", "UTF-8 text; save the file as UTF-8") from None
 
 
 def is_file(path: Path) -> bool:
