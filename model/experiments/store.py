@@ -294,8 +294,8 @@ class ResultStore:
         if folder.exists() and not folder.is_dir():
             raise InputError(str(folder), "", "a folder for the results (--out)", "a file")
         if folder.exists() and any(folder.iterdir()) and not is_results_folder(folder):
-            raise InputError(str(folder), "", "an empty or new folder, or a results folder of this project (with "
-                             "store/config.json), for --out; nothing in it was changed", "other files")  # fmt: skip
+            raise InputError(str(folder), "", "a new or empty folder, or a results folder of this project "
+                             "(store/config.json); left unchanged", "other files")  # fmt: skip
         lock = FolderLock(folder)  # refuses while another process is writing here
         try:
             config_path = folder / STORE / "config.json"
