@@ -17,8 +17,10 @@ MEMORY_FRACTION = 0.8  # of this machine's physical memory, for the runs in flig
 # Bytes of state per household (model/core/population.py State): seg, trust, propensity, social[2], ever,
 # children's birth, flags and need start, the CSR offset, and 4 bytes per neighbour.
 STATE_BYTES = 1 + 4 + 4 + 4 + 1 + MAX_CHILDREN * (2 + 2 + 2) + 8
-# Peak over state while a population is built and stepped (temporaries of the network build), and the extra
-# of Mesa Family agents; measured with ru_maxrss at 100k households (kernel) and 20k (agents), rounded up.
+# Margin over that state for the temporaries of building and stepping a population. Measured once: a kernel
+# run of Wigan at scale 1 (39,300 households) raised ru_maxrss by 67 bytes a household, below STATE_BYTES plus
+# the neighbour lists, so 3x is a margin, not a fit. AGENT_BYTES (Mesa Family agents) is an assumption: the one
+# attempt to measure it (7,860 households) stayed under the process's earlier peak and gave no figure.
 KERNEL_PEAK_FACTOR = 3.0
 AGENT_BYTES = 4_000
 PROCESS_BYTES = 400 * 2**20  # one Python process with numpy, numba and the compiled kernel loaded
