@@ -23,44 +23,92 @@ def positive_int(text: str) -> int:
     return value
 
 
-def check_file(path: str) -> str:
-    """Validate one params, segments, place, scenario or experiment file; returns what it was."""
+def file_kind(path: str, data: object) -> str:
+    """What kind of input file this is, from its top-level keys."""
+    from model.inputs.params import DEFAULT_SCHEMA
+
+    if not isinstance(data, dict):
+        raise InputError(path, "", "a mapping at the top of the file", type(data).__name__)
+    keys = set(data)
+    for kind, test in (
+        ("calibration", "free" in keys),
+        ("experiment", bool(keys & {"scenarios", "replicates", "burn_in_months"})),
+        ("targets", "targets" in keys),
+        ("scenario", "flows" in keys),
+        ("place", "segment_shares" in keys),
+        ("sources", "sources" in keys),
+        ("segments", "segments" in keys),
+        ("parameters", bool(keys & set(DEFAULT_SCHEMA))),
+    ):
+        if test:
+            return kind
+    raise InputError(path, "", "a params, segments, place, scenario or experiment file (keys not recognised)")
+
+
+def check_file(path: str, workers: int = 1) -> str:
+    """Validate one params, segments, place, scenario or experiment file as `run` would; returns what it was.
+
+    The schema (model/inputs/schema.py) reports every error of the file at once (InputErrors); the loaders
+    `run` uses then make the cross-field checks, so `check` refuses everything `run` refuses.
+    """
     from model.experiments.experiment import load_experiment
     from model.inputs.params import DEFAULT_SCHEMA, load_source_ids, read_sections, read_segments
     from model.inputs.scenario import load_place, load_scenario
+    from model.inputs.schema import MODELS, input_errors
 
     data = config.load_yaml(path)
-    if not isinstance(data, dict):
-        raise InputError(path, "", "a mapping at the top of the file", type(data).__name__)
-    if "scenarios" in data and "place" in data:
-        load_experiment(path)
-        return "experiment"
-    if "free" in data and "place" in data:
+    kind = file_kind(path, data)
+    if kind in MODELS:
+        errors = input_errors(path, kind, data)
+        if errors:
+            raise InputErrors(errors)
+    if kind == "experiment":
+        load_experiment(path, workers=workers)
+    elif kind == "calibration":
         from model.analysis.calibrate import load_calibration
 
         load_calibration(path)
-        return "calibration"
-    if "targets" in data:
+    elif kind == "targets":
         from model.analysis.targets import load_targets
 
         load_targets(path, load_source_ids(Path(path).parent))
-        return "targets"
-    if "flows" in data:
+    elif kind == "scenario":
         load_scenario(path)
-        return "scenario"
-    if "segment_shares" in data:
+    elif kind == "place":
         load_place(path)
-        return "place"
-    if "sources" in data:
+    elif kind == "sources":
         load_source_ids(Path(path).parent)
-        return "sources"
-    if "segments" in data:
+    elif kind == "segments":
         read_segments(path, data)
-        return "segments"
-    if set(data) & set(DEFAULT_SCHEMA):
+    else:
         read_sections(path, data, DEFAULT_SCHEMA)
-        return "parameters"
-    raise InputError(path, "", "a params, segments, place, scenario or experiment file (keys not recognised)")
+    return kind
+
+
+class InputErrors(Exception):
+    """Several errors of one file, each an InputError line."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def check(files: list[str], workers: int) -> int:
+    """`disengage check FILES`: every file checked, each error on its own line; exit 2 if any file is bad."""
+    bad = 0
+    for f in files:
+        try:
+            print(f"{f}: ok ({check_file(f, workers)})")
+        except InputErrors as exc:
+            bad += 1
+            for e in exc.errors:
+                print(f"error: {e}", file=sys.stderr)
+        except InputError as exc:
+            bad += 1
+            print(f"error: {exc}", file=sys.stderr)
+    if bad and len(files) > 1:
+        print(f"{bad} of {len(files)} files refused", file=sys.stderr)
+    return EXIT_BAD_INPUT if bad else 0
 
 
 def params_table(odd: str | None, check_only: bool) -> int:
@@ -123,8 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     sens.add_argument("results")
     figs = sub.add_parser("figures", help="draw the figures and report.html of a results folder (never re-runs)")
     figs.add_argument("results", help="a results folder written by `disengage run`")
-    chk = sub.add_parser("check", help="validate params, scenario and experiment files")
+    chk = sub.add_parser("check", help="validate params, scenario and experiment files (never runs the model)")
     chk.add_argument("files", nargs="+")
+    chk.add_argument(
+        "--workers", type=positive_int, default=os.cpu_count() or 1, help="runs at once to size memory for, as run"
+    )
+    sch = sub.add_parser("schema", help="write JSON Schema of the input files, for editors")
+    sch.add_argument("--out", default="schema", help="folder for <kind>.schema.json (default ./schema)")
     rep = sub.add_parser("reproduce", help="re-run a results folder from its manifest and compare its tables")
     rep.add_argument("results", help="a results folder written by `disengage run` (manifest.json and the tables)")
     rep.add_argument("--out", default=None, help="keep the re-run tables in this new folder (default: a temporary one)")
@@ -188,8 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "check":
-            for f in args.files:
-                print(f"{f}: ok ({check_file(f)})")
+            return check(args.files, args.workers)
+        elif args.command == "schema":
+            from model.inputs.schema import write_json_schemas
+
+            for path in write_json_schemas(args.out):
+                print(path)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -39,7 +39,7 @@ def test_wrong_type(capsys, tmp_path):
 
 def test_out_of_range(capsys, tmp_path):
     err = bad_run(capsys, tmp_path, write_experiment(tmp_path, scale=1.5))
-    assert "scale: expected a number in [0.0, 1.0], got 1.5" in err
+    assert "scale: expected a number in (0, 1], got 1.5" in err
 
 
 def test_unknown_scenario(capsys, tmp_path):
@@ -155,3 +155,162 @@ def test_check_command_rejects_bad_file(capsys, tmp_path):
     scen = write_scenario(tmp_path, "y", [{"name": "f", "recipient": "aliens"}])
     code, err = run_cli(capsys, "check", str(scen))
     assert code == 2 and "y.yaml: flows[0]" in err
+
+
+# Loading: encoding, size and shape limits, duplicate keys, typed fields, short error lines
+
+
+def test_non_utf8_files_refused(capsys, tmp_path):
+    exp = write_experiment(tmp_path)
+    text = exp.read_text(encoding="utf-8")
+    exp.write_bytes(text.encode("utf-16"))
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: byte 0: expected UTF-8 text (it looks like UTF-16)" in err
+    exp.write_bytes(text.replace("tiny", "caf\xe9").encode("latin-1"))
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: byte" in err and "expected UTF-8 text" in err
+
+
+def test_deep_nesting_refused_without_recursion_error(capsys, tmp_path):
+    exp = write_experiment(tmp_path)
+    exp.write_text(exp.read_text(encoding="utf-8") + "description: " + "[" * 5000 + "]" * 5000 + "\n")
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: line 11: expected at most 32 levels of nesting" in err
+
+
+def test_alias_bomb_refused_with_a_short_line(capsys, tmp_path):
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = bad_run(capsys, tmp_path, path)
+    assert "bomb.yaml: f: expected at most 200000 values once aliases are expanded" in err and len(err) < 300
+
+
+def test_duplicate_keys_refused(capsys, tmp_path):
+    exp = write_experiment(tmp_path)
+    exp.write_text(exp.read_text(encoding="utf-8") + "scale: 0.5\n", encoding="utf-8")
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: scale: expected each key once (written again at line 11, first at line 3)" in err
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [("2024-01-01", "datetime.date(2024, 1, 1)"), ("{1: a, b: c}", "keys that are text"),
+     ("!!binary aGVsbG8=", "binary"), (".nan", "nan"), ("12", "12")],
+)  # fmt: skip
+def test_description_must_be_a_string(capsys, tmp_path, value, shown):
+    exp = write_experiment(tmp_path)
+    exp.write_text(exp.read_text(encoding="utf-8") + f"description: {value}\n", encoding="utf-8")
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: " in err and shown in err, err
+    assert "description" in err or "line 11" in err, err
+
+
+def test_error_values_are_cut_short(capsys, tmp_path):
+    long_text = "\n".join(f"user{i}:x:{i}:{i}::/home/user{i}:/bin/sh" for i in range(200))
+    scen = tmp_path / "passwd"
+    scen.write_text(long_text, encoding="utf-8")
+    err = bad_run(capsys, tmp_path, write_experiment(tmp_path, scenarios=["baseline", str(scen)]))
+    assert "passwd: expected a mapping, got 'user0:x:0:0::/home/user0:/b..." in err
+    assert len(err) < 300, f"{len(err)} characters: {err}"
+
+
+@pytest.mark.parametrize("value", [[], 0, False, "none"])
+def test_overrides_must_be_a_mapping(capsys, tmp_path, value):
+    err = bad_run(capsys, tmp_path, write_experiment(tmp_path, overrides=value))
+    assert "tiny.yaml: overrides: expected a mapping" in err
+
+
+@pytest.mark.parametrize("name", ["a,b", "two\nlines", "../up", ".."])
+def test_scenario_names_are_identifiers(capsys, tmp_path, name):
+    scen = tmp_path / "odd.yaml"
+    scen.write_text(yaml.safe_dump({"name": name, "description": "odd", "flows": []}), encoding="utf-8")
+    err = bad_run(capsys, tmp_path, write_experiment(tmp_path, scenarios=["baseline", str(scen)]))
+    assert "odd.yaml: name: expected a name of letters, digits" in err
+
+
+@pytest.mark.parametrize("name", ["..", "../../x", "a/b", "x,y", ""])
+def test_experiment_names_are_identifiers(capsys, tmp_path, name):
+    exp = write_experiment(tmp_path)
+    edit_yaml(exp, lambda d: d.update(name=name))
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: name: expected a name of letters, digits" in err
+
+
+def test_did_you_mean(capsys, tmp_path):
+    err = bad_run(capsys, tmp_path, write_experiment(tmp_path, replicate=3))
+    assert "replicate: expected a known key; did you mean 'replicates'?" in err
+    err = bad_run(capsys, tmp_path, write_experiment(tmp_path, scenarios=["baseline", "national_sui_mandat"]))
+    assert "did you mean 'national_sui_mandate'?" in err
+
+
+# Bounds: refused from the plan's arithmetic, at once, by check and run alike
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"replicates": 1_000_000_000}, "replicates: expected at most 200000 runs in one experiment"),
+        ({"design": {"grid": {p: [0.01 * i for i in range(1, 41)] for p in (
+            "behaviour.w_peer", "behaviour.peer_ref", "trust.erosion_told", "trust.recovery_per_month")}}},
+         "design.grid: expected at most 50000 design points, got '2560000 points'"),
+        ({"design": {"lhs": {"n_samples": 1_000_000, "parameters": {"behaviour.w_peer": None}}}},
+         "design.lhs.n_samples: expected at most 50000 design points"),
+        ({"design": {"target_mcse": {"effects": {"lost_identifications_per_10k": 0.001}, "max_replicates": 10**12}}},
+         "replicates: expected at most 200000 runs in one experiment"),
+    ],
+)  # fmt: skip
+def test_plans_too_large_refused_at_once(capsys, tmp_path, fields, expected):
+    import time
+
+    exp = write_experiment(tmp_path, **fields)
+    start = time.perf_counter()
+    code, err = run_cli(capsys, "check", str(exp))
+    assert code == 2 and expected in err, err
+    assert time.perf_counter() - start < 5, "check took longer than 5 s"
+    assert expected in bad_run(capsys, tmp_path, exp)
+
+
+def test_place_too_large_for_memory_refused(capsys, tmp_path, params_copy):
+    params, exp = params_copy
+    edit_yaml(params / "places" / "wigan.yaml", lambda d: d["n_families"].update(value=10**12))
+    edit_yaml(params / "places" / "wigan.yaml", lambda d: d["n_children"].update(value=2 * 10**12))
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: scale: expected runs that fit in memory" in err and "10000000000 households" in err
+
+
+# One schema: every error of a file at once, every file named, JSON Schema for editors
+
+
+def test_check_reports_every_error_and_goes_on_past_a_bad_file(capsys, tmp_path):
+    bad = write_experiment(tmp_path, name="a,b", scale=2, months="soon", colour=1)
+    good = REPO / "params" / "scenarios" / "baseline.yaml"
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes("name: x\n".encode("utf-16"))
+    code = main(["check", str(bad), str(good), str(broken)])
+    out = capsys.readouterr()
+    lines = out.err.strip().splitlines()
+    assert code == 2, out
+    assert f"{good}: ok (scenario)" in out.out, out.out
+    for field in ("name", "scale", "months", "colour"):
+        assert any(f"a,b.yaml: {field}: expected" in line for line in lines), f"{field} not reported: {lines}"
+    assert any("broken.yaml: byte 0: expected UTF-8" in line for line in lines), lines
+    assert lines[-1] == "2 of 3 files refused", lines
+    assert all(len(line) < 300 for line in lines), [len(line) for line in lines]
+
+
+def test_schema_is_built_from_the_parameter_bounds(capsys, tmp_path):
+    import json
+
+    from model.inputs.params import DEFAULT_SCHEMA
+
+    assert main(["schema", "--out", str(tmp_path / "schema")]) == 0
+    written = sorted(p.name for p in (tmp_path / "schema").iterdir())
+    assert written == [f"{k}.schema.json" for k in ("experiment", "parameters", "place", "scenario", "segments")]
+    params = json.loads((tmp_path / "schema" / "parameters.schema.json").read_text())
+    assert sorted(params["properties"]) == sorted(DEFAULT_SCHEMA)
+    text = json.dumps(params)
+    lo, hi, _ = DEFAULT_SCHEMA["behaviour"]["w_risk"]
+    assert f'"maximum": {hi}' in text and "w_risk" in text, "the w_risk bounds are not in the JSON Schema"

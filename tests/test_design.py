@@ -144,7 +144,7 @@ def test_sensitivity_is_reproducible_and_undefined_where_nothing_varies(sobol_re
     assert (sobol_results / "sensitivity.csv").read_bytes() == first, "sensitivity.csv changed on a second analysis"
     # awareness does not depend on either parameter: its indices are undefined, not zero
     rows = sensitivity_rows(sobol_results, "aware_share_change_pp")
-    assert rows["behaviour.w_risk"]["ST"] == "nan", rows["behaviour.w_risk"]
+    assert rows["behaviour.w_risk"]["ST"] == "NaN", rows["behaviour.w_risk"]
 
 
 def test_morris_ranks_the_driver_above_the_parameter_outside_the_model(tmp_path):

@@ -39,7 +39,7 @@ def test_copy_of_baseline_gives_exactly_zero_effects(tmp_path):
     effects = read_effects(out)
     assert effects, "no effects written"
     for (_scenario, outcome), row in effects.items():
-        assert row["mean"] in ("0.0", "nan") and row["lo"] in ("0.0", "nan"), f"{outcome}: {row}"
+        assert row["mean"] in ("0.0", "NaN") and row["lo"] in ("0.0", "NaN"), f"{outcome}: {row}"
 
 
 def test_zero_fear_gives_exactly_zero_lost_contacts(tmp_path):

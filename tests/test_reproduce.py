@@ -147,3 +147,48 @@ def test_experiment_with_behavioural_draws_reproduces(capsys, tmp_path):
     exp.unlink()
     code, text = reproduce(capsys, out)
     assert code == 0 and "reproduced:" in text, text
+
+
+@pytest.mark.parametrize(
+    "edit, named",
+    [
+        (lambda m: m["config"].update(description="edited"), "the experiment as written ('config')"),
+        (lambda m: m["resolved"].update(seed=m["resolved"]["seed"] + 1), "the master seed or the replicate seeds"),
+        (lambda m: m.update(code_version="v9.9.9"), "the code version ('code_version')"),
+    ],
+)
+def test_edits_to_what_made_the_numbers_are_named(capsys, copied, edit, named):
+    path = copied / "manifest.json"
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    code, out = reproduce(capsys, copied)
+    assert code == 0, out  # the runs use the recorded seeds and values, so the tables still reproduce
+    assert any(named in line and "was edited after the run" in line for line in out.splitlines()), out
+    assert "random streams changed" not in out, f"an edited seed was blamed on the random streams:\n{out}"
+
+
+def test_table_diff_keys_rows_on_the_design_point(tmp_path):
+    from model.experiments.tablediff import compare_table
+
+    head = "scenario,point,behaviour.w_peer,outcome,mean,lo,hi,n\n"
+    rec, now = tmp_path / "rec", tmp_path / "now"
+    rec.mkdir()
+    now.mkdir()
+    (rec / "effects.csv").write_text(head + "x,0,1.0,e,1.0,0.5,1.5,2\nx,1,2.0,e,2.0,1.5,2.5,2\n", encoding="utf-8")
+    (now / "effects.csv").write_text(head + "x,0,1.0,e,1.0,0.5,1.5,2\nx,1,2.0,e,2.5,1.5,2.5,2\n", encoding="utf-8")
+    diff = compare_table(rec, now, "effects.csv")
+    assert not diff.identical and diff.rows_differ == 1, diff
+    assert [(o.outcome, o.recorded, o.now) for o in diff.outcomes] == [("e", "2.0", "2.5")], diff
+    assert "point 1" in diff.outcomes[0].where, diff.outcomes[0].where
+
+
+def test_nan_cells_read_as_floats_by_pandas_and_polars(copied):
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    text = (copied / "effects.csv").read_text(encoding="utf-8")
+    assert ",NaN," in text and ",nan," not in text, "the test needs a NaN cell"
+    frame = pd.read_csv(copied / "effects.csv")
+    assert frame["mean"].dtype.kind == "f" and frame["mean"].isna().any()
+    frame = pl.read_csv(copied / "effects.csv", infer_schema_length=None)
+    assert frame.schema["mean"] == pl.Float64 and frame["mean"].is_nan().any(), frame.schema

@@ -75,7 +75,7 @@ def test_manifest_records_each_replicates_draw_and_a_baseline_copy_still_gives_z
     }
     assert manifest["resolved"]["uncertainty"]["distribution"] == "triangular"
     effects = (out / "effects.csv").read_text().splitlines()[1:]
-    assert effects and all(",0.0,0.0,0.0," in line or ",nan,nan,nan," in line for line in effects), effects[:3]
+    assert effects and all(",0.0,0.0,0.0," in line or ",NaN,NaN,NaN," in line for line in effects), effects[:3]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ import numpy as np
 
 from model.core import outcomes
 from model.core.rng import hash4
+from model.experiments.budget import check_points
 from model.inputs import config
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, bounds_of
@@ -124,6 +125,7 @@ def read_grid(file: str, raw: Any, params: Parameters, overrides: Mapping) -> De
         if len(set(vals)) != len(vals):
             raise InputError(file, field, "distinct values", values)
         columns.append(vals)
+    check_points(file, "design.grid", math.prod(len(c) for c in columns))
     bounds = tuple((float(min(c)), float(max(c))) for c in columns)
     return Design("grid", tuple(paths), bounds, tuple(itertools.product(*columns)))
 
@@ -175,6 +177,9 @@ def read_sampler(file: str, method: str, raw: Any, params: Parameters, overrides
         levels = config.integer(file, f"{base}.levels", block.get("levels", DEFAULT_MORRIS_LEVELS), 2, 1000)
         if levels % 2:
             raise InputError(file, f"{base}.levels", "an even number of levels (Morris steps need it)", levels)
+    d = len(paths)
+    per_sample = {"lhs": 1, "sobol": (2 * d + 2) if second_order else (d + 2), "morris": d + 1}[method]
+    check_points(file, f"{base}.n_samples", n * per_sample)  # before SALib draws them
     design = Design(method, tuple(paths), tuple(bounds), (), n, second_order, levels, design_seed(seed))
     problem = design.problem()
     if method == "lhs":

@@ -5,7 +5,9 @@ as runs finish, in completion order; the caller stores each and writes tables in
 plan order, so results never depend on which worker finished first. Only a few
 runs per worker are in flight at once, so memory stays bounded however long the
 sweep. A run that raises comes back as an Attempt carrying its error, and the
-others go on.
+others go on. A local worker process lost mid-run (killed by the OS, e.g. out of
+memory) breaks its pool: each run it had in flight comes back as a failed
+Attempt, and is retried once in a fresh pool (`retried` says a retry follows).
 """
 
 import itertools
@@ -17,8 +19,9 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +33,8 @@ from model.experiments.experiment import Experiment, RunSpec
 
 EXECUTORS = ("local", "dask")  # the first is the default
 IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy while the runner stores the last result
+RETRIES_AFTER_LOST_WORKER = 1  # a run whose worker died is tried again this many times in a fresh pool
+LOST_WORKER = "BrokenProcessPool: the worker process running it died (killed by the OS, e.g. for memory?)"
 PARENT_CHECK_SECONDS = 1.0
 
 Task = tuple[int, RunSpec]
@@ -45,6 +50,7 @@ class Attempt:
     worker: str  # host:pid of the process that ran it
     error: str = ""
     trace: str = ""
+    retried: bool = False  # the run failed here but is attempted again in this sweep
 
 
 def attempt(exp: Experiment, spec: RunSpec, index: int, single_thread: bool = False) -> Attempt:
@@ -110,15 +116,61 @@ def _attempt_in_worker(spec: RunSpec, index: int) -> Attempt:
 
 
 def run_local(exp: Experiment, tasks: Iterable[Task], workers: int) -> Iterator[Attempt]:
-    """Runs in a pool of `workers` fresh processes (spawned: numba's threads do not survive fork)."""
+    """Runs in a pool of `workers` fresh processes (spawned: numba's threads do not survive fork).
+
+    Runs lost with a dead worker are reported as failed Attempts and retried in a new pool, up to
+    RETRIES_AFTER_LOST_WORKER times each; runs not yet sent to the broken pool go to the new one unreported.
+    """
+    todo = list(tasks)
+    tries: dict[int, int] = {}
+    while todo:
+        lost: list[Task] = []
+        unsent: list[Task] = []
+        yield from pool_attempts(exp, todo, workers, lost, unsent)
+        todo = unsent
+        for task in lost:
+            tries[task[0]] = tries.get(task[0], 0) + 1
+            again = tries[task[0]] <= RETRIES_AFTER_LOST_WORKER
+            yield Attempt(task[0], None, 0.0, f"{socket.gethostname()}:lost", LOST_WORKER, "", retried=again)
+            if again:
+                todo.append(task)
+
+
+def pool_attempts(
+    exp: Experiment, tasks: list[Task], workers: int, lost: list[Task], unsent: list[Task]
+) -> Iterator[Attempt]:
+    """Attempts from one process pool, at most IN_FLIGHT_PER_WORKER runs a worker in flight, until all are done
+    or the pool breaks; then the runs it lost are put in `lost` and those never sent in `unsent`."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(exp, os.getpid()))
+    queue = iter(tasks)
+    pending: dict[Future, Task] = {}
     stopped = False
     try:
-        submit = lambda task: pool.submit(_attempt_in_worker, task[1], task[0])  # noqa: E731
-        yield from bounded(
-            submit, lambda fs: wait_futures(fs, return_when=FIRST_COMPLETED), tasks, workers * IN_FLIGHT_PER_WORKER
-        )
+        for task in itertools.islice(queue, workers * IN_FLIGHT_PER_WORKER):
+            pending[pool.submit(_attempt_in_worker, task[1], task[0])] = task
+        broken = False
+        while pending:
+            done, _ = wait_futures(set(pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    lost.append(task)
+                    continue
+                yield result
+            if broken:
+                continue  # the pool fails every run still in flight; collect them, send nothing more
+            for task in itertools.islice(queue, len(done)):
+                try:
+                    pending[pool.submit(_attempt_in_worker, task[1], task[0])] = task
+                except BrokenProcessPool:
+                    unsent.append(task)
+                    broken = True
+                    break
+        unsent.extend(queue)
     except BaseException:  # interrupted, or the caller stopped early: do not wait for runs in flight
         stopped = True
         pool.shutdown(wait=False, cancel_futures=True)

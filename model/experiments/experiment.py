@@ -3,6 +3,7 @@
 Everything the file names is read and checked here, before any run starts.
 """
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from model.core.rng import derive_seed
+from model.experiments import budget
 from model.experiments.design import Design, load_design
 from model.experiments.uncertainty import Uncertainty, load_uncertainty, replicate_draw, uncertainty_record
-from model.inputs import config
+from model.inputs import config, schema
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, load_parameters, load_source_ids
 from model.inputs.paths import DEFAULT_PARAMS_DIR, resolve_ref
@@ -43,14 +45,21 @@ class Experiment:
     seeds: tuple[int, ...] = field(default=())
     design: Design | None = None  # the `design:` section: design points and target_mcse
     uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
+    warnings: tuple[str, ...] = ()  # overrides outside their plausible range (recorded in the manifest)
 
-def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
-    """Read and check an experiment file and everything it names."""
+def load_experiment(path: str | Path, driver: str | None = None, workers: int = 1) -> Experiment:
+    """Read and check an experiment file and everything it names; refuse a plan too large for the machine."""
     file = str(path)
     raw = config.as_mapping(file, "", config.load_yaml(path))
     config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
+    config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
+    errors = schema.input_errors(file, "experiment", raw)  # the schema `check` reports in full
+    if errors:
+        raise errors[0]
     base = Path(path).resolve().parent
-    name = config.text(file, "name", raw["name"])
+    name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
+    if "description" in raw:
+        config.string(file, "description", raw["description"])
     scale = config.number(file, "scale", raw["scale"], 0.0, 1.0)
     if scale <= 0:
         raise InputError(file, "scale", "a number in (0, 1]", raw["scale"])
@@ -59,44 +68,79 @@ def load_experiment(path: str | Path, driver: str | None = None) -> Experiment:
     if burn_in >= months:
         raise InputError(file, "burn_in_months", f"fewer than months ({months})", burn_in)
     replicates = config.integer(file, "replicates", raw["replicates"], 1)
+    budget.check_runs(file, "replicates", replicates, f"{replicates} replicates")
     seed = config.integer(file, "seed", raw["seed"], 0, 2**63 - 1)
     chosen = driver or raw.get("driver", DRIVERS[0])
     chosen = config.choice(file, "driver", chosen, DRIVERS)
     params_dir = DEFAULT_PARAMS_DIR
     if "params_dir" in raw:
         params_dir = base / config.text(file, "params_dir", raw["params_dir"])
+        if not params_dir.is_dir():
+            raise InputError(file, "params_dir", "a folder holding default.yaml, segments.yaml and sources.yaml",
+                             raw["params_dir"])  # fmt: skip
     params = load_parameters(params_dir)
-    overrides = raw.get("overrides") or {}
-    params = params.with_overrides(config.as_mapping(file, "overrides", overrides), file)
+    overrides = config.as_mapping(file, "overrides", raw["overrides"]) if "overrides" in raw else {}
+    params = params.with_overrides(overrides, file)
+    warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
     place_path = resolve_ref(place_ref, "places", params_dir, base)
-    if not place_path.is_file():
-        raise InputError(file, "place", "a place name in params/places/ or a path to one", place_ref)
+    if not config.is_file(place_path):
+        hint = config.did_you_mean(place_ref, [p.stem for p in (params_dir / "places").glob("*.yaml")])
+        raise InputError(file, "place", f"a place name in params/places/ or a path to one{hint}", place_ref)
     place = load_place(place_path, load_source_ids(params_dir))
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
         raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
+    known = [p.stem for p in (params_dir / "scenarios").glob("*.yaml")]
     scenarios = []
     for i, ref in enumerate(refs):
         ref = config.text(file, f"scenarios[{i}]", ref)
         p = resolve_ref(ref, "scenarios", params_dir, base)
-        if not p.is_file():
-            raise InputError(file, f"scenarios[{i}]", "a scenario name in params/scenarios/ or a path to one", ref)
+        if not config.is_file(p):
+            hint = config.did_you_mean(ref, known)
+            raise InputError(file, f"scenarios[{i}]", f"a scenario name in params/scenarios/ or a path to one{hint}",
+                             ref)  # fmt: skip
         scenarios.append(load_scenario(p))
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError(file, "scenarios", "scenarios with distinct names", names)
     if BASELINE not in names:
         raise InputError(file, "scenarios", f"a list that includes '{BASELINE}' (effects are paired against it)", names)
+    design = load_design(file, raw["design"], params, overrides, seed, replicates) if "design" in raw else None
+    n_points = len(design.points) if design is not None else 1
+    most = design.target_mcse.max_replicates if design is not None and design.target_mcse else replicates
+    budget.check_runs(
+        file, "replicates", most * n_points * len(scenarios),
+        f"{most} replicates x {n_points} design points x {len(scenarios)} scenarios",
+    )  # fmt: skip
+    check_memory(file, place, scale, months, params, chosen, workers)
     seeds = tuple(derive_seed(seed, r) for r in range(replicates))
     exp = Experiment(
-        name, file, dict(raw), place, scale, months, burn_in, tuple(scenarios), replicates, seed, params, chosen, seeds
-    )
-    if "design" in raw:
-        exp = replace(exp, design=load_design(file, raw["design"], params, overrides, seed, replicates))
+        name, file, dict(raw), place, scale, months, burn_in, tuple(scenarios), replicates, seed, params, chosen, seeds,
+        design, warnings=warnings,
+    )  # fmt: skip
     if "uncertainty" in raw:
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
     return exp
+
+
+def check_memory(file: str, place: Place, scale: float, months: int, params: Parameters, driver: str,
+                 workers: int) -> int:  # fmt: skip
+    """Refuse when `workers` runs of this size at once would not fit in the machine's memory (model.budget)."""
+    households = place.scaled_families(scale)
+    degree = int(params.value("network.degree"))
+    return budget.check_memory(file, "scale", households, degree, months, driver, workers)
+
+
+def override_warnings(file: str, overrides: Mapping[str, Any], params: Parameters) -> tuple[str, ...]:
+    """One line for each override outside its parameter's plausible range (allowed, but recorded in the manifest)."""
+    out = []
+    for path in overrides:
+        p = params.entries[path]
+        if not p.lo <= p.value <= p.hi:
+            out.append(f"{file}: overrides.{path}: {p.value!r} lies outside its plausible range [{p.lo}, {p.hi}]")
+    return tuple(out)
+
 
 def resolved_config(exp: Experiment) -> dict[str, Any]:
     """Everything that determines the results, as plain data (what the config hash covers)."""

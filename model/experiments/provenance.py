@@ -15,6 +15,18 @@ def config_hash(resolved: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of the resolved config."""
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
 
+def input_hashes(config: dict[str, Any], resolved: dict[str, Any], version: str) -> dict[str, str]:
+    """A hash of each thing that made the numbers, so `reproduce` can name which one changed: the experiment as
+    written, the resolved values, the seeds (master and per replicate) and the code version."""
+    seeds = {"seed": resolved.get("seed"), "seeds": resolved.get("seeds")}
+    return {
+        "config": config_hash(config),
+        "resolved": config_hash(resolved),
+        "seeds": config_hash(seeds),
+        "code_version": config_hash({"code_version": version}),
+    }
+
+
 def code_version() -> str:
     """`git describe --always --dirty` of the project, or the package version outside a checkout."""
     if not is_checkout():

@@ -22,7 +22,7 @@ from model.core.layout import SEGMENTS
 from model.core.rng import derive_seed
 from model.experiments.design import design_from_record
 from model.experiments.experiment import BASELINE, Experiment, RunSpec, plan_runs, run_one
-from model.experiments.provenance import code_sources_hash, code_version, config_hash, package_versions
+from model.experiments.provenance import code_sources_hash, code_version, config_hash, input_hashes, package_versions
 from model.experiments.tablediff import TableDiff, compare_folders, report
 from model.experiments.tables import write_tables
 from model.experiments.uncertainty import uncertainty_from_record
@@ -225,16 +225,42 @@ def config_notes(manifest: Mapping[str, Any], exp: Experiment, file: str) -> lis
         notes.append(
             f"code: the run was made from a checkout with uncommitted changes ({manifest.get('code_version')})"
         )
-    if manifest.get("config_hash") != config_hash(manifest["resolved"]):
+    edited = edited_inputs(manifest)
+    notes.extend(f"{file}: {what} was edited after the run (its hash no longer matches)" for what in edited.values())
+    if "resolved" not in edited and manifest.get("config_hash") != config_hash(manifest["resolved"]):
         notes.append(f"{file}: its resolved config no longer matches its config_hash (edited after the run)")
     derived = tuple(derive_seed(exp.seed, r) for r in range(exp.replicates))
-    if derived != exp.seeds:
+    if derived != exp.seeds and "seeds" not in edited:
         notes.append(
             "seeds: the recorded replicate seeds no longer derive from the master seed here: "
             "the random streams changed (model/core/rng.py or a dependency), so every stored result moves"
         )
     notes.extend(parameter_notes(exp, file))
     return notes
+
+
+HASHED = {  # what the manifest's "hashes" cover, and how a note names each
+    "config": "the experiment as written ('config')",
+    "resolved": "the resolved values ('resolved')",
+    "seeds": "the master seed or the replicate seeds ('resolved.seed', 'resolved.seeds')",
+    "code_version": "the code version ('code_version')",
+}
+
+
+def edited_inputs(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Which of the things that made the numbers no longer match the hashes recorded beside them (key -> name).
+
+    A manifest from before these hashes were recorded gives nothing here (its config_hash is still checked).
+    """
+    recorded = manifest.get("hashes")
+    if not isinstance(recorded, Mapping):
+        return {}
+    resolved = manifest.get("resolved") if isinstance(manifest.get("resolved"), Mapping) else {}
+    try:
+        now = input_hashes(manifest.get("config"), dict(resolved), manifest.get("code_version"))
+    except (TypeError, ValueError):
+        return dict(HASHED)
+    return {k: name for k, name in HASHED.items() if recorded.get(k) != now[k]}
 
 
 def parameter_notes(exp: Experiment, file: str) -> list[str]:

@@ -11,7 +11,7 @@ import the presentation above it.
 import json
 import os
 import platform
-import shutil
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +19,15 @@ from typing import Any
 
 from model.core.rng import derive_seed
 from model.experiments.experiment import load_experiment, resolved_config
-from model.experiments.provenance import code_dirty, code_sources_hash, code_version, config_hash, package_versions
-from model.experiments.store import ResultStore
+from model.experiments.provenance import (
+    code_dirty,
+    code_sources_hash,
+    code_version,
+    config_hash,
+    input_hashes,
+    package_versions,
+)
+from model.experiments.store import STAGE, ResultStore, remove_project_files
 from model.experiments.sweep import Settings, run_all
 from model.experiments.tables import write_tables
 from model.experiments.uncertainty import drawn_values
@@ -34,7 +41,9 @@ def publish(stage: Path, out: Path) -> None:
     for name in sorted(files, key=lambda f: f == Path("manifest.json")):
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         os.replace(stage / name, out / name)
-    shutil.rmtree(stage)
+    for folder in sorted((p for p in stage.rglob("*") if p.is_dir()), reverse=True):
+        folder.rmdir()  # empty now: every file in it was ours and has moved
+    stage.rmdir()
 
 
 def run_experiment(
@@ -55,24 +64,28 @@ def run_experiment(
     store in plan order, so they do not depend on the executor or the order runs finished.
     `finish(stage, manifest)`, when given, adds figures and the report before the folder is published.
     """
-    exp = load_experiment(path, driver)
-    out = Path(out) if out is not None else Path("results") / exp.name
+    exp = load_experiment(path, driver, workers if executor == "local" else 1)
+    out = Path(out) if out is not None else Path("results") / exp.name  # the name is an identifier: no escape
     started = datetime.now(UTC).isoformat(timespec="seconds")
     resolved = resolved_config(exp)
     with ResultStore.open(out, resolved, config_hash(resolved), force_new) as store:
+        for line in exp.warnings:  # shown even with --quiet, and recorded in the manifest
+            (progress or (lambda msg: print(msg, file=sys.stderr, flush=True)))(f"warning: {line}")
         plan = run_all(exp, store, Settings(workers, executor, scheduler), progress)
-        stage = out / ".tables.partial"
+        stage = out / STAGE
         if stage.exists():
-            shutil.rmtree(stage)
-        (stage / "figures").mkdir(parents=True)
+            remove_project_files(stage)  # a stage left by a killed run: our files only
+        (stage / "figures").mkdir(parents=True, exist_ok=True)
         write_tables(stage, exp, ((spec, store.load(rid)) for spec, rid in zip(plan.specs, plan.ids, strict=True)))
         replicates_run = max(spec.replicate for spec in plan.specs) + 1
         version = code_version()
-        manifest = {
+        manifest: dict[str, Any] = {
             "experiment_file": str(exp.file),
             "config": exp.raw,
             "resolved": resolved,
             "config_hash": config_hash(resolved),
+            "hashes": input_hashes(exp.raw, resolved, version),
+            "warnings": list(exp.warnings),
             "code_version": version,
             "code_dirty": code_dirty(version),
             "code_sources_hash": code_sources_hash(),
@@ -93,7 +106,8 @@ def run_experiment(
                 str(r): drawn_values(exp.uncertainty, exp.params, exp.seed, r) for r in range(replicates_run)
             }
         manifest["finished_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
-        (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        text = json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False)  # strict JSON, or fail before publishing
+        (stage / "manifest.json").write_text(text + "\n", encoding="utf-8")
         if finish is not None:
             finish(stage, manifest)
         publish(stage, out)

@@ -4,27 +4,30 @@ A results folder DIR holds:
   DIR/store/config.json          the resolved experiment and its hash (another config is refused)
   DIR/store/plan.json            the runs planned so far: run id, scenario, point, replicate, seed
   DIR/store/runs/<run id>.parquet  one run's monthly counters (the Parquet dataset; one row per month and segment)
+  DIR/store/quarantine/          run files found damaged on resume, moved aside (the runs are redone)
   DIR/failures.jsonl             one line per failed attempt: run id, error and traceback
 A run file appears only by renaming a finished temp file, so a file present is a run complete; a run
-killed half-way leaves at most a temp file, removed at the next start. A lock keeps two processes
-from running into the same folder.
+killed half-way leaves at most a temp file, removed at the next start. On resume every stored run of the
+plan is read back and checked against its name and the plan before it counts. A lock, held by the
+process from opening the store until the tables are published, keeps two processes out of one folder.
+Only a folder that is empty or already a results folder of this project is ever written to, and
+`--force-new` removes only the files this project writes (PROJECT_FILES).
 """
 
-import fcntl
 import hashlib
 import json
 import os
-import shutil
 import statistics
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 
 from model.core.layout import COUNTERS, N_COUNTERS, N_SEG, SEGMENTS
 from model.experiments.provenance import code_sources_hash
@@ -32,9 +35,19 @@ from model.inputs.errors import InputError
 
 STORE = "store"
 RUNS = "runs"
+QUARANTINE = "quarantine"
 FAILURES = "failures.jsonl"
 META_KEY = b"disengage.run"
 TMP_SUFFIX = ".tmp"
+STAGE = ".tables.partial"  # where the runner builds tables, figures and the report before publishing them
+# What this project writes into a results folder (glob patterns); --force-new removes these and nothing else.
+PROJECT_FILES = (
+    "manifest.json", "runs.csv", "timeseries.csv", "effects.csv", "report.html", "sensitivity.csv", FAILURES,
+    "figures/*.png", "figures/*.svg",
+    f"{STORE}/config.json", f"{STORE}/plan.json", f"{STORE}/{RUNS}/*.parquet", f"{STORE}/{RUNS}/.*{TMP_SUFFIX}",
+    f"{STORE}/{QUARANTINE}/*.parquet", f"{STORE}/.*{TMP_SUFFIX}",
+)  # fmt: skip
+PROJECT_DIRS = ("figures", f"{STORE}/{RUNS}", f"{STORE}/{QUARANTINE}")  # removed when left empty
 
 
 def experiment_key(place: Any, scale: float, months: int, burn_in_months: int) -> dict[str, Any]:
@@ -106,45 +119,190 @@ def read_counters(path: Path) -> np.ndarray:
     return flat.reshape(-1, N_SEG, N_COUNTERS)
 
 
+def counters_digest(counters: np.ndarray) -> str:
+    """sha256 of a run's counters as int64 [month, segment, counter]: a changed byte in a run file shows."""
+    return hashlib.sha256(np.ascontiguousarray(counters, dtype=np.int64).tobytes()).hexdigest()
+
+
+def checked_counters(path: Path) -> np.ndarray:
+    """A stored run's counters, refused (ValueError) when they do not match the checksum stored beside them."""
+    counters = read_counters(path)
+    digest = read_info(path).get("counters_sha256")
+    if digest is not None and digest != counters_digest(counters):
+        raise ValueError("its counters do not match their checksum")
+    return counters
+
+
 def read_info(path: Path) -> dict[str, Any]:
     """The identifiers and timing stored beside one run's counters."""
     return json.loads(pq.read_schema(path).metadata[META_KEY])
 
 
+def run_file_problem(path: Path, rid: str, expected: Mapping[str, Any], rows: int) -> str:
+    """Why a stored run file cannot be trusted as run `rid` of the plan ('' when it can).
+
+    It must open, hold every counter for `rows` rows, and carry metadata naming this run id and the plan's
+    scenario, design point, replicate and seed (two swapped files fail here, not in the tables).
+    """
+    try:
+        info = read_info(path)
+        counters = checked_counters(path)
+    except ValueError as exc:
+        if "checksum" in str(exc):
+            return str(exc)
+        return f"it does not open as a run file ({type(exc).__name__})"
+    except (OSError, KeyError, TypeError, pa.ArrowException) as exc:
+        return f"it does not open as a run file ({type(exc).__name__})"
+    if not isinstance(info, dict) or info.get("run_id") != rid:
+        got = info.get("run_id") if isinstance(info, dict) else None
+        return f"it holds run {str(got)[:32]!r}, not the run its name says"
+    for key in ("scenario", "point", "replicate", "seed"):
+        if info.get(key) != expected.get(key):
+            return f"its {key} is {info.get(key)!r} where the plan has {expected.get(key)!r}"
+    if counters.shape[0] * N_SEG != rows:
+        return f"it holds {counters.shape[0]} months where the plan has {rows // N_SEG}"
+    return ""
+
+
+def read_json(path: Path, what: str) -> Any:
+    """A JSON side file of the store, or a one-line error saying what it should have held."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else f"byte {exc.start}"
+        raise InputError(str(path), where, f"{what} as `disengage run` writes it (delete the file or pass "
+                         "--force-new to start afresh)", "invalid JSON") from None  # fmt: skip
+    except OSError as exc:
+        raise InputError(str(path), "", f"a readable {what}", type(exc).__name__) from None
+
+
+def read_config(folder: Path) -> dict[str, Any]:
+    """store/config.json: the experiment the folder holds and its hash."""
+    path = folder / STORE / "config.json"
+    data = read_json(path, "the stored experiment")
+    if not isinstance(data, dict) or not isinstance(data.get("config_hash"), str):
+        raise InputError(str(path), "config_hash", "the stored experiment's hash (pass --force-new to start afresh)",
+                         data)  # fmt: skip
+    if not isinstance(data.get("resolved"), dict):
+        raise InputError(str(path), "resolved", "the stored experiment (pass --force-new to start afresh)")
+    return data
+
+
+def read_plan(folder: Path) -> list[dict[str, Any]]:
+    """store/plan.json: the runs planned so far (empty when the store was killed before planning)."""
+    path = folder / STORE / "plan.json"
+    if not path.exists():
+        return []
+    plan = read_json(path, "the plan of runs")
+    if not isinstance(plan, list):
+        raise InputError(str(path), "", "a list of planned runs (the next `disengage run` rewrites it)", plan)
+    for i, row in enumerate(plan):
+        if not isinstance(row, dict) or not isinstance(row.get("run_id"), str):
+            raise InputError(str(path), f"[{i}]", "a planned run with its run_id (the next `disengage run` "
+                             "rewrites the file)", row)  # fmt: skip
+    return plan
+
+
 def read_failures(folder: Path) -> Iterator[dict[str, Any]]:
-    """Failure records in order; a last line cut short by a kill is skipped."""
+    """Failure records in order; a last line cut short by a kill is skipped, any other bad line is an error."""
     path = Path(folder) / FAILURES
     if not path.exists():
         return
-    for line in path.read_text(encoding="utf-8").splitlines():
+    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    for n, line in enumerate(lines, 1):
         try:
-            yield json.loads(line)
+            record = json.loads(line)
         except json.JSONDecodeError:
-            continue
+            if n == len(lines):
+                continue
+            raise InputError(str(path), f"line {n}", "one JSON record a line, as `disengage run` writes them",
+                             line) from None  # fmt: skip
+        if not isinstance(record, dict) or not isinstance(record.get("run_id"), str):
+            raise InputError(str(path), f"line {n}", "a failure record with its run_id", record)
+        yield record
+
+
+def is_results_folder(folder: Path) -> bool:
+    """True when `folder` is a results folder this project made: it has a store (its config or its lock)."""
+    store = folder / STORE
+    return store.is_dir() and ((store / "config.json").is_file() or (store / "lock").is_file())
+
+
+def remove_project_files(folder: Path) -> int:
+    """Delete the files this project writes into a results folder (PROJECT_FILES), and nothing else; how many."""
+    removed = 0
+    for pattern in PROJECT_FILES:
+        for path in folder.glob(pattern):
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed += 1
+    for name in PROJECT_DIRS:
+        d = folder / name
+        if d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+    return removed
+
+
+class FolderLock:
+    """An exclusive lock on a results folder, held on open files until released.
+
+    filelock holds store/lock on every OS; on POSIX the store folder itself is also flocked, so a lock file
+    deleted under a live run does not let a second run in.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        store = folder / STORE
+        store.mkdir(parents=True, exist_ok=True)
+        self._file = FileLock(str(store / "lock"), timeout=0)
+        self._dir_fd: int | None = None
+        try:
+            self._file.acquire()
+            if os.name == "posix":
+                import fcntl
+
+                self._dir_fd = os.open(store, os.O_RDONLY)
+                fcntl.flock(self._dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (Timeout, BlockingIOError):
+            self.release()
+            raise InputError(str(folder), "", "a folder no other `disengage run` is writing to", "locked") from None
+
+    def release(self) -> None:
+        """Let go of both locks."""
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+        if self._file.is_locked:
+            self._file.release()
 
 
 class ResultStore:
     """The store of one results folder, held under an exclusive lock while a run writes to it."""
 
-    def __init__(self, folder: Path, lock: IO) -> None:
+    def __init__(self, folder: Path, lock: FolderLock) -> None:
         self.folder = folder
         self.runs = folder / STORE / RUNS
         self._lock = lock
 
     @classmethod
     def open(cls, folder: str | Path, resolved: Mapping[str, Any], config_hash: str, force_new: bool) -> "ResultStore":
-        """Lock the folder, check it holds this experiment (or start afresh), and clear temp files."""
+        """Lock the folder, check it holds this experiment (or start afresh), and clear temp files.
+
+        A folder that exists and holds anything is refused unless it is a results folder of this project.
+        """
         folder = Path(folder)
-        config_path = folder / STORE / "config.json"
-        if folder.exists() and any(folder.iterdir()):
-            if not (folder / STORE).is_dir() and not (folder / "manifest.json").exists():
-                raise InputError(str(folder), "", "an empty folder or a results folder for --out", "other files")
-            if force_new or not (folder / STORE).is_dir():  # results without a store are replaced, as they always were
-                if (folder / STORE).is_dir():
-                    cls._lock_file(folder).close()  # refuses while another process is writing here
-                shutil.rmtree(folder)
+        if folder.exists() and not folder.is_dir():
+            raise InputError(str(folder), "", "a folder for the results (--out)", "a file")
+        if folder.exists() and any(folder.iterdir()) and not is_results_folder(folder):
+            raise InputError(str(folder), "", "a new or empty folder, or a results folder of this project "
+                             "(store/config.json); left unchanged", "other files")  # fmt: skip
+        lock = FolderLock(folder)  # refuses while another process is writing here
+        try:
+            config_path = folder / STORE / "config.json"
+            if force_new:
+                remove_project_files(folder)
             elif config_path.exists():  # (a store without config.json was killed as it began: carry on)
-                stored = json.loads(config_path.read_text(encoding="utf-8"))["config_hash"]
+                stored = read_config(folder)["config_hash"]
                 if stored != config_hash:
                     raise InputError(
                         str(folder),
@@ -153,28 +311,20 @@ class ResultStore:
                         "discard its runs, or --out for another folder",
                         f"a changed config {config_hash[:12]}",
                     )
-        (folder / STORE / RUNS).mkdir(parents=True, exist_ok=True)
-        store = cls(folder, cls._lock_file(folder))
-        if not config_path.exists():
-            write_json(config_path, {"config_hash": config_hash, "resolved": resolved})
-        for tmp in store.runs.glob(f".*{TMP_SUFFIX}"):
-            tmp.unlink()  # left by a run killed while writing; we hold the lock, so nobody else is writing
+            (folder / STORE / RUNS).mkdir(parents=True, exist_ok=True)
+            store = cls(folder, lock)
+            if not config_path.exists():
+                write_json(config_path, {"config_hash": config_hash, "resolved": resolved})
+            for tmp in store.runs.glob(f".*{TMP_SUFFIX}"):
+                tmp.unlink()  # left by a run killed while writing; we hold the lock, so nobody else is writing
+        except BaseException:
+            lock.release()
+            raise
         return store
-
-    @staticmethod
-    def _lock_file(folder: Path) -> IO:
-        """Take the folder's lock (kept until close) or refuse: another process is running into it."""
-        fh = (folder / STORE / "lock").open("a")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            raise InputError(str(folder), "", "a folder no other `disengage run` is writing to", "locked") from None
-        return fh
 
     def close(self) -> None:
         """Release the lock."""
-        self._lock.close()
+        self._lock.release()
 
     def __enter__(self) -> "ResultStore":
         return self
@@ -191,13 +341,41 @@ class ResultStore:
         return {p.stem for p in self.runs.glob("*.parquet")}
 
     def put(self, rid: str, counters: np.ndarray, info: Mapping[str, Any]) -> None:
-        """Store one finished run, atomically."""
-        table = counters_table(counters, {"run_id": rid, **info})
+        """Store one finished run, atomically, with a checksum of its counters (Parquet pages carry none)."""
+        table = counters_table(counters, {"run_id": rid, **info, "counters_sha256": counters_digest(counters)})
         atomic_write(self.path(rid), lambda p: pq.write_table(table, p, compression="zstd"))
 
     def load(self, rid: str) -> np.ndarray:
-        """A stored run's counters."""
-        return read_counters(self.path(rid))
+        """A stored run's counters (a file damaged since it was verified is quarantined, with a one-line error)."""
+        try:
+            return checked_counters(self.path(rid))
+        except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
+            self.quarantine(rid, f"it does not open ({type(exc).__name__})")
+            raise InputError(str(self.path(rid)), "", "a readable run file; it was moved to store/quarantine/, run "
+                             "the same command again to redo the run", type(exc).__name__) from None  # fmt: skip
+
+    def quarantine(self, rid: str, reason: str) -> str:
+        """Move a damaged run file to store/quarantine/ (the run is pending again); the line that says so."""
+        target_dir = self.folder / STORE / QUARANTINE
+        target_dir.mkdir(exist_ok=True)
+        target = target_dir / f"{rid}.parquet"
+        n = 1
+        while target.exists():
+            target, n = target_dir / f"{rid}.{n}.parquet", n + 1
+        os.replace(self.path(rid), target)
+        line = f"{self.path(rid).relative_to(self.folder)}: {reason}; moved to {target.relative_to(self.folder)}, " \
+               "the run will be redone"  # fmt: skip
+        self.record_failure(rid, {}, f"damaged run file quarantined: {reason}", "")
+        return line
+
+    def verify(self, expected: Mapping[str, Mapping[str, Any]], rows: int) -> list[str]:
+        """Check every stored run the plan needs (see run_file_problem); quarantine the bad ones; a line each."""
+        lines = []
+        for rid in sorted(self.stored_ids() & set(expected)):
+            problem = run_file_problem(self.path(rid), rid, expected[rid], rows)
+            if problem:
+                lines.append(self.quarantine(rid, problem))
+        return lines
 
     def record_failure(self, rid: str, info: Mapping[str, Any], error: str, trace: str) -> None:
         """Append one failed attempt to failures.jsonl (the run stays pending and is retried next time)."""
@@ -217,24 +395,30 @@ def status_lines(folder: str | Path) -> list[str]:
     config_path = folder / STORE / "config.json"
     if not config_path.exists():
         raise InputError(str(folder), "", "a results folder written by `disengage run` (with store/config.json)")
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    plan_path = folder / STORE / "plan.json"
-    plan = json.loads(plan_path.read_text(encoding="utf-8")) if plan_path.exists() else []
+    config = read_config(folder)
+    plan = read_plan(folder)
     runs = folder / STORE / RUNS
     stored = {p.stem for p in runs.glob("*.parquet")}
     planned = {r["run_id"] for r in plan}
     done = planned & stored
     errors = {f["run_id"]: f["error"] for f in read_failures(folder)}
     failed = sorted((planned - done) & set(errors))
-    seconds = [read_info(runs / f"{rid}.parquet")["seconds"] for rid in sorted(done)]
+    seconds, damaged = [], 0
+    for rid in sorted(done):
+        try:
+            seconds.append(float(read_info(runs / f"{rid}.parquet")["seconds"]))
+        except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+            damaged += 1  # the next `disengage run` checks it and moves it to store/quarantine/
     lines = [
-        f"{folder}: experiment '{config['resolved']['name']}' (config {config['config_hash'][:12]})",
+        f"{folder}: experiment '{config['resolved'].get('name')}' (config {config['config_hash'][:12]})",
         f"  planned  {len(planned)} runs",
         f"  done     {len(done)}",
         f"  pending  {len(planned) - len(done) - len(failed)}",
         f"  failed   {len(failed)}" + (f"  (see {folder / FAILURES}; retried on the next run)" if failed else ""),
     ]
     lines += [f"    {rid}: {errors[rid]}" for rid in failed[:5]]
+    if damaged:
+        lines.append(f"  damaged  {damaged} stored run files do not open; the next run quarantines and redoes them")
     if seconds:
         lines.append(
             f"  time per run: mean {statistics.fmean(seconds):.3g} s, median {statistics.median(seconds):.3g} s, "
@@ -243,7 +427,8 @@ def status_lines(folder: str | Path) -> list[str]:
     if stored - planned:
         lines.append(f"  {len(stored - planned)} stored runs are not in the plan (other code versions); ignored")
     complete = (folder / "manifest.json").exists() and len(done) == len(planned) > 0
-    if "target_mcse" in config["resolved"].get("design", {}) and not complete:
+    design = config["resolved"].get("design")
+    if isinstance(design, dict) and "target_mcse" in design and not complete:
         lines.append("  target_mcse: more replicates may be planned once these are done")
     lines.append("  tables: " + ("written" if complete else "not yet written"))
     return lines

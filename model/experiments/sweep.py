@@ -6,12 +6,14 @@ standard error is at most its tolerance, or the cap is reached. The decision
 reads only stored results, so an interrupted sweep resumes to the same end.
 """
 
+import sys
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 from model.core import outcomes
+from model.core.layout import N_SEG
 from model.experiments.executors import EXECUTORS, execute
 from model.experiments.experiment import Experiment, RunSpec, plan_runs
 from model.experiments.progress import Progress
@@ -59,8 +61,22 @@ def make_plan(exp: Experiment, replicates: int, shared: dict[str, Any]) -> Plan:
     return Plan(specs, [run_id(shared, s.params.entries, s.scenario, s.seed) for s in specs])
 
 
+def verify_stored(exp: Experiment, store: ResultStore, plan: Plan, verified: set[str], say: Say) -> None:
+    """Read back every stored run the plan needs and not yet checked; damaged ones go to store/quarantine/."""
+    expected = {
+        rid: run_info(spec) for spec, rid in zip(plan.specs, plan.ids, strict=True) if rid not in verified
+    }
+    for line in store.verify(expected, exp.months * N_SEG):
+        (say or (lambda msg: print(msg, file=sys.stderr, flush=True)))(line)  # shown even with --quiet
+    verified.update(rid for rid in expected if store.path(rid).exists())
+
+
 def run_pending(exp: Experiment, store: ResultStore, plan: Plan, settings: Settings, say: Say) -> None:
-    """Execute every planned run not yet stored, storing each as it finishes; failures are recorded."""
+    """Execute every planned run not yet stored, storing each as it finishes; failures are recorded.
+
+    A run lost with its worker (the OS killed the process) is recorded as a failure and retried once in a new
+    pool (executors.run_local); only runs that fail for good make the sweep stop with RunsFailed.
+    """
     stored = store.stored_ids()
     todo: dict[str, int] = {}  # run id -> first plan index (a design may repeat a point)
     for index, rid in enumerate(plan.ids):
@@ -79,7 +95,9 @@ def run_pending(exp: Experiment, store: ResultStore, plan: Plan, settings: Setti
                 spec, rid = plan.specs[a.index], plan.ids[a.index]
                 info = run_info(spec) | {"worker": a.worker}
                 if a.counters is None:
-                    store.record_failure(rid, info, a.error, a.trace)
+                    store.record_failure(rid, info | {"retried": a.retried}, a.error, a.trace)
+                    if a.retried:
+                        continue  # it comes back as another attempt
                     failed.append(a.error)
                 else:
                     store.put(rid, a.counters, {**info, "seconds": a.seconds})
@@ -113,10 +131,11 @@ def run_all(exp: Experiment, store: ResultStore, settings: Settings, say: Say) -
     """Run the experiment to the end (every replicate batch that target_mcse asks for); the final plan."""
     shared = experiment_key(exp.place, exp.scale, exp.months, exp.burn_in_months)
     target = exp.design.target_mcse if exp.design is not None else None
-    replicates, cache = exp.replicates, {}
+    replicates, cache, verified = exp.replicates, {}, set()
     while True:
         plan = make_plan(exp, replicates, shared)
         store.write_plan([{"run_id": rid, **run_info(s)} for s, rid in zip(plan.specs, plan.ids, strict=True)])
+        verify_stored(exp, store, plan, verified, say)
         run_pending(exp, store, plan, settings, say)
         if target is None:
             return plan

@@ -12,12 +12,13 @@ from pathlib import Path
 from model.inputs.errors import InputError
 
 TABLES = ("runs.csv", "timeseries.csv", "effects.csv")
-# the columns that name a row; every other column is a value to compare
+# the columns that name a row (every one a table has; `point` only in a sweep's); every other column is a value
 ROW_KEYS = {
-    "runs.csv": ("scenario", "replicate"),
-    "timeseries.csv": ("scenario", "replicate", "month"),
-    "effects.csv": ("scenario", "outcome"),
+    "runs.csv": ("scenario", "replicate", "point"),
+    "timeseries.csv": ("scenario", "replicate", "point", "month"),
+    "effects.csv": ("scenario", "point", "outcome"),
 }
+OPTIONAL_KEYS = {"point"}  # absent from the tables of an experiment without a design
 MAX_PER_TABLE = 6  # outcomes listed per table before "... and N more"
 
 
@@ -79,7 +80,7 @@ def compare_table(recorded_dir: Path, now_dir: Path, table: str) -> TableDiff:
         return TableDiff(table, True, len(rows), 0, (), ())
     rec_head, rec_rows = read_table(rec_path)
     now_head, now_rows = read_table(now_path)
-    keys = ROW_KEYS[table]
+    keys = tuple(k for k in ROW_KEYS[table] if k not in OPTIONAL_KEYS or k in rec_head or k in now_head)
     for head, path in ((rec_head, rec_path), (now_head, now_path)):
         missing = [k for k in keys if k not in head]
         if missing:
@@ -98,6 +99,8 @@ def compare_table(recorded_dir: Path, now_dir: Path, table: str) -> TableDiff:
         extra = [k for k in a if k not in b]
         if extra:
             problems.append(f"{table}: {len(extra)} rows {label} only, e.g. {' '.join(extra[0])}")
+    if len(rec) < len(rec_rows) or len(now) < len(now_rows):
+        problems.append(f"{table}: rows repeat the same {', '.join(keys)} (a table this code did not write?)")
     values = [c for c in rec_head if c in now_head and c not in keys]
     cells: dict[str, list[tuple[str, str, str]]] = {}
     totals: dict[str, int] = {}
@@ -107,7 +110,9 @@ def compare_table(recorded_dir: Path, now_dir: Path, table: str) -> TableDiff:
             continue
         differs = False
         for col in values:
-            outcome, where = (row["outcome"], f"{key[0]} {col}") if table == "effects.csv" else (col, row_label(key))
+            named = dict(zip(keys, key, strict=True))
+            outcome, where = (row["outcome"], f"{row_label(named)} {col}") if table == "effects.csv" else (
+                col, row_label(named))  # fmt: skip
             totals[outcome] = totals.get(outcome, 0) + 1
             a, b = row.get(col, ""), now[key].get(col, "")
             if a != b:
@@ -125,10 +130,11 @@ def compare_table(recorded_dir: Path, now_dir: Path, table: str) -> TableDiff:
     return TableDiff(table, False, len(rec_rows), rows_differ, tuple(outcomes), tuple(problems))
 
 
-def row_label(key: tuple[str, ...]) -> str:
-    """A runs or timeseries row named for a reader: scenario, replicate and month."""
-    label = f"{key[0]} replicate {key[1]}"
-    return label + (f" month {key[2]}" if len(key) > 2 else "")
+def row_label(key: dict[str, str]) -> str:
+    """A row named for a reader: scenario, then design point, replicate and month where the table has them."""
+    parts = [key["scenario"]]
+    parts += [f"{k} {key[k]}" for k in ("point", "replicate", "month") if k in key]
+    return " ".join(parts)
 
 
 def compare_folders(recorded_dir: Path, now_dir: Path) -> list[TableDiff]:

@@ -1,7 +1,8 @@
 """The three tables of a results folder (runs, timeseries, effects) and the summaries they hold.
 
 Every cell is written with the shortest exact repr, so the same counters give
-byte-identical files whatever wrote them.
+byte-identical files whatever wrote them. A missing value is written `NaN`,
+which pandas and polars both read as a float NaN (polars reads `nan` as text).
 """
 
 import math
@@ -14,12 +15,13 @@ from model.core import outcomes
 from model.experiments.experiment import BASELINE, Experiment, RunSpec
 
 INTERVAL = (0.05, 0.95)  # 90% interval over replicates
+NAN = "NaN"  # how a missing value is spelt in every table
 
 
 def fmt(value: float | int | str) -> str:
-    """One CSV cell: shortest exact repr for floats, so equal numbers give equal bytes."""
+    """One CSV cell: shortest exact repr for floats, so equal numbers give equal bytes; NaN as `NaN`."""
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else repr(value)
+        return NAN if math.isnan(value) else repr(value)
     return str(value)
 
 def csv_line(row: list) -> str:

@@ -1,11 +1,33 @@
 """The one error type for bad input: it names the file, the field and what was expected."""
 
+import reprlib
+
+MAX_SHOWN = 80  # characters of an offending value echoed in an error line
+
+_short = reprlib.Repr(maxlevel=2, maxtuple=4, maxlist=4, maxarray=4, maxdict=4, maxset=4, maxstring=60, maxother=60)
+_short.maxlong = 40
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value as an error shows it: its repr, bounded in depth and cut to about `limit` characters on one line.
+
+    reprlib bounds the work before cutting, so a huge or self-similar value (a YAML alias bomb) costs nothing.
+    """
+    text = _short.repr(value).replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 class InputError(Exception):
     """Bad input in a params, scenario or experiment file; its message is a single readable line."""
 
     def __init__(self, file: str, field: str, expected: str, got: object = None) -> None:
         self.file, self.field, self.expected, self.got = str(file), field, expected, got
-        where = f"{self.file}: {field}" if field else self.file
-        tail = "" if got is None else f", got {got!r}"
-        super().__init__(f"{where}: expected {expected}{tail}")
+        where = f"{one_line(self.file, 100)}: {one_line(field, 60)}" if field else one_line(self.file, 100)
+        tail = "" if got is None else f", got {shown(got)}"
+        super().__init__(f"{where}: expected {one_line(expected, 100)}{tail}")
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """Free text for an error line: newlines escaped and cut to `limit` characters."""
+    text = str(text).replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

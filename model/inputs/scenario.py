@@ -162,7 +162,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError(file, "flows", f"at most {MAX_FLOWS} flows", len(flows_raw))
     flows = tuple(read_flow(file, f"flows[{i}]", raw) for i, raw in enumerate(flows_raw))
     return Scenario(
-        config.text(file, "name", data["name"]), config.text(file, "description", data["description"]), flows, file
+        config.identifier(file, "name", data["name"]),  # a table cell and a label: no ',' or newline
+        config.text(file, "description", data["description"]),
+        flows,
+        file,
     )
 
 
