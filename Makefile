@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke calibrate lint bench clean figures browser
+.PHONY: run test check smoke calibrate lint bench clean figures browser explore
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -44,12 +44,18 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check model tests benchmarks tools
 	$(BIN)/python -m pytest
 
-# In CI (CI=true) install Debian's chromium for the report render test; elsewhere, or if apt-get fails, that test skips.
+# In CI (CI=true) install Debian's chromium for the report render and explorer browser tests (Playwright drives it;
+# no browser is downloaded); elsewhere, or if apt-get fails, those tests skip and say why.
 browser:
 	@if [ "$$CI" = "true" ] && [ ! -x /usr/bin/chromium ]; then \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
 	    || echo "chromium could not be installed: the report render test will skip"; \
 	fi
+
+# The explorer: run its grid once (experiments/explorer.yaml, a few minutes), then serve it at http://localhost:8765/
+explore: $(VENV)/.installed-run
+	@[ -f results/explorer/effects.csv ] || $(BIN)/disengage run experiments/explorer.yaml --out results/explorer
+	$(BIN)/disengage explore results/explorer --port 8765
 
 # Regenerate the repository's figures/ (PNG, SVG and report.html) from the headline experiment.
 figures: $(VENV)/.installed-run

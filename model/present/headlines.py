@@ -39,9 +39,9 @@ def worst_policy(results: Results, name: str, sign: float = 1.0) -> str | None:
 
 
 def counted(results: Results, name: str, e: Effect) -> str:
-    """'about 810 a year in Wigan' for an effect that has a count; '' otherwise."""
+    """'about 810' for an effect that has a count; '' otherwise."""
     count = place_count(name, e.mean, results.n_children)
-    return "" if count is None else f"{round_count(count)} a year in {results.place_name}"
+    return "" if count is None else round_count(count)
 
 
 def interval_words(e: Effect, digits: int = 0) -> str:
@@ -60,8 +60,8 @@ def headline_sentence(results: Results) -> str:
     rate = f"{lost.mean:.0f} per 10,000 children"
     spread = interval_words(lost)
     text = (
-        f"Under \u201c{results.label(sc)}\u201d, {counted(results, LOST, lost)} safeguarding contacts would be lost "
-        f"({rate}{'; ' + spread if spread else ''})"
+        f"Under \u201c{results.label(sc)}\u201d, {counted(results, LOST, lost)} safeguarding contacts a year would be "
+        f"lost in {results.place_name} ({rate}{'; ' + spread if spread else ''})"
     )
     ids = known(results, sc, LOST_IDS)
     if ids is not None:

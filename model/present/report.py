@@ -21,7 +21,7 @@ from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
 from model.present.results_folder import Effect, Results
 from model.present.style import colour, fmt_value
-from model.present.words import cite_plainly, definition, outcome_of, place_count, round_count
+from model.present.words import cite_plainly, count_phrase, definition, outcome_of, place_count, round_count
 
 QUESTION = (
     "If the NHS numbers in children's health records flow to local authorities (and beyond), how many families "
@@ -127,16 +127,16 @@ def with_interval(e: Effect) -> str:
 
 
 def count_words(results: Results, name: str, e: Effect) -> str:
-    """'about 810 a year in Wigan' for an effect with a count for the place, '' otherwise."""
+    """'about 810' for an effect with a count for the place, '' otherwise."""
     count = place_count(name, e.mean, results.n_children)
-    return "" if count is None else f"{round_count(count)} a year in {results.place_name}"
+    return "" if count is None else round_count(count)
 
 
 def cell(results: Results, name: str, e: Effect) -> str:
     """A table cell: the mean, the interval under it, and the count for the whole place a year."""
     if math.isnan(e.mean):
         return '<td class="num">no data</td>'
-    count = count_words(results, name, e)
+    count = count_phrase(name, e.mean, results.n_children, results.place_name)
     return (
         f'<td class="num">{esc(fmt_value(e.mean))}<br>'
         f'<span class="interval">{esc(fmt_value(e.lo))} to {esc(fmt_value(e.hi))}</span>'
@@ -198,7 +198,7 @@ def brief(results: Results) -> str:
         mmr1 = results.effect(sc, "coverage_mmr1_24m_change_pp")
         found = results.effect(sc, "cme_found_per_10k_change")
         where = results.place_name
-        n = {k: count_words(results, k, e).replace(f" a year in {where}", "") for k, e in (
+        n = {k: count_words(results, k, e) for k, e in (
             ("lost_safeguarding_contacts_per_10k", lost), ("lost_identifications_per_10k", ids),
             ("coverage_mmr1_24m_change_pp", mmr1), ("cme_found_per_10k_change", found))}
         items.append(

@@ -101,7 +101,7 @@ NAMES = {
     "months_to_identification": "Months to identification",
     "cme_found_per_10k": "Children missing education found",
 }
-# effect -> what one unit of it is, for the whole place in a year ("" when no count is meaningful)
+# effect -> what its count for the whole place a year counts
 COUNT_NOUNS = {
     "lost_safeguarding_contacts_per_10k": "safeguarding contacts lost",
     "lost_identifications_per_10k": "children at risk not spotted",
@@ -184,6 +184,14 @@ def round_count(count: float) -> str:
         return "fewer than 1"
     rounded = float(f"{size:.2g}") if size >= 10 else round(size)
     return f"about {'-' if count < 0 else ''}{rounded:,.0f}"
+
+
+def count_phrase(effect: str, value: float, n_children: int, place: str) -> str:
+    """'about 810 safeguarding contacts lost a year in Wigan', or '' when the effect has no count."""
+    count = place_count(effect, value, n_children)
+    if count is None:
+        return ""
+    return f"{round_count(count)} {COUNT_NOUNS[effect.split('__', 1)[0]]} a year in {place}"
 
 
 def cite_plainly(text: str) -> str:
