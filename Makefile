@@ -57,12 +57,13 @@ explore: $(VENV)/.installed-run
 	@[ -f results/explorer/effects.csv ] || $(BIN)/disengage run experiments/explorer.yaml --out results/explorer
 	$(BIN)/disengage explore results/explorer --port 8765
 
-# Regenerate the repository's figures/ (PNG, SVG and report.html) from the headline experiment.
+# Regenerate the repository's figures/ (PNG, SVG, the CSV beside each, and report.html) from the headline experiment.
 figures: $(VENV)/.installed-run
 	$(BIN)/disengage run experiments/headline.yaml --out results/headline --force-new
 	mkdir -p figures
-	rm -f figures/*.png figures/*.svg figures/report.html
-	cp results/headline/figures/*.png results/headline/figures/*.svg results/headline/report.html figures/
+	rm -f figures/*.png figures/*.svg figures/*.csv figures/report.html
+	cp results/headline/figures/*.png results/headline/figures/*.svg results/headline/figures/*.csv \
+	  results/headline/report.html figures/
 
 clean:
 	rm -rf $(VENV) results

@@ -22,7 +22,7 @@ from solara.hooks.use_thread import ResultState  # noqa: E402
 
 from model.explore.data import HEADLINE, Cell, Grid, count_text, csv_text, grid_of  # noqa: E402
 from model.explore.live import CAP_SECONDS, LiveResult, live_scale, run_live  # noqa: E402
-from model.explore.safeguards import SAFEGUARDS  # noqa: E402
+from model.explore.safeguards import SAFEGUARDS, base_policy  # noqa: E402
 from model.present.style import colour  # noqa: E402
 from model.present.words import definition, outcome_of  # noqa: E402
 
@@ -113,7 +113,7 @@ def coverage_figure(grid: Grid, scenario: str, assumptions: str, label: str):
     years = data["years"][keep]
     for who, c, name in (
         ("status_quo", colour("baseline", grid.results.scenarios), "Status quo"),
-        ("policy", colour(scenario, grid.results.scenarios), label),
+        ("policy", colour(base_policy(scenario), grid.results.scenarios), label),
     ):
         ax.fill_between(years, 100 * data[f"{who}_lo"][keep], 100 * data[f"{who}_hi"][keep], color=c, alpha=0.15, lw=0)
         ax.plot(years, 100 * data[who][keep], color=c, lw=2, ls="--" if who == "status_quo" else "-", label=name)
@@ -148,8 +148,8 @@ def download_link(text: str, filename: str, words: str):
     data = base64.b64encode(text.encode("utf-8")).decode("ascii")
     return solara.HTML(
         tag="div",
-        unsafe_innerHTML=f'<a class="download" download="{html.escape(filename)}" '
-        f'href="data:text/csv;charset=utf-8;base64,{data}">{html.escape(words)}</a>',
+        unsafe_innerHTML=f'<a class="download" download="{html.escape(filename)}" style="color:#0072B2;'
+        f'text-decoration:underline" href="data:text/csv;charset=utf-8;base64,{data}">{html.escape(words)}</a>',
     )
 
 

@@ -323,8 +323,9 @@ def who_loses(results: Results) -> Figure:
     """Lost contacts and identifications per 10,000 children of each segment, by scenario."""
     policies = results.policies
     shares = dict(zip(SEGMENTS, results.resolved["place"]["segment_shares"], strict=True))
-    segments = hardest_hit_first(results, WHO_LOSES_PANELS[0][0])
     stable, children = stable_segments(results)
+    ranked = hardest_hit_first(results, WHO_LOSES_PANELS[0][0])
+    segments = [s for s in ranked if s in stable] + [s for s in ranked if s not in stable]  # greyed groups last
     height = 0.8 / max(len(policies), 1)
     size = (SLIDE[0], max(SLIDE[1], 2.6 + 0.22 * len(segments) * max(len(policies), 1)))
     with plt.rc_context(STYLE):
@@ -332,8 +333,8 @@ def who_loses(results: Results) -> Figure:
             results,
             headlines.who_loses_sentence(results, stable, SEGMENT_LABELS),
             f"Per 10,000 children in each group, over {final_year_words(results)}, against the status quo; "
-            "groups hit hardest at the top. Grey: too few children in the simulation for a stable estimate "
-            "(the numbers are written, not drawn). " + bar_note(results),
+            "groups hit hardest at the top. Grey (at the bottom): too few children in the simulation for a stable "
+            "estimate (the numbers are written, not drawn). " + bar_note(results),
             ncols=len(WHO_LOSES_PANELS),
             sharey=True,
             size=size,
@@ -345,7 +346,7 @@ def who_loses(results: Results) -> Figure:
                     shown = ", ".join(fmt_value(m) for m in means)
                     ax.axhspan(g - 0.45, g + 0.45, color=GREY, alpha=0.35, linewidth=0, gid="unstable")
                     ax.annotate(
-                        f"about {children[seg]:,.0f} children simulated: too few for a stable estimate ({shown})",
+                        f"about {children[seg]:,.0f} children simulated: too few for a stable estimate\n({shown})",
                         (0, g),
                         xytext=(4, 0),
                         textcoords="offset points",

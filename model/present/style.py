@@ -30,7 +30,8 @@ SCENARIO_COLOURS = {
 FALLBACK = ("#CC79A7", "#56B4E9", "#000000", "#F0E442")
 FOOTER_GID = "footer"
 SLIDE = (13.0, 7.3)  # inches: 16:9 at 150 dpi is about 1950 x 1100 pixels
-HEAD_IN, FOOT_IN = 1.6, 0.35
+HEAD_IN, FOOT_IN = 1.2, 0.35
+TITLE_LINE_IN, SUBTITLE_LINE_IN = 0.27, 0.2  # inches per line of a 14 pt title and a 10 pt subtitle
 DPI = 150
 STYLE = {
     "font.size": 11,
@@ -78,12 +79,15 @@ def framed(
     results: Results, title: str, subtitle: str, nrows: int = 1, ncols: int = 1, size=SLIDE, **kw
 ) -> tuple[Figure, SubFigure, np.ndarray]:
     """A figure with a title and subtitle on top, a footer below, and a grid of axes between."""
-    fig = plt.figure(figsize=size, layout="constrained")
-    head, body, foot = fig.subfigures(3, 1, height_ratios=[HEAD_IN, size[1] - HEAD_IN - FOOT_IN, FOOT_IN])
     heading = textwrap.wrap(title, int(size[0] * 8.8))  # the headline sentence, whole
-    head.text(0.005, 0.97, "\n".join(heading), fontsize=14, weight="bold", va="top")
-    below = 0.97 - 0.25 * len(heading)
-    head.text(0.005, below, textwrap.fill(subtitle, int(size[0] * 12)), fontsize=10, va="top", color="#333333")
+    lines = textwrap.wrap(subtitle, int(size[0] * 12))
+    head_in = max(HEAD_IN, 0.25 + TITLE_LINE_IN * len(heading) + SUBTITLE_LINE_IN * len(lines))
+    fig = plt.figure(figsize=size, layout="constrained")
+    head, body, foot = fig.subfigures(3, 1, height_ratios=[head_in, size[1] - head_in - FOOT_IN, FOOT_IN])
+    top = 1.0 - 0.08 / head_in
+    head.text(0.005, top, "\n".join(heading), fontsize=14, weight="bold", va="top")
+    below = top - (TITLE_LINE_IN * len(heading) + 0.1) / head_in
+    head.text(0.005, below, "\n".join(lines), fontsize=10, va="top", color="#333333")
     foot.text(0.005, 0.5, footer_text(results), fontsize=8, color="#555555", va="center", gid=FOOTER_GID)
     axes = body.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, body, axes
