@@ -73,7 +73,7 @@ th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; } .
      vertical-align: -0.1em; border-radius: 2px; }
 figure { margin: 1.2em 0; } figure img { width: 100%; height: auto; border: 1px solid #eeeeee; }
 figcaption { color: #444444; font-size: 0.95em; } code { font-size: 0.9em; }
-.count { color: #8a3b00; font-size: 0.85em; }
+.count { color: #8a3b00; font-size: 0.8em; white-space: normal; display: inline-block; max-width: 14em; }
 .provenance td:first-child { white-space: nowrap; color: #444444; } .small { font-size: 0.85em; color: #555555; }
 @media print { body { margin: 0; max-width: none; } figure { break-inside: avoid; } }
 """
@@ -147,11 +147,16 @@ def cell(results: Results, name: str, e: Effect) -> str:
 
 def scale_note(results: Results) -> str:
     """How counts for the place are made from the rates, in one sentence."""
+    simulated = (
+        "all of its households, so counts are the rates applied to all of its children"
+        if results.scale >= 1
+        else f"{results.scale:g} of its households, so counts are the rates scaled to all of its children (the "
+        f"model's own counts times 1/{results.scale:g})"
+    )
     return (
         f"Counts are for the whole of {esc(results.place_name)} ({results.n_children:,} children) in a year. The "
-        f"experiment simulated {results.scale:g} of its households, so counts are the rates scaled to all of its "
-        f"children (the model's own counts times 1/{results.scale:g}); vaccination and registration counts take "
-        "the place's children as spread evenly over ages 0-17 (a one-year cohort is 1/18 of them)."
+        f"experiment simulated {simulated}; vaccination and registration counts take the place's children as "
+        "spread evenly over ages 0-17 (a one-year cohort is 1/18 of them)."
     )
 
 
