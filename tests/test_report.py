@@ -167,3 +167,26 @@ def test_report_with_drawn_behaviour_says_so_and_shows_the_ranges(tmp_experiment
     lo, hi = manifest["resolved"]["uncertainty"]["ranges"]["trust.erosion_unexpected"]
     mode = manifest["resolved"]["parameters"]["trust.erosion_unexpected"]
     assert f"drawn from {lo:g}-{hi:g} (triangular, mode {mode:g})" in text, "drawn parameter shown as one value"
+
+
+def test_labels_come_from_the_manifest_and_do_not_change_run_ids(smoke_results, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from model.experiments.store import run_id
+    from model.inputs.paths import DEFAULT_PARAMS_DIR
+    from model.inputs.scenario import load_scenario
+    from model.present.results_folder import Results
+
+    bill = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
+    assert bill.label == "National identifier, Bill as drafted", "the label is read from the scenario file"
+    ids = {run_id({}, {}, sc, 1) for sc in (bill, replace(bill, label="Another name"), replace(bill, label=""))}
+    assert len(ids) == 1, "a label edit changes the run id (stored runs would be lost)"
+    copy = shutil.copytree(smoke_results, tmp_path / "copy")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for sc in manifest["resolved"]["scenarios"]:
+        sc["label"] = "Renamed" if sc["name"] == "wigan_direct_care" else ""
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    results = Results(copy)
+    assert results.label("wigan_direct_care") == "Renamed", "the label is not read from the manifest"
+    assert results.label("national_sui_mandate") == "National sui mandate", "no fallback to the name humanised"
