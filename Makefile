@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke calibrate lint bench clean figures browser
+.PHONY: run test check smoke calibrate lint bench clean figures browser explore
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -44,19 +44,26 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check model tests benchmarks tools
 	$(BIN)/python -m pytest
 
-# In CI (CI=true) install Debian's chromium for the report render test; elsewhere, or if apt-get fails, that test skips.
+# In CI (CI=true) install Debian's chromium for the report render and explorer browser tests (Playwright drives it;
+# no browser is downloaded); elsewhere, or if apt-get fails, those tests skip and say why.
 browser:
 	@if [ "$$CI" = "true" ] && [ ! -x /usr/bin/chromium ]; then \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
 	    || echo "chromium could not be installed: the report render test will skip"; \
 	fi
 
-# Regenerate the repository's figures/ (PNG, SVG and report.html) from the headline experiment.
+# The explorer: run its grid once (experiments/explorer.yaml, a few minutes), then serve it at http://localhost:8765/
+explore: $(VENV)/.installed-run
+	@[ -f results/explorer/effects.csv ] || $(BIN)/disengage run experiments/explorer.yaml --out results/explorer
+	$(BIN)/disengage explore results/explorer --port 8765
+
+# Regenerate the repository's figures/ (PNG, SVG, the CSV beside each, and report.html) from the headline experiment.
 figures: $(VENV)/.installed-run
 	$(BIN)/disengage run experiments/headline.yaml --out results/headline --force-new
 	mkdir -p figures
-	rm -f figures/*.png figures/*.svg figures/report.html
-	cp results/headline/figures/*.png results/headline/figures/*.svg results/headline/report.html figures/
+	rm -f figures/*.png figures/*.svg figures/*.csv figures/report.html
+	cp results/headline/figures/*.png results/headline/figures/*.svg results/headline/figures/*.csv \
+	  results/headline/report.html figures/
 
 clean:
 	rm -rf $(VENV) results

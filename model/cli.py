@@ -139,6 +139,24 @@ def reproduce(results: str, out: str | None, quiet: bool) -> int:
     return 0 if outcome.identical else EXIT_NOT_REPRODUCED
 
 
+def explore(results: str, port: int, host: str, open_browser: bool) -> int:
+    """Serve the explorer page over a results folder (checked first, so bad input is one line and exit 2).
+
+    The process becomes the Solara server (exec), so stopping it stops the page.
+    """
+    from model.explore import app
+    from model.explore.data import Grid
+
+    folder = Path(results).resolve()
+    Grid(folder)  # reads the manifest and effects.csv: a broken folder stops here with a clear error
+    env = {**os.environ, app.FOLDER_ENV: str(folder)}
+    cmd = [sys.executable, "-m", "solara", "run", app.__file__, "--port", str(port), "--host", host, "--production"]
+    cmd.append("--open" if open_browser else "--no-open")
+    print(f"explorer for {folder} at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached: exec replaces this process
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line naming file and field and exits 2."""
     parser = argparse.ArgumentParser(prog="disengage", description=__doc__)
@@ -187,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     cal.add_argument("--out", default=None, help="results folder (default results/<calibration name>)")
     cal.add_argument("--evaluations", type=int, default=None, help="override max_evaluations (0: check the start only)")
     cal.add_argument("--quiet", action="store_true")
+    exp = sub.add_parser("explore", help="a web page over a results folder: pick policy, safeguards, assumptions")
+    exp.add_argument("results", nargs="?", default="results/explorer", help="results folder (default results/explorer)")
+    exp.add_argument("--port", type=positive_int, default=8765)
+    exp.add_argument("--host", default="localhost")
+    exp.add_argument("--open", action="store_true", help="open the page in the default browser")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
@@ -240,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"calibration written to {out}")
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
+        elif args.command == "explore":
+            return explore(args.results, args.port, args.host, args.open)
         elif args.command == "check":
             return check(args.files, args.workers)
         elif args.command == "schema":

@@ -12,6 +12,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from model.core.layout import SEGMENTS
+from model.present.figure_data import MIN_STABLE_CHILDREN, rolling
 from model.present.figures import (
     FIGURES,
     WHO_TARGET_PCT,
@@ -21,9 +22,10 @@ from model.present.figures import (
     vaccination,
     who_loses,
 )
-from model.present.figures_design import design_grid, sensitivity_ranking
+from model.present.figures_design import design_grid, sensitivity_ranking, sensitivity_table, size_to_narrow
 from model.present.results_folder import Results
 from model.present.style import FOOTER_GID, SCENARIO_COLOURS
+from model.present.words import parameter_words
 
 from .conftest import ALL_SCENARIOS
 
@@ -89,7 +91,9 @@ def test_time_series_have_one_line_per_scenario_and_the_policy_start(smoke_resul
     assert len(panels) == 3, f"{build.__name__}: {len(panels)} panels"
     for ax in panels:
         found = sorted(ln.get_gid() for ln in lines(ax, ALL_SCENARIOS))
-        assert found == sorted(ALL_SCENARIOS), f"{ax.get_title(loc='left')}: lines {found}"
+        change = [ln for ln in ax.get_lines() if ln.get_gid() == "zero"]
+        expected = POLICIES if change else ALL_SCENARIOS  # a change panel: the status quo is its zero line
+        assert found == sorted(expected), f"{ax.get_title(loc='left')}: lines {found}"
         starts = [ln for ln in ax.get_lines() if ln.get_gid() == "policy_start"]
         assert len(starts) == 1 and starts[0].get_xdata()[0] == 0, f"{ax.get_title(loc='left')}: policy start not at 0"
         assert ax.get_ylabel() and "years since the policy started" in ax.get_xlabel(), ax.get_title(loc="left")
@@ -101,24 +105,49 @@ def test_time_series_have_one_line_per_scenario_and_the_policy_start(smoke_resul
     plt.close(fig)
 
 
-def test_time_series_line_is_the_mean_over_replicates_of_the_saved_month(smoke_results):
+def test_time_series_line_is_the_mean_over_replicates_of_the_last_twelve_saved_months(smoke_results):
     results = Results(smoke_results)
     fig = vaccination(results)
     last_month = results.months - 1
-    saved = [
-        float(r["coverage_mmr1_24m"])
-        for r in rows_of(smoke_results / "timeseries.csv")
-        if r["scenario"] == "national_sui_mandate" and int(r["month"]) == last_month
-    ]
-    saved = [v for v in saved if not np.isnan(v)]
+    per_run: dict[str, list[float]] = {}
+    for r in rows_of(smoke_results / "timeseries.csv"):
+        if r["scenario"] == "national_sui_mandate" and int(r["month"]) > last_month - 12:
+            per_run.setdefault(r["replicate"], []).append(float(r["coverage_mmr1_24m"]))
+    expected = np.mean([np.nanmean(v) for v in per_run.values()])
     (line,) = [ln for ln in lines(fig.axes[1], ["national_sui_mandate"])]
     assert line.get_xdata()[-1] == pytest.approx((last_month - results.burn_in_months) / 12)
-    assert line.get_ydata()[-1] == pytest.approx(100 * np.mean(saved)), f"line {line.get_ydata()[-1]}, saved {saved}"
+    assert line.get_ydata()[-1] == pytest.approx(100 * expected), f"line {line.get_ydata()[-1]}, saved {per_run}"
     plt.close(fig)
 
 
-def test_who_loses_has_a_bar_per_policy_and_segment(smoke_results):
-    fig = who_loses(Results(smoke_results))
+def at_full_scale(smoke, folder):
+    """The smoke folder with its manifest saying the place is huge: every group then has enough simulated children."""
+    shutil.copytree(smoke, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["resolved"]["place"]["n_children"] = 10**9
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_who_loses_greys_groups_too_small_for_a_stable_estimate(smoke_results):
+    """Groups with under 500 simulated children get a grey band and a note instead of bars."""
+    results = Results(smoke_results)
+    fig = who_loses(results)
+    shares = results.resolved["place"]["segment_shares"]
+    children = [results.n_children * results.scale * s for s in shares]
+    small = sum(c < MIN_STABLE_CHILDREN for c in children)
+    assert 0 < small < len(SEGMENTS), f"the smoke run no longer mixes small and large groups: {children}"
+    for ax in fig.axes:
+        assert len(bars(ax, POLICIES)) == len(POLICIES) * (len(SEGMENTS) - small), "bars drawn for small groups"
+        greyed = [p for p in ax.patches if p.get_gid() == "unstable"]
+        assert len(greyed) == small, f"{len(greyed)} grey bands for {small} small groups"
+        notes = [t.get_text() for t in ax.texts if "too few for a stable estimate" in t.get_text()]
+        assert len(notes) == small, notes
+    plt.close(fig)
+
+
+def test_who_loses_has_a_bar_per_policy_and_segment(smoke_results, tmp_path):
+    fig = who_loses(Results(at_full_scale(smoke_results, tmp_path / "full")))
     means = effect_means(smoke_results)
     for ax, effect in zip(
         fig.axes, ("lost_safeguarding_contacts_per_10k", "lost_identifications_per_10k"), strict=True
@@ -202,8 +231,10 @@ def test_design_folder_gives_a_sensitivity_ranking_and_a_heat_map(smoke_results,
     results = Results(folder)
     fig = sensitivity_ranking(results)
     for ax in fig.axes:
-        ranked = [t.get_text() for t in ax.get_yticklabels()]
-        assert ranked == [B, A, "awareness.p_word_of_mouth"], f"{ax.get_title(loc='left')}: ranking {ranked}"
+        ranked = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+        expected = [parameter_words(p) for p in (B, A, "awareness.p_word_of_mouth")]
+        assert ranked == expected, f"{ax.get_title(loc='left')}: ranking {ranked}"
+        assert not any("." in r for r in ranked), f"dotted paths shown to readers: {ranked}"
     plt.close(fig)
     fig = design_grid(results)
     maps = [ax for ax in fig.axes if ax.images]
@@ -258,3 +289,80 @@ def test_cli_figures_redraws_from_a_folder_and_refuses_a_broken_one(smoke_result
     assert len(proc.stderr.strip().splitlines()) == 1, f"not one line: {proc.stderr}"
     proc = run_cli("figures", str(tmp_path / "nowhere"))
     assert proc.returncode == 2 and "nowhere" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_rolling_mean_is_the_mean_of_the_previous_twelve_months():
+    values = np.array([np.arange(24, dtype=float), np.r_[np.full(6, np.nan), np.ones(18)]])
+    out = rolling(values)
+    assert np.isnan(out[0, 4]), "fewer than 6 months: no rolling value"
+    assert out[0, 11] == pytest.approx(np.mean(np.arange(12))) and out[0, 23] == pytest.approx(np.mean(range(12, 24)))
+    assert np.isnan(out[1, 10]) and out[1, 11] == 1.0, "months without a value are skipped, not taken as zero"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_figure_has_a_csv_of_what_it_draws(smoke_results, stem):
+    path = smoke_results / "figures" / f"{stem}.csv"
+    assert path.is_file(), f"{stem}.csv missing beside {stem}.png"
+    rows = rows_of(path)
+    assert rows, f"{stem}.csv is empty"
+    results = Results(smoke_results)
+    if stem in ("headline", "who_loses"):
+        means = effect_means(smoke_results)
+        for r in rows:
+            key = (r["scenario"], r["effect"] + (f"__{r['segment']}" if r["segment"] else ""))
+            saved, shown = means[key], float(r["mean"]) if r["mean"] else np.nan
+            assert np.isnan(saved) and np.isnan(shown) or shown == pytest.approx(saved), f"{stem} {key}"
+    else:
+        fig = FIGURES[stem](results)
+        outcome = "coverage_mmr1_24m" if stem == "vaccination" else "aware_share"
+        ax = fig.axes[1 if stem == "vaccination" else 0]
+        (line,) = lines(ax, ["national_sui_mandate"])
+        mine = [r for r in rows if r["scenario"] == "national_sui_mandate" and r["outcome"] == outcome]
+        by_month = {int(r["month"]): r for r in mine}
+        last = by_month[results.months - 1]
+        assert line.get_ydata()[-1] == pytest.approx(100 * float(last["rolling12_mean"])), "line is not the CSV's"
+        raw = [float(r[outcome]) for r in rows_of(smoke_results / "timeseries.csv")
+               if r["scenario"] == "national_sui_mandate" and int(r["month"]) == results.months - 1]
+        assert float(last["raw_mean"]) == pytest.approx(np.nanmean(raw)), "the CSV's raw month is not the saved one"
+        plt.close(fig)
+
+
+def test_registration_panel_is_the_change_against_the_status_quo_with_a_zero_line(smoke_results):
+    fig = awareness_trust(Results(smoke_results))
+    ax = fig.axes[2]
+    assert [ln for ln in ax.get_lines() if ln.get_gid() == "zero"], "no zero line on the change panel"
+    lo, hi = ax.get_ylim()
+    assert lo <= -1 and hi >= 1, f"change axis {lo}-{hi} exaggerates small changes"
+    assert "change against the status quo" in ax.get_ylabel()
+    plt.close(fig)
+
+
+def test_vaccination_axes_span_at_least_ten_points(smoke_results):
+    fig = vaccination(Results(smoke_results))
+    for ax in fig.axes:
+        lo, hi = ax.get_ylim()
+        assert hi - lo >= 10 - 1e-9, f"{ax.get_title(loc='left')}: axis {lo:.1f}-{hi:.1f}"
+    plt.close(fig)
+
+
+def test_sensitivity_clips_negative_shares_and_says_when_an_interval_is_too_wide(smoke_results, tmp_path):
+    folder = write_design(tmp_path / "design", smoke_results)
+    path = folder / "sensitivity.csv"
+    lines_ = path.read_text().splitlines()
+    lines_.append("lost_safeguarding_contacts_per_10k,behaviour.w_peer,sobol,-0.2,0.1,-0.3,0.9,,,")
+    path.write_text("\n".join(lines_) + "\n")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["resolved"]["design"] = {"method": "sobol", "n_samples": 16}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    results = Results(folder)
+    table = {(r["outcome"], r["parameter"]): r for r in sensitivity_table(results)}
+    r = table[("lost_safeguarding_contacts_per_10k", "behaviour.w_peer")]
+    assert r["index_raw"] == -0.3 and r["index_shown"] == 0.0 and r["interval_wider_than_index"] == 1, r
+    assert r["size_to_narrow"] == 2 ** int(np.ceil(np.log2(16 * (0.9 / 0.15) ** 2))), r
+    assert size_to_narrow(16, 0.5, 0.1) == 16, "an interval already narrow needs no larger design"
+    fig = sensitivity_ranking(results)
+    for ax in fig.axes:
+        assert all(p.get_width() >= 0 for p in ax.patches), "a negative share drawn"
+    subtitle = " ".join(t.get_text() for sub in fig.subfigs for t in sub.texts)
+    assert "drawn at zero" in subtitle and "wider than the index" in subtitle, subtitle
+    plt.close(fig)

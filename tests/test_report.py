@@ -13,7 +13,8 @@ import pytest
 from matplotlib.image import imread
 
 from model.present.report import HEADLINE_EFFECTS
-from model.present.style import fmt_value, label
+from model.present.style import fmt_value
+from model.present.words import definition, round_count
 
 from .conftest import ALL_SCENARIOS
 
@@ -48,7 +49,8 @@ def test_report_holds_question_every_scenario_and_the_effects_table(smoke_result
         assert unescape(sc["description"]) in text, f"description of {sc['name']} missing"
     table = html.split('<table class="effects">', 1)[1].split("</table>", 1)[0]
     headers = re.findall(r"<th>(.*?)</th>", table)
-    assert [unescape(re.sub(r"<[^>]+>", "", h)) for h in headers[1:]] == [label(s) for s in ALL_SCENARIOS[1:]]
+    labels = {s["name"]: s["label"] for s in manifest["resolved"]["scenarios"]}
+    assert [unescape(re.sub(r"<[^>]+>", "", h)) for h in headers[1:]] == [labels[s] for s in ALL_SCENARIOS[1:]]
     rows = re.findall(r"<tr><td>(.*?)</tr>", table)
     assert len(rows) == len(HEADLINE_EFFECTS), f"{len(rows)} effect rows, expected {len(HEADLINE_EFFECTS)}"
     with (smoke_results / "effects.csv").open(encoding="utf-8") as fh:
@@ -67,6 +69,7 @@ def test_report_names_sources_caveats_and_provenance(smoke_results):
     for needed in (
         "behaviour.w_risk",
         "barofsky_2020_medicaid",  # the source id behind w_risk
+        "Health Affairs 2020",  # and what that source is
         "Assumption",
         "Main caveats",
         "synthetic",
@@ -112,3 +115,78 @@ def test_report_renders_in_headless_chromium(smoke_results, tmp_path):
     colours = len(np.unique((pixels * 255).astype(np.uint8).reshape(-1, 3), axis=0))
     assert ink > MIN_INK_SHARE, f"screenshot nearly blank: {ink:.1%} of pixels not white"
     assert colours > MIN_COLOURS, f"screenshot has only {colours} distinct colours"
+
+
+def text_of(folder: Path) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", page(folder)))
+
+
+def test_report_counts_for_the_whole_place_beside_every_rate(smoke_results):
+    """Counts a year for the place: rate x the place's children / 10,000 (and a one-year cohort for coverage)."""
+    manifest = json.loads((smoke_results / "manifest.json").read_text())
+    children = manifest["resolved"]["place"]["n_children"]
+    html = page(smoke_results)
+    with (smoke_results / "effects.csv").open(encoding="utf-8") as fh:
+        saved = {(r["scenario"], r["outcome"]): float(r["mean"]) for r in csv.DictReader(fh)}
+    table = html.split('<table class="effects">', 1)[1].split("</table>", 1)[0]
+    counts = re.findall(r'<span class="count">(.*?)</span>', table)
+    lost = saved[("national_sui_mandate", "lost_safeguarding_contacts_per_10k")]
+    by_hand = lost * children / 10_000
+    mmr1 = saved[("national_sui_mandate", "coverage_mmr1_24m_change_pp")]
+    cohort_by_hand = -mmr1 / 100 * children / 18
+    contacts = f"{round_count(by_hand)} safeguarding contacts lost a year in Wigan"
+    unvaccinated = f"{round_count(cohort_by_hand)} children turning 2 without a first MMR dose a year in Wigan"
+    assert contacts in counts, (contacts, counts)
+    assert unvaccinated in counts, (unvaccinated, counts)
+    assert f"{children:,} children" in text_of(smoke_results) and "1/0.01" in text_of(smoke_results)
+
+
+def test_report_defines_each_outcome_before_it_is_used_and_cites_no_file_outside(smoke_results):
+    text = text_of(smoke_results)
+    brief = text.index("In brief")
+    for outcome in ("safeguarding_contacts_per_10k", "identifications_per_10k", "coverage_mmr1_24m"):
+        where = text.find(unescape(definition(outcome)))
+        assert 0 <= where < brief, f"{outcome} not defined before the brief"
+    for outside in ("EVIDENCE.md", "policy_background.txt", "shared/"):
+        assert outside not in text, f"the report cites {outside}, which is not in the repository"
+    captions = re.findall(r"<figcaption><strong>(.*?)</strong>", page(smoke_results))
+    assert len(captions) == 4 and all(c.endswith(".") for c in captions), captions
+
+
+def test_report_with_drawn_behaviour_says_so_and_shows_the_ranges(tmp_experiment, tmp_path):
+    from model import run_experiment
+
+    exp = tmp_experiment(
+        name="drawn", months=24, uncertainty={"distribution": "triangular", "parameters": ["trust_dynamics"]}
+    )
+    folder = run_experiment(exp, tmp_path / "drawn")
+    text = text_of(folder)
+    assert "not uncertainty in the assumptions;" not in text, "caveat contradicts the drawn behaviour"
+    assert "what we do not know about behaviour" in text and "trust_dynamics" in text
+    manifest = json.loads((folder / "manifest.json").read_text())
+    lo, hi = manifest["resolved"]["uncertainty"]["ranges"]["trust.erosion_unexpected"]
+    mode = manifest["resolved"]["parameters"]["trust.erosion_unexpected"]
+    assert f"drawn from {lo:g}-{hi:g} (triangular, mode {mode:g})" in text, "drawn parameter shown as one value"
+
+
+def test_labels_come_from_the_manifest_and_do_not_change_run_ids(smoke_results, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from model.experiments.store import run_id
+    from model.inputs.paths import DEFAULT_PARAMS_DIR
+    from model.inputs.scenario import load_scenario
+    from model.present.results_folder import Results
+
+    bill = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / "national_sui_mandate.yaml")
+    assert bill.label == "National identifier, Bill as drafted", "the label is read from the scenario file"
+    ids = {run_id({}, {}, sc, 1) for sc in (bill, replace(bill, label="Another name"), replace(bill, label=""))}
+    assert len(ids) == 1, "a label edit changes the run id (stored runs would be lost)"
+    copy = shutil.copytree(smoke_results, tmp_path / "copy")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for sc in manifest["resolved"]["scenarios"]:
+        sc["label"] = "Renamed" if sc["name"] == "wigan_direct_care" else ""
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    results = Results(copy)
+    assert results.label("wigan_direct_care") == "Renamed", "the label is not read from the manifest"
+    assert results.label("national_sui_mandate") == "National sui mandate", "no fallback to the name humanised"

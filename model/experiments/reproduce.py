@@ -103,7 +103,7 @@ def place_from_record(file: str, raw: Any) -> Place:
 def scenario_from_record(file: str, field: str, raw: Any) -> Scenario:
     """One scenario as run, from the manifest; its flows are checked as a scenario file's are."""
     rec = config.as_mapping(file, field, raw)
-    config.check_keys(file, field, rec, {"name", "description", "flows", "file"})
+    config.check_keys(file, field, rec, {"name", "description", "flows", "file"}, {"label"})
     flows = rec["flows"]
     if not isinstance(flows, list):
         raise InputError(file, f"{field}.flows", "a list of flows (may be empty)", flows)
@@ -112,6 +112,7 @@ def scenario_from_record(file: str, field: str, raw: Any) -> Scenario:
         config.text(file, f"{field}.description", rec["description"]),
         tuple(read_flow(file, f"{field}.flows[{i}]", f) for i, f in enumerate(flows)),
         config.text(file, f"{field}.file", rec["file"]),
+        config.text(file, f"{field}.label", rec["label"]) if rec.get("label") else "",
     )
 
 

@@ -66,7 +66,7 @@ def run_id(shared: Mapping[str, Any], params: Mapping[str, Any], scenario: Any, 
     key = {
         **shared,
         "parameters": {k: p.value for k, p in sorted(params.items())},
-        "scenario": {k: v for k, v in asdict(scenario).items() if k != "file"},
+        "scenario": {k: v for k, v in asdict(scenario).items() if k not in ("file", "label")},
         "seed": seed,
     }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:32]

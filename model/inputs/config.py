@@ -21,8 +21,8 @@ from model.inputs.errors import InputError
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the largest shipped file (params/sources.yaml) is about 31 kB
 MAX_DEPTH = 32  # levels of nesting; shipped files use at most 6
 MAX_VALUES = 200_000  # values in a file once its aliases are expanded (a YAML alias bomb expands to billions)
-IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
-IDENTIFIER_RULE = "a name of letters, digits, '_' or '-' (at most 64, starting with a letter)"
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,95}")
+IDENTIFIER_RULE = "a name of letters, digits, '_' or '-' (at most 96, starting with a letter)"
 REFUSED_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("binary", "set", "omap", "pairs"))
 MERGE_TAG = "tag:yaml.org,2002:merge"
 

@@ -73,6 +73,7 @@ class Scenario:
     description: str
     flows: tuple[Flow, ...]
     file: str
+    label: str = ""  # the name readers see (optional `label:`); figures humanise the name when empty
 
 
 def cited(file: str, field: str, raw: Any, source_ids: frozenset[str] | None) -> dict:
@@ -154,18 +155,20 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file (params/scenarios/*.yaml)."""
     file = str(path)
     data = config.as_mapping(file, "", config.load_yaml(path))
-    config.check_keys(file, "", data, {"name", "description", "flows"}, {"sources"})
+    config.check_keys(file, "", data, {"name", "description", "flows"}, {"sources", "label"})
     flows_raw = data["flows"] if data["flows"] is not None else []
     if not isinstance(flows_raw, list):
         raise InputError(file, "flows", "a list of flows (may be empty)", flows_raw)
     if len(flows_raw) > MAX_FLOWS:
         raise InputError(file, "flows", f"at most {MAX_FLOWS} flows", len(flows_raw))
     flows = tuple(read_flow(file, f"flows[{i}]", raw) for i, raw in enumerate(flows_raw))
+    label = config.text(file, "label", data["label"]) if "label" in data else ""
     return Scenario(
         config.identifier(file, "name", data["name"]),  # a table cell and a label: no ',' or newline
         config.text(file, "description", data["description"]),
         flows,
         file,
+        label,
     )
 
 

@@ -129,6 +129,7 @@ class ScenarioFile(BaseModel):
 
     model_config = STRICT
     name: Name
+    label: Text | None = None  # the plain-language name figures and the report show
     description: Text
     flows: list[Flow] | None
     sources: Any = None

@@ -21,7 +21,24 @@ from matplotlib.figure import Figure, SubFigure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from model.core.layout import SEGMENTS  # noqa: E402
-from model.present.figures_design import design_grid, sensitivity_ranking  # noqa: E402
+from model.present import headlines  # noqa: E402
+from model.present.figure_data import (  # noqa: E402
+    ROLLING_MONTHS,
+    effect_rows,
+    paired_series,
+    rolling,
+    series_rows,
+    stable_segments,
+    write_rows,
+)
+from model.present.figures_design import (  # noqa: E402
+    design_grid,
+    design_grid_rows,
+    design_grid_sentence,
+    sensitivity_ranking,
+    sensitivity_rows,
+    sensitivity_sentence,
+)
 from model.present.results_folder import BASELINE, Effect, Results, band  # noqa: E402
 from model.present.style import (  # noqa: E402
     SEGMENT_LABELS,
@@ -30,7 +47,6 @@ from model.present.style import (  # noqa: E402
     colour,
     fmt_value,
     framed,
-    label,
     pad_zero,
     save,
 )
@@ -39,6 +55,9 @@ WHO_TARGET_PCT = 95.0
 CAP_POINTS_PER_HEIGHT = 20.0  # interval caps in points per unit of bar height (bars sit one unit apart)
 LEGEND_WRAP = 44  # characters per line of a legend entry
 PRE_POLICY_YEARS_SHOWN = 1  # time series start a year before the policy (earlier burn-in months are warm-up)
+MIN_AXIS_SPAN_PP = 10.0  # a coverage axis spans at least 10 points, so a small change does not look like a collapse
+MIN_CHANGE_SPAN_PP = 1.0  # a change panel spans at least -1 to +1 points around zero
+GREY = "#bbbbbb"
 
 
 
@@ -112,8 +131,9 @@ def headline(results: Results) -> Figure:
     with plt.rc_context(STYLE):
         fig, body, axes = framed(
             results,
-            "What each way of sharing children's NHS numbers costs, and what it finds",
-            "Each policy against the status quo, run on the same simulated families, "
+            headlines.headline_sentence(results),
+            "What each way of sharing children's NHS numbers costs, and what it finds: each policy against the "
+            "status quo, run on the same simulated families, "
             f"over {final_year_words(results)}. "
             "Positive numbers in the first two panels are chances to protect a child that were lost. "
             + bar_note(results),
@@ -127,7 +147,7 @@ def headline(results: Results) -> Figure:
             ax.set_title(title, weight="bold")
             ax.set_xlabel(unit)
             ax.tick_params(axis="y", length=0)
-        axes[0][0].set_yticks(range(len(policies)), [textwrap.fill(label(s), 26) for s in policies])
+        axes[0][0].set_yticks(range(len(policies)), [textwrap.fill(results.label(s), 26) for s in policies])
         axes[0][0].set_ylim(len(policies) - 0.5, -0.5)
     return fig
 
@@ -135,13 +155,15 @@ def headline(results: Results) -> Figure:
 def series_note(results: Results) -> str:
     """How to read a time-series figure."""
     return (
-        f"Lines: average of {results.n_runs} runs; shading: middle 90% of runs. Before the policy starts every "
-        "scenario is the same simulated families, so only the status quo (dashed) is drawn there."
+        f"Lines: average of {results.n_runs} runs of the mean over the previous {ROLLING_MONTHS} months (monthly "
+        "values jump with the few children reaching each age; the raw months are in the figure's CSV); shading: "
+        "middle 90% of runs. Before the policy starts every scenario is the same simulated families, so only the "
+        "status quo (dashed) is drawn there."
     )
 
 
 def time_series_panels(
-    results: Results, axes: list[Axes], panels: tuple[tuple[str, str, str, float], ...]
+    results: Results, axes: list[Axes], panels: tuple[tuple[str, str, str, float], ...], change: tuple[str, ...] = ()
 ) -> list[tuple[object, str]]:
     """Per panel, one line per scenario (mean over runs) and its 90% band, against years since the policy started.
 
@@ -153,7 +175,11 @@ def time_series_panels(
     first_month = max(0, start - 12 * PRE_POLICY_YEARS_SHOWN)
     handles = {}
     for ax, (outcome, title, unit, scale) in zip(axes, panels, strict=True):
+        if outcome in change:
+            change_panel(results, ax, outcome, title, scale, first_month, handles)
+            continue
         months, by_scenario = results.series(outcome)
+        by_scenario = {sc: rolling(v) for sc, v in by_scenario.items()}
         keep = months >= first_month
         years = (months[keep] - start) / 12
         base = by_scenario[BASELINE][:, keep]
@@ -167,7 +193,7 @@ def time_series_panels(
             c = colour(sc, results.scenarios)
             ax.fill_between(years[shown], lo, hi, color=c, alpha=0.15, linewidth=0, gid=sc)
             style = {"linewidth": 2.0, "linestyle": (0, (4, 2))} if sc == BASELINE else {"linewidth": 1.8}
-            (line,) = ax.plot(years[shown], mean, color=c, label=label(sc), gid=sc, **style)
+            (line,) = ax.plot(years[shown], mean, color=c, label=results.label(sc), gid=sc, **style)
             handles.setdefault(sc, line)
         ax.axvline(0, color="black", linewidth=1, linestyle=":", gid="policy_start")
         ax.set_title(title, weight="bold")
@@ -175,7 +201,32 @@ def time_series_panels(
         ax.set_xlabel("years since the policy started")
         ax.set_xlim(years[0], years[-1])
     start_line = Line2D([], [], color="black", linewidth=1, linestyle=":")
-    return [(handles[sc], label(sc)) for sc in results.scenarios] + [(start_line, "policy starts")]
+    shown = [sc for sc in results.scenarios if sc in handles]
+    return [(handles[sc], results.label(sc)) for sc in shown] + [(start_line, "policy starts")]
+
+
+def change_panel(
+    results: Results, ax: Axes, outcome: str, title: str, scale: float, first_month: int, handles: dict
+) -> None:
+    """One line per policy: its change against the status quo (paired by run, rolling mean), with a zero line."""
+    start = results.burn_in_months
+    months, diffs = paired_series(results, outcome)
+    keep = months >= first_month
+    years = (months[keep] - start) / 12
+    for sc in results.policies:
+        mean, lo, hi = band(diffs[sc][:, keep] * scale)
+        c = colour(sc, results.scenarios)
+        ax.fill_between(years, lo, hi, color=c, alpha=0.15, linewidth=0, gid=sc)
+        (line,) = ax.plot(years, mean, color=c, linewidth=1.8, label=results.label(sc), gid=sc)
+        handles.setdefault(sc, line)
+    ax.axhline(0, color="black", linewidth=1.0, gid="zero")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(min(lo, -MIN_CHANGE_SPAN_PP), max(hi, MIN_CHANGE_SPAN_PP))
+    ax.axvline(0, color="black", linewidth=1, linestyle=":", gid="policy_start")
+    ax.set_title(title, weight="bold")
+    ax.set_ylabel("change against the status quo,\npercentage points (0 = no change)")
+    ax.set_xlabel("years since the policy started")
+    ax.set_xlim(years[0], years[-1])
 
 
 def legend_below(body: SubFigure, handles: list[tuple[object, str]]) -> None:
@@ -201,11 +252,12 @@ def time_series_figure(
     lead: str,
     panels: tuple[tuple[str, str, str, float], ...],
     extra: Callable[[list[Axes]], list[tuple[object, str]]] | None = None,
+    change: tuple[str, ...] = (),
 ) -> Figure:
     """A row of time-series panels under one title, with anything `extra` draws on them, and one legend."""
     with plt.rc_context(STYLE):
         fig, body, axes = framed(results, title, lead + " " + series_note(results), ncols=len(panels))
-        handles = time_series_panels(results, list(axes[0]), panels)
+        handles = time_series_panels(results, list(axes[0]), panels, change)
         if extra is not None:
             handles += extra(list(axes[0]))
         legend_below(body, handles)
@@ -213,11 +265,12 @@ def time_series_figure(
 
 
 def who_target(axes: list[Axes]) -> list[tuple[object, str]]:
-    """The WHO 95% coverage target as a dashed line on each panel, and its legend entry."""
+    """The WHO 95% coverage target as a dashed line on each panel, and its legend entry; axes span 10+ points."""
     for ax in axes:
         ax.axhline(WHO_TARGET_PCT, color="black", linewidth=1, linestyle="--", gid="who_target")
         lo, hi = ax.get_ylim()
-        ax.set_ylim(lo, max(hi, WHO_TARGET_PCT + 1.0))
+        top = min(100.0, max(hi, WHO_TARGET_PCT + 1.0))
+        ax.set_ylim(min(lo, top - MIN_AXIS_SPAN_PP), top)
     target = Line2D([], [], color="black", linewidth=1, linestyle="--")
     return [(target, f"WHO target: {WHO_TARGET_PCT:g}% of children vaccinated")]
 
@@ -226,8 +279,9 @@ def vaccination(results: Results) -> Figure:
     """The three COVER milestones month by month, by scenario, with bands, the policy start and the WHO target."""
     return time_series_figure(
         results,
-        "Childhood vaccination coverage under each policy",
-        "Share of children vaccinated on time at the three NHS COVER milestones, month by month.",
+        headlines.vaccination_sentence(results),
+        "Share of children vaccinated on time at the three NHS COVER milestones under each policy "
+        f"(axes span at least {MIN_AXIS_SPAN_PP:g} points).",
         VACCINATION_PANELS,
         who_target,
     )
@@ -236,7 +290,7 @@ def vaccination(results: Results) -> Figure:
 AWARENESS_PANELS = (
     ("aware_share", "Families aware of the data sharing", "% of families", 100.0),
     ("mean_trust", "Trust in NHS confidentiality", "average trust (0 = none, 1 = full)", 1.0),
-    ("gp_registered_share", "Children registered with a GP", "% of children aged 0-6", 100.0),
+    ("gp_registered_share", "Children aged 0-6 registered with a GP: change", "% of children aged 0-6", 100.0),
 )
 
 
@@ -244,9 +298,11 @@ def awareness_trust(results: Results) -> Figure:
     """Awareness of the flows, trust in confidentiality and GP registration over time, by scenario."""
     return time_series_figure(
         results,
-        "What families know, how far they trust the NHS, and whether children stay registered with a GP",
-        "Month by month under each policy.",
+        headlines.awareness_sentence(results),
+        "What families know, how far they trust the NHS, and whether children stay registered with a GP, under "
+        "each policy; the registration panel shows the change against the status quo.",
         AWARENESS_PANELS,
+        change=("gp_registered_share",),
     )
 
 
@@ -267,21 +323,38 @@ def who_loses(results: Results) -> Figure:
     """Lost contacts and identifications per 10,000 children of each segment, by scenario."""
     policies = results.policies
     shares = dict(zip(SEGMENTS, results.resolved["place"]["segment_shares"], strict=True))
-    segments = hardest_hit_first(results, WHO_LOSES_PANELS[0][0])
+    stable, children = stable_segments(results)
+    ranked = hardest_hit_first(results, WHO_LOSES_PANELS[0][0])
+    segments = [s for s in ranked if s in stable] + [s for s in ranked if s not in stable]  # greyed groups last
     height = 0.8 / max(len(policies), 1)
     size = (SLIDE[0], max(SLIDE[1], 2.6 + 0.22 * len(segments) * max(len(policies), 1)))
     with plt.rc_context(STYLE):
         fig, body, axes = framed(
             results,
-            "Who loses: safeguarding contacts and identifications lost, by group of families",
-            f"Per 10,000 children in each group, over {final_year_words(results)}, against the status quo. "
-            f"Groups hit hardest at the top; small groups have wide intervals. " + bar_note(results),
+            headlines.who_loses_sentence(results, stable, SEGMENT_LABELS),
+            f"Per 10,000 children in each group, over {final_year_words(results)}, against the status quo; "
+            "groups hit hardest at the top. Grey (at the bottom): too few children in the simulation for a stable "
+            "estimate (the numbers are written, not drawn). " + bar_note(results),
             ncols=len(WHO_LOSES_PANELS),
             sharey=True,
             size=size,
         )
         for ax, (name, title, unit) in zip(axes[0], WHO_LOSES_PANELS, strict=True):
             for g, seg in enumerate(segments):
+                if seg not in stable:
+                    means = [results.effect(sc, f"{name}__{seg}").mean for sc in policies]
+                    shown = ", ".join(fmt_value(m) for m in means)
+                    ax.axhspan(g - 0.45, g + 0.45, color=GREY, alpha=0.35, linewidth=0, gid="unstable")
+                    ax.annotate(
+                        f"about {children[seg]:,.0f} children simulated: too few for a stable estimate\n({shown})",
+                        (0, g),
+                        xytext=(4, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize=8,
+                        color="#444444",
+                    )
+                    continue
                 for j, sc in enumerate(policies):
                     y = g - 0.4 + height * (j + 0.5)
                     e = results.effect(sc, f"{name}__{seg}")
@@ -306,7 +379,7 @@ def who_loses(results: Results) -> Figure:
         axes[0][0].set_yticks(range(len(segments)), ticks)
         axes[0][0].set_ylim(len(segments) - 0.5, -0.5)
         handles = [plt.Rectangle((0, 0), 1, 1, color=colour(sc, results.scenarios)) for sc in policies]
-        legend_below(body, list(zip(handles, [label(s) for s in policies], strict=True)))
+        legend_below(body, list(zip(handles, [results.label(s) for s in policies], strict=True)))
     return fig
 
 
@@ -321,6 +394,24 @@ FIGURES: dict[str, Callable[[Results], Figure]] = {
 
 
 DESIGN_FIGURES = {"sensitivity": sensitivity_ranking, "design_grid": design_grid}  # None without such a design
+# stem -> the figure's data as (header, rows), written beside it as stem.csv
+FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
+    "headline": lambda r: effect_rows(r, [name for name, _, _ in HEADLINE_PANELS]),
+    "vaccination": lambda r: series_rows(r, [p[0] for p in VACCINATION_PANELS]),
+    "who_loses": lambda r: effect_rows(r, [name for name, _, _ in WHO_LOSES_PANELS], by_segment=True),
+    "awareness_trust": lambda r: series_rows(r, [p[0] for p in AWARENESS_PANELS], change=("gp_registered_share",)),
+    "sensitivity": sensitivity_rows,
+    "design_grid": design_grid_rows,
+}
+# stem -> the sentence that heads the figure in the report
+CAPTIONS: dict[str, Callable[[Results], str]] = {
+    "headline": headlines.headline_sentence,
+    "vaccination": headlines.vaccination_sentence,
+    "who_loses": lambda r: headlines.who_loses_sentence(r, stable_segments(r)[0], SEGMENT_LABELS),
+    "awareness_trust": headlines.awareness_sentence,
+    "sensitivity": sensitivity_sentence,
+    "design_grid": design_grid_sentence,
+}
 
 
 def draw_figures(folder: str | Path, manifest: dict | None = None) -> list[Path]:
@@ -332,4 +423,6 @@ def draw_figures(folder: str | Path, manifest: dict | None = None) -> list[Path]
         fig = build(results)
         if fig is not None:
             written += save(fig, out, stem)
+            header, rows = FIGURE_DATA[stem](results)
+            written.append(write_rows(out / f"{stem}.csv", header, rows))
     return written

@@ -17,10 +17,11 @@ import numpy as np
 from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
-from model.present.figures import draw_figures
+from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
 from model.present.results_folder import Effect, Results
-from model.present.style import colour, fmt_value, label
+from model.present.style import colour, fmt_value
+from model.present.words import cite_plainly, count_phrase, definition, outcome_of, place_count, round_count
 
 QUESTION = (
     "If the NHS numbers in children's health records flow to local authorities (and beyond), how many families "
@@ -56,16 +57,6 @@ KEY_PARAMETERS = (
     "safeguarding.p_detect_matching",
 )
 TOP_SENSITIVE = 5  # parameters a sensitivity analysis ranks highest, added to the key assumptions
-FIGURE_CAPTIONS = {
-    "headline": "The net picture: what each policy costs in safeguarding contacts and identifications, "
-    "next to the children missing education that data matching finds.",
-    "vaccination": "Vaccination coverage at the three COVER milestones, month by month, against the WHO 95% target.",
-    "who_loses": "Who loses: the same costs per 10,000 children in each group of families.",
-    "awareness_trust": "The mechanism: families learn of the data sharing, trust falls, and fewer children "
-    "stay registered with a GP.",
-    "sensitivity": "The assumptions the results depend on most, from the sensitivity analysis.",
-    "design_grid": "Lost safeguarding contacts across the two assumptions the design varied.",
-}
 SMALL_SCALE = 0.1
 FEW_REPLICATES = 5
 CSS = """
@@ -82,6 +73,7 @@ th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; } .
      vertical-align: -0.1em; border-radius: 2px; }
 figure { margin: 1.2em 0; } figure img { width: 100%; height: auto; border: 1px solid #eeeeee; }
 figcaption { color: #444444; font-size: 0.95em; } code { font-size: 0.9em; }
+.count { color: #8a3b00; font-size: 0.8em; white-space: normal; display: inline-block; max-width: 14em; }
 .provenance td:first-child { white-space: nowrap; color: #444444; } .small { font-size: 0.85em; color: #555555; }
 @media print { body { margin: 0; max-width: none; } figure { break-inside: avoid; } }
 """
@@ -99,6 +91,8 @@ PAGE = Template("""<!DOCTYPE html>
 $warning
 <h2>The question</h2>
 <p>$question</p>
+<h2>What is measured</h2>
+$definitions
 <h2>In brief</h2>
 $brief
 <h2>The scenarios</h2>
@@ -132,13 +126,48 @@ def with_interval(e: Effect) -> str:
     return f"{fmt_value(e.mean)} (90% interval {fmt_value(e.lo)} to {fmt_value(e.hi)})"
 
 
-def cell(e: Effect) -> str:
-    """A table cell: the mean, and the interval under it."""
+def count_words(results: Results, name: str, e: Effect) -> str:
+    """'about 810' for an effect with a count for the place, '' otherwise."""
+    count = place_count(name, e.mean, results.n_children)
+    return "" if count is None else round_count(count)
+
+
+def cell(results: Results, name: str, e: Effect) -> str:
+    """A table cell: the mean, the interval under it, and the count for the whole place a year."""
     if math.isnan(e.mean):
         return '<td class="num">no data</td>'
+    count = count_phrase(name, e.mean, results.n_children, results.place_name)
     return (
         f'<td class="num">{esc(fmt_value(e.mean))}<br>'
-        f'<span class="interval">{esc(fmt_value(e.lo))} to {esc(fmt_value(e.hi))}</span></td>'
+        f'<span class="interval">{esc(fmt_value(e.lo))} to {esc(fmt_value(e.hi))}</span>'
+        + (f'<br><span class="count">{esc(count)}</span>' if count else "")
+        + "</td>"
+    )
+
+
+def scale_note(results: Results) -> str:
+    """How counts for the place are made from the rates, in one sentence."""
+    simulated = (
+        "all of its households, so counts are the rates applied to all of its children"
+        if results.scale >= 1
+        else f"{results.scale:g} of its households, so counts are the rates scaled to all of its children (the "
+        f"model's own counts times 1/{results.scale:g})"
+    )
+    return (
+        f"Counts are for the whole of {esc(results.place_name)} ({results.n_children:,} children) in a year. The "
+        f"experiment simulated {simulated}; vaccination and registration counts take the place's children as "
+        "spread evenly over ages 0-17 (a one-year cohort is 1/18 of them)."
+    )
+
+
+def definitions_list(results: Results) -> str:
+    """A one-line definition of each outcome the page's headline numbers use, where a reader first meets them."""
+    names = [n for n in HEADLINE_EFFECTS if n in results.effect_names()]
+    outcomes = list(dict.fromkeys(outcome_of(n) for n in names))
+    items = "".join(f"<li>{esc(definition(o))}</li>" for o in outcomes)
+    return (
+        f"<ul>{items}</ul><p class='small'>Every number compares a policy with the status quo on the same "
+        "simulated families with the same random numbers, so the difference is the policy's effect.</p>"
     )
 
 
@@ -150,16 +179,17 @@ def swatch(results: Results, scenario: str) -> str:
 def effects_table(results: Results) -> str:
     """Rows: the headline effects; columns: the policies; cells: mean and 90% interval."""
     names = [n for n in HEADLINE_EFFECTS if n in results.effect_names()]
-    head = "".join(f"<th>{swatch(results, sc)}{esc(label(sc))}</th>" for sc in results.policies)
+    head = "".join(f"<th>{swatch(results, sc)}{esc(results.label(sc))}</th>" for sc in results.policies)
     rows = []
     for name in names:
         what, unit = HEADLINE_EFFECTS[name]
-        cells = "".join(cell(results.effect(sc, name)) for sc in results.policies)
+        cells = "".join(cell(results, name, results.effect(sc, name)) for sc in results.policies)
         rows.append(f'<tr><td>{esc(what)}<br><span class="small">{esc(unit)}</span></td>{cells}</tr>')
     note = (
         f'<p class="small">Final 12 months of the run. Each cell: the average, and under it the range holding the '
-        f"middle 90%, over {esc(results.interval_basis())}. Positive \u201clost\u201d numbers are chances to protect a "
-        "child that the policy cost; negative coverage changes are children not vaccinated on time.</p>"
+        f"middle 90%, over {esc(results.interval_basis())}, and under them the count for the place a year. "
+        "Positive \u201clost\u201d numbers are chances to protect a child that the policy cost; negative coverage "
+        f"changes are children not vaccinated on time. {scale_note(results)}</p>"
     )
     return f'<table class="effects"><tr><th>Effect</th>{head}</tr>{"".join(rows)}</table>{note}'
 
@@ -172,11 +202,18 @@ def brief(results: Results) -> str:
         ids = results.effect(sc, "lost_identifications_per_10k")
         mmr1 = results.effect(sc, "coverage_mmr1_24m_change_pp")
         found = results.effect(sc, "cme_found_per_10k_change")
+        where = results.place_name
+        n = {k: count_words(results, k, e) for k, e in (
+            ("lost_safeguarding_contacts_per_10k", lost), ("lost_identifications_per_10k", ids),
+            ("coverage_mmr1_24m_change_pp", mmr1), ("cme_found_per_10k_change", found))}
         items.append(
-            f"<li>{swatch(results, sc)}<strong>{esc(label(sc))}</strong>: {esc(with_interval(lost))} safeguarding "
-            f"contacts lost and {esc(with_interval(ids))} children at risk no longer spotted per 10,000 children a "
-            f"year; MMR first-dose coverage changes by {esc(with_interval(mmr1))} percentage points; data matching "
-            f"finds {esc(with_interval(found))} more children missing education per 10,000.</li>"
+            f"<li>{swatch(results, sc)}<strong>{esc(results.label(sc))}</strong>: in {esc(where)}, "
+            f"{esc(n['lost_safeguarding_contacts_per_10k'])} safeguarding contacts lost a year "
+            f"({esc(with_interval(lost))} per 10,000 children) and {esc(n['lost_identifications_per_10k'])} children "
+            f"at risk not spotted ({esc(with_interval(ids))} per 10,000); MMR first-dose coverage changes by "
+            f"{esc(with_interval(mmr1))} percentage points ({esc(n['coverage_mmr1_24m_change_pp'])} children a year "
+            f"turning 2 without it); data matching finds {esc(n['cme_found_per_10k_change'])} more children missing "
+            f"education a year ({esc(with_interval(found))} per 10,000).</li>"
         )
     return f"<ul>{''.join(items)}</ul>"
 
@@ -184,7 +221,7 @@ def brief(results: Results) -> str:
 def scenarios_list(results: Results) -> str:
     """Each scenario: its name for readers, its file name, and its description as run."""
     items = [
-        f"<li>{swatch(results, sc)}<strong>{esc(label(sc))}</strong> (<code>{esc(sc)}</code>): "
+        f"<li>{swatch(results, sc)}<strong>{esc(results.label(sc))}</strong> (<code>{esc(sc)}</code>): "
         f"{esc(results.description(sc))}</li>"
         for sc in results.scenarios
     ]
@@ -194,13 +231,15 @@ def scenarios_list(results: Results) -> str:
 def figures_html(results: Results) -> str:
     """Every figure drawn, embedded as its SVG (sharp in print, a third the size of the PNG), with its caption."""
     out = []
-    for stem, caption in FIGURE_CAPTIONS.items():
+    for stem, caption in CAPTIONS.items():
         svg = results.folder / "figures" / f"{stem}.svg"
         if svg.is_file():
             data = base64.b64encode(svg.read_bytes()).decode("ascii")
+            said = caption(results)
             out.append(
-                f'<figure id="figure-{esc(stem)}"><img alt="{esc(caption)}" src="data:image/svg+xml;base64,{data}">'
-                f"<figcaption>{esc(caption)}</figcaption></figure>"
+                f'<figure id="figure-{esc(stem)}"><img alt="{esc(said)}" src="data:image/svg+xml;base64,{data}">'
+                f"<figcaption><strong>{esc(said)}</strong> The figure's data: <code>figures/{esc(stem)}.csv"
+                "</code>.</figcaption></figure>"
             )
     return "\n".join(out)
 
@@ -208,7 +247,7 @@ def figures_html(results: Results) -> str:
 def source_citations(params_dir: Path) -> dict[str, str]:
     """Citation text of each source id in params/sources.yaml."""
     data = config.load_yaml(params_dir / "sources.yaml")
-    return {s["id"]: str(s.get("source", "")) for s in data["sources"]}
+    return {s["id"]: cite_plainly(str(s.get("source", ""))) for s in data["sources"]}
 
 
 def key_parameters(results: Results) -> list[str]:
@@ -222,14 +261,15 @@ def key_parameters(results: Results) -> list[str]:
         mine = [r for r in rows if r["method"].lower() == method]
         mine.sort(key=lambda r: -np.nan_to_num(r.get(measure, np.nan), nan=-np.inf))
         sensitive = list(dict.fromkeys(r["parameter"] for r in mine))[:TOP_SENSITIVE]
-    return list(dict.fromkeys(overrides + sensitive + list(KEY_PARAMETERS) + results.design_parameters))
+    drawn = list(results.drawn_ranges)
+    return list(dict.fromkeys(overrides + sensitive + list(KEY_PARAMETERS) + results.design_parameters + drawn))
 
 
 def evidence(param: Param, citations: dict[str, str]) -> str:
     """Where a parameter's value comes from: the cited source, or the stated assumption."""
     if param.source:
         return f"<strong>{esc(param.source)}</strong>: {esc(citations.get(param.source, ''))}"
-    return f"<em>Assumption</em>: {esc(param.assumption)}"
+    return f"<em>Assumption</em>: {esc(cite_plainly(param.assumption))}"
 
 
 def assumptions_table(results: Results) -> str:
@@ -238,6 +278,7 @@ def assumptions_table(results: Results) -> str:
     citations = source_citations(DEFAULT_PARAMS_DIR)
     values = results.resolved["parameters"]
     overrides = set((results.manifest.get("config") or {}).get("overrides") or {})
+    drawn = results.drawn_ranges
     rows = []
     for path in key_parameters(results):
         if path not in params or path not in values:
@@ -245,9 +286,15 @@ def assumptions_table(results: Results) -> str:
         p = params[path]
         flag = " <strong>(set by this experiment)</strong>" if path in overrides else ""
         varied = " <strong>(varied by the design)</strong>" if path in results.design_parameters else ""
+        used = f"{values[path]:g}"
+        if path in drawn:
+            lo, hi = drawn[path]
+            shape = results.draw_distribution
+            mode = f", mode {values[path]:g}" if shape == "triangular" else ""
+            used = f"drawn from {lo:g}-{hi:g} ({shape}{mode}) for each replicate"
         rows.append(
             f"<tr><td><code>{esc(path)}</code><br><span class='small'>{esc(p.unit)}</span></td>"
-            f'<td class="num">{values[path]:g}{flag}{varied}</td><td class="num">{p.lo:g} to {p.hi:g}</td>'
+            f'<td class="num">{esc(used)}{flag}{varied}</td><td class="num">{p.lo:g} to {p.hi:g}</td>'
             f"<td>{evidence(p, citations)}</td></tr>"
         )
     return (
@@ -260,7 +307,17 @@ def assumptions_table(results: Results) -> str:
 
 
 def interval_caveat(results: Results) -> str:
-    """What the intervals do and do not cover."""
+    """What the intervals hold: chance, and behaviour drawn per replicate when the experiment drew it."""
+    if results.drawn_ranges and not results.design_parameters:
+        groups = ", ".join(results.draw_groups)
+        return (
+            f"Intervals span {esc(results.interval_basis())}. They hold chance (which families have children at "
+            "risk, who hears of the sharing and when) and what we do not know about behaviour: each replicate drew "
+            f"{len(results.drawn_ranges)} behavioural parameters (<code>{esc(groups)}</code>) from their plausible "
+            f"ranges ({esc(results.draw_distribution)}), the same draw for every scenario of that replicate. Every "
+            "other assumption stays at the value in the table below, so the intervals do not hold uncertainty in "
+            "those (each group's fear of each recipient, the safeguards' effect, detection rates)."
+        )
     if results.design_parameters:
         varied = ", ".join(results.design_parameters)
         return (
@@ -273,8 +330,8 @@ def interval_caveat(results: Results) -> str:
         else "a sensitivity analysis over the parameters' plausible ranges is needed for that."
     )
     return (
-        f"Intervals show how results vary over {esc(results.interval_basis())} of the simulation with the same "
-        f"assumptions, not uncertainty in the assumptions; {then}"
+        f"Intervals show how results vary by chance over {esc(results.interval_basis())} of the simulation with "
+        f"the same assumptions, not uncertainty in the assumptions; {then}"
     )
 
 
@@ -282,7 +339,7 @@ def caveats(results: Results) -> str:
     """The limits a reader must keep in mind, some of them measured on this run."""
     items = [
         "The families are synthetic: a population shaped like "
-        f"{esc(results.resolved['place']['name'].capitalize())}, not real records. The results show how the "
+        f"{esc(results.place_name)}, not real records. The results show how the "
         "mechanisms could play out; they are not a forecast.",
         "How strongly families react to perceived surveillance, and how much each group fears each recipient of "
         "data, come from analogous evidence (for example the US public-charge rule and the 2021 opt-out surge) and "
@@ -291,6 +348,7 @@ def caveats(results: Results) -> str:
         "as quicker record linking between agencies, are not modelled, so the page sets costs against matching "
         "finds rather than giving a full balance of costs and benefits.",
         interval_caveat(results),
+        scale_note(results),
         "Groups that make up under 1% of households have few children in the model, so their rates per 10,000 "
         "children have wide intervals.",
         "Results are for the final 12 months of the run. Trust and awareness change slowly, so effects may still "
@@ -349,6 +407,7 @@ def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
         ),
         warning=warning(results),
         question=esc(QUESTION),
+        definitions=definitions_list(results),
         brief=brief(results),
         scenarios=scenarios_list(results),
         effects=effects_table(results),

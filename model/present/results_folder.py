@@ -148,6 +148,42 @@ class Results:
         """The scenario's description as run."""
         return next(s["description"] for s in self.resolved["scenarios"] if s["name"] == scenario)
 
+    def label(self, scenario: str) -> str:
+        """The scenario's name for a reader: its `label:` as run (manifest), or its name humanised."""
+        found = next((s.get("label") for s in self.resolved["scenarios"] if s["name"] == scenario), None)
+        return found or scenario.replace("_", " ").capitalize()
+
+    @property
+    def place_name(self) -> str:
+        """The place's name for a reader ('Wigan')."""
+        return str(self.resolved["place"]["name"]).capitalize()
+
+    @property
+    def scale(self) -> float:
+        """The fraction of the place's households the experiment simulated."""
+        return float(self.resolved["scale"])
+
+    @property
+    def n_children(self) -> int:
+        """Children of the whole place (its file's n_children), to turn rates into counts for the place."""
+        return int(self.resolved["place"]["n_children"])
+
+    @property
+    def drawn_ranges(self) -> dict[str, tuple[float, float]]:
+        """Parameters each replicate drew (`uncertainty:`), with the range each was drawn from; empty if none."""
+        unc = self.resolved.get("uncertainty") or {}
+        return {k: (float(v[0]), float(v[1])) for k, v in (unc.get("ranges") or {}).items()}
+
+    @property
+    def draw_distribution(self) -> str:
+        """The distribution replicates drew behaviour from ('triangular', 'uniform'), or '' without uncertainty."""
+        return str((self.resolved.get("uncertainty") or {}).get("distribution", ""))
+
+    @property
+    def draw_groups(self) -> list[str]:
+        """The groups or paths the experiment's `uncertainty:` named."""
+        return list((self.resolved.get("uncertainty") or {}).get("names", []))
+
     # --- effects.csv ---
     @cached_property
     def _effects(self) -> tuple[list[str], list[list[str]]]:

@@ -1,4 +1,4 @@
-"""How every figure looks: scenario colours and names, segment names, the slide frame, footer and file formats.
+"""How every figure looks: scenario colours, segment names, the slide frame, footer and file formats.
 
 One place for the visual vocabulary, so the effects figures and the design
 figures (model/present/figures_design.py) draw alike.
@@ -17,6 +17,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure, SubFigure  # noqa: E402
 
 from model.present.results_folder import Results  # noqa: E402
+from model.present.words import SEGMENT_LABELS  # noqa: E402, F401  (figures import it from here)
 
 # Okabe-Ito, colour-blind safe; one colour per scenario everywhere
 SCENARIO_COLOURS = {
@@ -27,26 +28,10 @@ SCENARIO_COLOURS = {
     "national_with_safeguards": "#009E73",
 }
 FALLBACK = ("#CC79A7", "#56B4E9", "#000000", "#F0E442")
-LABELS = {
-    "baseline": "Status quo: no new data sharing",
-    "wigan_direct_care": "Wigan pilot: NHS number added to social care records",
-    "wales_cme_matching": "Wales pilot: health records matched to find children missing education",
-    "national_sui_mandate": "National identifier, Bill as drafted",
-    "national_with_safeguards": "National identifier with safeguards restored",
-}
-SEGMENT_LABELS = {
-    "general": "General population",
-    "csc_known": "Known to children's social care",
-    "domestic_abuse": "Domestic abuse survivors",
-    "insecure_immigration": "Insecure immigration status",
-    "grt": "Gypsy, Roma and Traveller",
-    "ehe": "Home-educating families",
-    "adoptive": "Adoptive families",
-    "disabled_parents": "Disabled parents",
-}
 FOOTER_GID = "footer"
 SLIDE = (13.0, 7.3)  # inches: 16:9 at 150 dpi is about 1950 x 1100 pixels
-HEAD_IN, FOOT_IN = 1.05, 0.35
+HEAD_IN, FOOT_IN = 1.2, 0.35
+TITLE_LINE_IN, SUBTITLE_LINE_IN = 0.27, 0.2  # inches per line of a 14 pt title and a 10 pt subtitle
 DPI = 150
 STYLE = {
     "font.size": 11,
@@ -68,11 +53,6 @@ def colour(scenario: str, scenarios: list[str]) -> str:
     return FALLBACK[extras.index(scenario) % len(FALLBACK)]
 
 
-def label(scenario: str) -> str:
-    """A scenario's name for a reader."""
-    return LABELS.get(scenario, scenario.replace("_", " ").capitalize())
-
-
 def fmt_value(v: float) -> str:
     """A signed number with as many decimals as its size deserves."""
     if math.isnan(v):
@@ -87,11 +67,11 @@ def fmt_value(v: float) -> str:
 def footer_text(results: Results) -> str:
     """What made the figure: experiment, config hash, replicates (and whether each drew its behaviour), place, date."""
     res = results.resolved
-    draws = ", each drawing behaviour from its ranges" if "replicate_parameters" in results.manifest else ""
+    draws = ", each drawing behaviour from its ranges" if results.drawn_ranges else ""
     return (
         f"Made by disengage from experiment '{results.name}' | config {results.manifest['config_hash'][:12]} | "
         f"code {results.manifest['code_version']} | {results.replicates} replicates{draws} | "
-        f"{res['place']['name'].capitalize()} at scale {res['scale']} (synthetic families) | {results.date}"
+        f"{results.place_name} at scale {res['scale']} (synthetic families) | {results.date}"
     )
 
 
@@ -99,11 +79,15 @@ def framed(
     results: Results, title: str, subtitle: str, nrows: int = 1, ncols: int = 1, size=SLIDE, **kw
 ) -> tuple[Figure, SubFigure, np.ndarray]:
     """A figure with a title and subtitle on top, a footer below, and a grid of axes between."""
+    heading = textwrap.wrap(title, int(size[0] * 8.8))  # the headline sentence, whole
+    lines = textwrap.wrap(subtitle, int(size[0] * 12))
+    head_in = max(HEAD_IN, 0.25 + TITLE_LINE_IN * len(heading) + SUBTITLE_LINE_IN * len(lines))
     fig = plt.figure(figsize=size, layout="constrained")
-    head, body, foot = fig.subfigures(3, 1, height_ratios=[HEAD_IN, size[1] - HEAD_IN - FOOT_IN, FOOT_IN])
-    width_chars = int(size[0] * 11)
-    head.text(0.005, 0.92, title, fontsize=16, weight="bold", va="top")
-    head.text(0.005, 0.50, textwrap.fill(subtitle, width_chars), fontsize=11, va="top", color="#333333")
+    head, body, foot = fig.subfigures(3, 1, height_ratios=[head_in, size[1] - head_in - FOOT_IN, FOOT_IN])
+    top = 1.0 - 0.08 / head_in
+    head.text(0.005, top, "\n".join(heading), fontsize=14, weight="bold", va="top")
+    below = top - (TITLE_LINE_IN * len(heading) + 0.1) / head_in
+    head.text(0.005, below, "\n".join(lines), fontsize=10, va="top", color="#333333")
     foot.text(0.005, 0.5, footer_text(results), fontsize=8, color="#555555", va="center", gid=FOOTER_GID)
     axes = body.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, body, axes

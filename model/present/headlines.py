@@ -1,0 +1,134 @@
+"""One sentence per figure saying what it shows, computed from the results folder (figure titles, report captions).
+
+A headline names the policy it speaks of by its label, gives the count for the
+whole place beside the rate, and falls back to a plain description when the
+numbers it needs are missing (a folder without that effect, or all NaN).
+"""
+
+import math
+
+from model.present.results_folder import Effect, Results
+from model.present.words import place_count, round_count
+
+LOST = "lost_safeguarding_contacts_per_10k"
+LOST_IDS = "lost_identifications_per_10k"
+FOUND = "cme_found_per_10k_change"
+MMR1 = "coverage_mmr1_24m_change_pp"
+FALLBACK = {
+    "headline": "What each policy costs in safeguarding contacts and identifications, and what data matching finds.",
+    "vaccination": "Childhood vaccination coverage under each policy.",
+    "who_loses": "Who loses: safeguarding contacts lost, by group of families.",
+    "awareness_trust": "What families know, how far they trust the NHS, and whether children stay registered.",
+    "sensitivity": "Which uncertain assumptions matter most.",
+    "design_grid": "How the lost safeguarding contacts depend on two uncertain assumptions.",
+}
+
+
+def known(results: Results, scenario: str, name: str) -> Effect | None:
+    """The effect, or None when the folder lacks it or it has no value."""
+    if name not in results.effect_names():
+        return None
+    e = results.effect(scenario, name)
+    return None if math.isnan(e.mean) else e
+
+
+def worst_policy(results: Results, name: str, sign: float = 1.0) -> str | None:
+    """The policy with the largest mean of sign x effect (the largest loss), or None."""
+    scored = [(sign * e.mean, sc) for sc in results.policies if (e := known(results, sc, name)) is not None]
+    return max(scored)[1] if scored else None
+
+
+def counted(results: Results, name: str, e: Effect) -> str:
+    """'about 810' for an effect that has a count; '' otherwise."""
+    count = place_count(name, e.mean, results.n_children)
+    return "" if count is None else round_count(count)
+
+
+def interval_words(e: Effect, digits: int = 0) -> str:
+    """'90% interval 80 to 160' (or '' for a single run)."""
+    if math.isnan(e.lo) or e.lo == e.hi:
+        return ""
+    return f"90% interval {e.lo:.{digits}f} to {e.hi:.{digits}f}"
+
+
+def headline_sentence(results: Results) -> str:
+    """The headline figure's sentence: the costliest policy's lost contacts and identifications, counted."""
+    sc = worst_policy(results, LOST)
+    lost = known(results, sc, LOST) if sc else None
+    if sc is None or lost is None:
+        return FALLBACK["headline"]
+    rate = f"{lost.mean:.0f} per 10,000 children"
+    spread = interval_words(lost)
+    text = (
+        f"Under \u201c{results.label(sc)}\u201d, {counted(results, LOST, lost)} safeguarding contacts a year would be "
+        f"lost in {results.place_name} ({rate}{'; ' + spread if spread else ''})"
+    )
+    ids = known(results, sc, LOST_IDS)
+    if ids is not None:
+        text += f", and {round_count(place_count(LOST_IDS, ids.mean, results.n_children))} children at risk a year "
+        text += "would go unspotted"
+    found = known(results, sc, FOUND)
+    if found is not None:
+        n = place_count(FOUND, found.mean, results.n_children)
+        text += f"; data matching would find {round_count(n)} more children missing education"
+    return text + "."
+
+
+def vaccination_sentence(results: Results) -> str:
+    """The vaccination figure's sentence: the largest fall in MMR1 coverage, in points and children."""
+    sc = worst_policy(results, MMR1, -1.0)
+    e = known(results, sc, MMR1) if sc else None
+    if sc is None or e is None:
+        return FALLBACK["vaccination"]
+    count = place_count(MMR1, e.mean, results.n_children)
+    if abs(e.mean) < 0.05:
+        return (
+            f"No policy moves MMR first-dose coverage at 24 months by as much as 0.05 points "
+            f"(largest change: {e.mean:+.2f} points, under \u201c{results.label(sc)}\u201d)."
+        )
+    return (
+        f"Under \u201c{results.label(sc)}\u201d, MMR first-dose coverage at 24 months changes by {e.mean:+.1f} "
+        f"percentage points: {round_count(count)} children a year in {results.place_name} turning 2 without it."
+    )
+
+
+def who_loses_sentence(results: Results, stable: list[str], names: dict[str, str]) -> str:
+    """The who-loses figure's sentence: the hardest-hit group with enough children, against the general population."""
+    sc = worst_policy(results, LOST)
+    if sc is None or not stable:
+        return FALLBACK["who_loses"]
+    per = {s: e.mean for s in stable if (e := known(results, sc, f"{LOST}__{s}")) is not None}
+    if not per:
+        return FALLBACK["who_loses"]
+    top = max(per, key=per.get)
+    text = (
+        f"Under \u201c{results.label(sc)}\u201d, {names.get(top, top)} lose most: {per[top]:.0f} safeguarding "
+        "contacts per 10,000 of their children a year"
+    )
+    if "general" in per and top != "general":
+        text += f", against {per['general']:.0f} in the general population"
+    return text + "."
+
+
+def awareness_sentence(results: Results) -> str:
+    """The mechanism figure's sentence: awareness, trust and GP registration under the costliest policy."""
+    sc = worst_policy(results, LOST)
+    if sc is None:
+        return FALLBACK["awareness_trust"]
+    parts = []
+    aware = known(results, sc, "aware_share_change_pp")
+    if aware is not None:
+        parts.append(f"{aware.mean:.0f} percentage points more families know of the sharing")
+    trust = known(results, sc, "mean_trust_change")
+    if trust is not None:
+        parts.append(f"average trust in NHS confidentiality changes by {trust.mean:+.2f} (on a 0-1 scale)")
+    gp = known(results, sc, "gp_registered_share_change_pp")
+    if gp is not None:
+        n = place_count("gp_registered_share_change_pp", gp.mean, results.n_children)
+        parts.append(
+            f"GP registration of children aged 0-6 changes by {gp.mean:+.1f} points ({round_count(n)} "
+            "children unregistered)"
+        )
+    if not parts:
+        return FALLBACK["awareness_trust"]
+    return f"Under \u201c{results.label(sc)}\u201d, by the final year " + "; ".join(parts) + "."

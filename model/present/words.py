@@ -1,0 +1,201 @@
+"""What the outcomes mean in plain words, counts for the whole place beside the rates, and sources cited plainly.
+
+The report, the figures and the explorer all speak through these helpers, so a
+definition or a count is written once. Outcome names are read from
+model/core/outcomes.py: an outcome added there without words here still shows,
+under its name humanised.
+"""
+
+import re
+
+from model.core.layout import AGE_OUT_MONTHS
+from model.core.outcomes import EFFECTS, OUTCOMES
+
+SEGMENT_LABELS = {
+    "general": "General population",
+    "csc_known": "Known to children's social care",
+    "domestic_abuse": "Domestic abuse survivors",
+    "insecure_immigration": "Insecure immigration status",
+    "grt": "Gypsy, Roma and Traveller",
+    "ehe": "Home-educating families",
+    "adoptive": "Adoptive families",
+    "disabled_parents": "Disabled parents",
+}
+RECIPIENT_WORDS = {
+    "csc": "children's social care",
+    "education": "education",
+    "police": "the police",
+    "national": "a national department",
+    "other": "other designated persons",
+}
+# parameter path -> plain words (others are built from the path by parameter_words)
+PARAMETER_WORDS = {
+    "behaviour.w_risk": "How strongly perceived risk puts families off",
+    "behaviour.w_peer": "How much families copy their neighbours",
+    "trust.erosion_unexpected": "Trust lost on finding out about sharing unexpectedly",
+    "trust.erosion_told": "Trust lost when told about sharing in advance",
+    "trust.recovery_per_month": "How fast trust recovers",
+    "awareness.p_word_of_mouth": "How fast word of the sharing spreads",
+    "awareness.p_word_of_mouth_letter": "How fast word spreads after families are told",
+    "awareness.p_notice_per_month": "Chance a family notices the sharing itself",
+    "awareness.p_forget_per_month": "How fast families forget",
+    "awareness.media_decay_months": "How long media coverage lasts",
+    "safeguards.rel_risk_objection_respected": "Risk left when objection is respected",
+    "safeguards.rel_risk_confidentiality_kept": "Risk left when confidentiality is kept",
+    "safeguards.rel_risk_direct_care_only": "Risk left when use is direct care only",
+    "safeguarding.p_detect_hv_review": "Chance a health visitor review spots a child at risk",
+    "safeguarding.p_detect_other_per_month": "Chance a child at risk is spotted another way",
+    "safeguarding.p_detect_matching": "Chance a matching enquiry spots a child at risk",
+}
+
+
+def parameter_words(path: str) -> str:
+    """A parameter's dotted path in plain words, for axes and tables a reader scans."""
+    if path in PARAMETER_WORDS:
+        return PARAMETER_WORDS[path]
+    parts = path.split(".")
+    if parts[0] == "segments" and len(parts) >= 3:
+        group = SEGMENT_LABELS.get(parts[1], humanised(parts[1]))
+        if parts[2] == "fear" and len(parts) == 4:
+            return f"{group}: fear of {RECIPIENT_WORDS.get(parts[3], parts[3])}"
+        if parts[2] == "rel_risk":
+            return f"{group}: how much of their stated fear they act on"
+        return f"{group}: {' '.join(parts[2:]).replace('_', ' ')}"
+    return humanised(" ".join(parts[1:] or parts))
+
+
+# outcome -> one-line definition, for a reader meeting the word for the first time
+DEFINITIONS = {
+    "aware_share": "Families aware of the data sharing: the share of households that know of at least one new flow.",
+    "mean_trust": "Trust in NHS confidentiality: each household's trust that health records stay with health "
+    "services, from 0 (none) to 1 (full), averaged over households.",
+    "gp_registered_share": "GP registration: the share of children aged 0-6 registered with a GP practice.",
+    "coverage_6in1_12m": "6-in-1 coverage at 12 months: the share of children turning 1 who have had all three "
+    "doses of the 6-in-1 vaccine (an NHS COVER milestone).",
+    "coverage_mmr1_24m": "MMR1 coverage at 24 months: the share of children turning 2 who have had a first MMR "
+    "dose (an NHS COVER milestone).",
+    "coverage_mmr2_5y": "MMR2 coverage at 5 years: the share of children turning 5 who have had both MMR doses "
+    "(an NHS COVER milestone).",
+    "hv_review_coverage": "Health visitor reviews done: the share of the new-birth, 6-8 week, 12-month and 2-year "
+    "reviews falling due that take place.",
+    "safeguarding_contacts_per_10k": "Safeguarding contacts: times a child is seen by a health professional who "
+    "could notice a child at risk (GP registration, vaccination visits, health visitor reviews, unscheduled care), "
+    "per 10,000 children a year.",
+    "identifications_per_10k": "Children at risk spotted: children with a safeguarding need identified at a health "
+    "contact or after a data-matching enquiry, per 10,000 children a year.",
+    "months_to_identification": "Months to identification: how long a child's need goes unnoticed before it is "
+    "identified, on average.",
+    "cme_found_per_10k": "Children missing education found: children not on any school roll whom data matching "
+    "finds, per 10,000 children a year.",
+}
+NAMES = {
+    "aware_share": "Families aware of the data sharing",
+    "mean_trust": "Trust in NHS confidentiality",
+    "gp_registered_share": "Children aged 0-6 registered with a GP",
+    "coverage_6in1_12m": "6-in-1 vaccine by 12 months",
+    "coverage_mmr1_24m": "MMR first dose by 24 months",
+    "coverage_mmr2_5y": "MMR both doses by 5 years",
+    "hv_review_coverage": "Health visitor reviews done",
+    "safeguarding_contacts_per_10k": "Safeguarding contacts",
+    "identifications_per_10k": "Children at risk spotted",
+    "months_to_identification": "Months to identification",
+    "cme_found_per_10k": "Children missing education found",
+}
+# effect -> what its count for the whole place a year counts
+COUNT_NOUNS = {
+    "lost_safeguarding_contacts_per_10k": "safeguarding contacts lost",
+    "lost_identifications_per_10k": "children at risk not spotted",
+    "cme_found_per_10k_change": "more children missing education found",
+    "coverage_6in1_12m_change_pp": "children turning 1 without the 6-in-1 vaccine",
+    "coverage_mmr1_24m_change_pp": "children turning 2 without a first MMR dose",
+    "coverage_mmr2_5y_change_pp": "children turning 5 without both MMR doses",
+    "gp_registered_share_change_pp": "children aged 0-6 not registered with a GP",
+}
+# How many of the place's children an effect's unit applies to: "all" (rates per 10,000), or ages in months
+COHORT_MONTHS = {
+    "coverage_6in1_12m_change_pp": 12,  # one year of age: the children turning 1 in a year
+    "coverage_mmr1_24m_change_pp": 12,
+    "coverage_mmr2_5y_change_pp": 12,
+    "gp_registered_share_change_pp": 84,  # children aged 0-6 (months 0-83)
+}
+COVERAGE_SIGN = -1.0  # a fall in coverage is children missed: counts of "without" are minus the change
+EVIDENCE_REVIEW = "the project's evidence review (its sources are listed in params/sources.yaml)"
+BILL_BRIEFING = "defenddigitalme's briefing on the Bill (14 June 2025)"
+OUTSIDE_FILES = (
+    (re.compile(r"\(?\s*shared/context/policy_background\.txt\s*\)?"), f"({BILL_BRIEFING})"),
+    (re.compile(r"policy_background\.txt(?:,)?\s*(section|sections)\s+"), f"{BILL_BRIEFING}, point "),
+    (re.compile(r"policy_background\.txt"), BILL_BRIEFING),
+    (re.compile(r"EVIDENCE\.md\s+section\s+"), f"{EVIDENCE_REVIEW}, section "),
+    (re.compile(r"EVIDENCE\.md"), EVIDENCE_REVIEW),
+)
+
+
+def outcome_of(effect: str) -> str:
+    """The outcome an effect is computed from (the effect itself when it is an outcome)."""
+    base = effect.split("__", 1)[0]
+    return EFFECTS[base][0] if base in EFFECTS else base
+
+
+def humanised(name: str) -> str:
+    """A code name as words: 'coverage_mmr1_24m' -> 'Coverage mmr1 24m'."""
+    return name.replace("_", " ").capitalize()
+
+
+def outcome_name(outcome: str) -> str:
+    """An outcome's short name for a reader."""
+    return NAMES.get(outcome, humanised(outcome))
+
+
+def definition(outcome: str) -> str:
+    """An outcome's one-line definition; an outcome without one is named and pointed to the ODD."""
+    return DEFINITIONS.get(outcome, f"{outcome_name(outcome)} (defined in docs/ODD.md, section 4, Observation).")
+
+
+def definitions() -> dict[str, str]:
+    """Every outcome of model/core/outcomes.py with its definition, in that order."""
+    return {o: definition(o) for o in OUTCOMES}
+
+
+def children_counted(effect: str, n_children: int) -> float:
+    """The place's children one unit of the effect is taken over: all of them, or a one-year cohort, or ages 0-6."""
+    months = COHORT_MONTHS.get(effect.split("__", 1)[0])
+    return n_children if months is None else n_children * months / AGE_OUT_MONTHS
+
+
+def place_count(effect: str, value: float, n_children: int) -> float | None:
+    """An effect as a number of children or contacts a year for the whole place; None if it has no count.
+
+    Rates are per 10,000 children a year, so the count is rate x children / 10,000; percentage-point changes
+    are counted over the children they are a share of (a one-year cohort, assuming the place's children are
+    spread evenly over ages 0-17), and a fall in coverage counts as children without the vaccine.
+    """
+    base = effect.split("__", 1)[0]
+    if base not in COUNT_NOUNS or value != value:
+        return None
+    if base in COHORT_MONTHS:
+        return COVERAGE_SIGN * value / 100.0 * children_counted(base, n_children)
+    return value / 10_000 * n_children
+
+
+def round_count(count: float) -> str:
+    """A count as a reader would say it, to two significant figures: 'about 810', 'about 7', 'fewer than 1'."""
+    size = abs(count)
+    if size < 0.5:
+        return "fewer than 1"
+    rounded = float(f"{size:.2g}") if size >= 10 else round(size)
+    return f"about {'-' if count < 0 else ''}{rounded:,.0f}"
+
+
+def count_phrase(effect: str, value: float, n_children: int, place: str) -> str:
+    """'about 810 safeguarding contacts lost a year in Wigan', or '' when the effect has no count."""
+    count = place_count(effect, value, n_children)
+    if count is None:
+        return ""
+    return f"{round_count(count)} {COUNT_NOUNS[effect.split('__', 1)[0]]} a year in {place}"
+
+
+def cite_plainly(text: str) -> str:
+    """Source text with files outside the repository replaced by what they are."""
+    for pattern, words in OUTSIDE_FILES:
+        text = pattern.sub(words, text)
+    return text
