@@ -12,7 +12,7 @@ from numba import njit
 
 from model.core.layout import MAX_CHILDREN, SOCIAL_ENGAGED
 from model.core.rng import uniform
-from model.core.step import INIT_MONTH_KEY, new_household
+from model.core.step import INIT_MONTH_KEY, StepArrays, new_household
 
 NETWORK_KEY = (1 << 30) + 1  # month key of the draws that wire the network
 
@@ -36,6 +36,23 @@ class State:
     def n_families(self) -> int:
         """Household slots in the population."""
         return self.seg.shape[0]
+
+    def step_arrays(self, month: int) -> StepArrays:
+        """The arrays a month's step reads and writes; the month's parity picks last month's buffers."""
+        prev, nxt = month % 2, (month + 1) % 2
+        return StepArrays(
+            self.nbr_ptr,
+            self.nbr_idx,
+            self.seg,
+            self.trust,
+            self.propensity,
+            self.social[prev],
+            self.social[nxt],
+            self.ever,
+            self.ch_birth,
+            self.ch_flags,
+            self.ch_need_start,
+        )
 
     def nbytes(self) -> int:
         """Bytes held by the state and the network."""
