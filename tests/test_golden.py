@@ -19,3 +19,41 @@ def test_smoke_experiment_gives_the_golden_tables(tmp_path):
         "If you changed a rule or a parameter on purpose, run `make golden` and say so in the commit message; "
         "otherwise this change moved results it should not have."
     )
+
+
+CONTACT_GOLDEN = GOLDEN / "contact"  # the tables before the household engagement state (issue 13), kept as recorded
+
+
+def read_table(path):
+    """A CSV table as {column: [cells as written]}."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    return {name: [row[i] for row in rows[1:]] for i, name in enumerate(rows[0])}
+
+
+def long_rows(table):
+    """Rows of a long table keyed by (scenario, outcome)."""
+    names = list(table)
+    n = len(table[names[0]])
+    return {(table["scenario"][i], table["outcome"][i]): [table[c][i] for c in names] for i in range(n)}
+
+
+def test_contact_decision_gives_the_tables_recorded_before_the_engagement_state(tmp_path):
+    """`behaviour.decision: contact` keeps the per-contact rule: every column the old tables had is unchanged."""
+    text = (REPO / "experiments" / "smoke.yaml").read_text(encoding="utf-8")
+    exp = tmp_path / "smoke_contact.yaml"
+    exp.write_text(text + "overrides: {behaviour.decision: contact}\n", encoding="utf-8")
+    out = run_experiment(exp, tmp_path / "smoke_contact")
+    for table in TABLES:
+        old, now = read_table(CONTACT_GOLDEN / table), read_table(out / table)
+        if "outcome" in old:  # a long table (effects): one row per scenario and effect; new effects add rows
+            rows_old, rows_now = long_rows(old), long_rows(now)
+            changed = [k for k in rows_old if rows_now.get(k) != rows_old[k]]
+            assert not changed, f"{table}: the per-contact decision moved rows {changed[:5]} from the recorded tables"
+            continue
+        missing = [c for c in old if c not in now]
+        assert not missing, f"{table}: columns of the recorded tables are gone: {missing[:5]}"
+        changed = [c for c in old if old[c] != now[c]]
+        assert not changed, f"{table}: the per-contact decision moved columns {changed[:5]} from the recorded tables"

@@ -26,6 +26,7 @@ class State:
     propensity: np.ndarray  # float32: the household's own logit shift in taking up any contact
     social: np.ndarray  # uint16 [2, n]: aware, letter and engaged bits, read by neighbours (layout.SOCIAL_*)
     ever: np.ndarray  # uint8: a bit per flow the household has ever learnt of (private: trust erodes on first learning)
+    engagement: np.ndarray  # uint16: objecting (a bit per flow) and avoiding (layout.ENG_*), private to the household
     ch_birth: np.ndarray  # int16 [n, MAX_CHILDREN]: birth month of each child
     ch_flags: np.ndarray  # uint16 [n, MAX_CHILDREN]: registration, doses, reviews, need (layout.F_*)
     ch_need_start: np.ndarray  # int16 [n, MAX_CHILDREN]: month a latent need began
@@ -49,6 +50,7 @@ class State:
             self.social[prev],
             self.social[nxt],
             self.ever,
+            self.engagement,
             self.ch_birth,
             self.ch_flags,
             self.ch_need_start,
@@ -143,6 +145,7 @@ def build_population(
         propensity=propensity,
         social=social,
         ever=np.zeros(n_families, dtype=np.uint8),
+        engagement=np.zeros(n_families, dtype=np.uint16),  # everyone engaged, objecting to nothing
         ch_birth=ch_birth,
         ch_flags=ch_flags,
         ch_need_start=ch_need_start,

@@ -26,6 +26,8 @@ from model.core.layout import (
     C_REGISTRATION,
     C_UNSCHEDULED,
     C_VACCINATION,
+    ENG_AVOIDING,
+    ENG_OBJECTING,
     F_EXISTS,
     F_FOUND,
     F_IDENTIFIED,
@@ -33,6 +35,7 @@ from model.core.layout import (
     F_NEED,
     F_REGISTERED,
     F_VACC_LAST_MONTH,
+    FL_OBJECTION,
     FL_RECIPIENT,
     FL_SAFEGUARD,
     FL_TOLD,
@@ -40,6 +43,7 @@ from model.core.layout import (
     HV_WINDOW_FIRST,
     HV_WINDOW_LAST,
     K_AGED_OUT,
+    K_AVOIDING,
     K_AWARE,
     K_BIRTHS,
     K_CHILDREN,
@@ -52,10 +56,13 @@ from model.core.layout import (
     K_DECISIONS,
     K_FAMILIES,
     K_FULL_6IN1_12M,
+    K_FULL_6IN1_24M,
     K_HV_DONE,
     K_HV_DUE,
     K_IDENTIFICATIONS,
     K_IDENTIFIED_ANY_ROUTE,
+    K_MATCHING_FLAGGED,
+    K_MISSING_EDU_SCHOOL_AGE,
     K_MMR1_5Y,
     K_MMR1_24M,
     K_MMR2_5Y,
@@ -63,6 +70,7 @@ from model.core.layout import (
     K_MOVED_IN_CHILDREN,
     K_MOVED_OUT_CHILDREN,
     K_NEED_ONSETS,
+    K_OBJECTING,
     K_REGISTERED_0_6,
     K_TRUST_SUM,
     MASK_6IN1,
@@ -73,6 +81,7 @@ from model.core.layout import (
     P_DETECT0,
     P_EROSION_TOLD,
     P_EROSION_UNEXPECTED,
+    P_HOUSEHOLD_DECISION,
     P_LOGIT_HV_REVIEW,
     P_LOGIT_MMR1_DUE,
     P_LOGIT_MMR2_DUE,
@@ -98,11 +107,16 @@ from model.core.layout import (
     P_P_WORD_OF_MOUTH_LETTER,
     P_PEER_REF,
     P_RECOVERY_PER_MONTH,
+    P_REL_AVOID_AWARE,
+    P_REL_OBJECT_PER_RISK,
+    P_REL_REGISTER_AVOIDING,
+    P_REL_UNSCHEDULED_AVOIDING,
     P_SD_PROPENSITY,
     P_SHIFT_UNREGISTERED,
     P_TRUST_SPREAD,
     P_W_PEER,
     P_W_RISK,
+    R_AVOID,
     R_AWARE,
     R_BIRTH,
     R_CHILD,
@@ -110,7 +124,9 @@ from model.core.layout import (
     R_FORGET,
     R_MOVE,
     R_MOVE_CHILDREN,
+    R_OBJECT,
     R_PROPENSITY,
+    R_REENGAGE,
     R_TRUST_INIT,
     RC_AGE,
     RC_DETECT,
@@ -129,6 +145,8 @@ from model.core.layout import (
     S_H_NEED_PER_MONTH,
     S_NONDISCLOSURE,
     S_P_MISSING_EDUCATION,
+    S_P_REENGAGE_PER_MONTH,
+    S_REL_AVOID,
     S_REL_MEDIA,
     S_REL_RISK,
     S_SHIFT_ENGAGEMENT,
@@ -384,6 +402,38 @@ def perceived_risk(s, trust, aware, active_mask, fear, FLOWS) -> float:
     return risk
 
 
+@njit(cache=True, inline="always")
+def update_engagement(s, eng, learnt, aware, active_mask, trust, key, P, SEGP, fear, FLOWS) -> int:
+    """The household's engagement state after this month's transitions (the state machine of docs/ODD.md).
+
+    1. Objecting: on learning of a running flow that respects objection, the family opts its children's records
+       out with chance `rules.p_object` of the flow's risk; that flow then carries none of its data.
+    2. Avoiding families re-engage at their segment's monthly hazard, whether or not any flow still runs.
+    3. Engaged families start avoiding with `rules.p_enter_avoiding`: on learning of flows and, less, while
+       they stay aware of running flows they knew already (objected flows carry no risk).
+    """
+    objecting = eng & ENG_OBJECTING
+    k = 0
+    while learnt >> k:  # each flow learnt this month, in flow order (usually none)
+        if (learnt >> k) & 1 and FLOWS[k, FL_OBJECTION] != 0.0:
+            r = rules.flow_risk(fear[s, k], trust, FLOWS[k, FL_SAFEGUARD])
+            if draw(key, R_OBJECT + k) < rules.p_object(P[P_REL_OBJECT_PER_RISK], r):
+                objecting |= 1 << k
+        k += 1
+    if eng & ENG_AVOIDING:
+        if draw(key, R_REENGAGE) < SEGP[s, S_P_REENGAGE_PER_MONTH]:
+            return objecting
+        return objecting | ENG_AVOIDING
+    carried = active_mask & ~objecting
+    if aware & carried:
+        risk_learnt = perceived_risk(s, trust, learnt, carried, fear, FLOWS)
+        risk_known = perceived_risk(s, trust, aware & ~learnt, carried, fear, FLOWS)
+        p = rules.p_enter_avoiding(SEGP[s, S_REL_AVOID], risk_learnt, P[P_REL_AVOID_AWARE], risk_known)
+        if draw(key, R_AVOID) < p:
+            return objecting | ENG_AVOIDING
+    return objecting
+
+
 class Household(NamedTuple):
     """What a household's contacts read this month, gathered once as plain numbers (a numba record).
 
@@ -398,6 +448,8 @@ class Household(NamedTuple):
     risk: float  # perceived risk from the running flows the family knows of
     peers: float  # share of neighbours who engaged at their last contact
     propensity: float  # the household's own logit shift in taking up a preventive contact
+    avoiding: bool  # the family keeps away from services (`update_engagement`)
+    disclosure_risk: float  # risk that scales non-disclosure at a contact: 1 while avoiding, else `risk`
     shift_engagement: float  # segment engagement shift
     w_risk: float
     rel_risk: float  # segment relative weight of risk
@@ -408,8 +460,9 @@ class Household(NamedTuple):
 
 
 @njit(cache=True, inline="always")
-def household_month(s, key, month, arrived, finds, risk, peers, propensity, P, SEGP) -> Household:
-    """The household's record for this month (`Household`)."""
+def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoiding, P, SEGP) -> Household:
+    """The household's record for this month (`Household`). Under the household decision, risk acts through the
+    engagement state, not through each contact's choice (w_risk 0 there)."""
     return Household(
         s,
         key,
@@ -419,8 +472,10 @@ def household_month(s, key, month, arrived, finds, risk, peers, propensity, P, S
         risk,
         peers,
         propensity,
+        avoiding,
+        1.0 if avoiding else risk,
         SEGP[s, S_SHIFT_ENGAGEMENT],
-        P[P_W_RISK],
+        0.0 if P[P_HOUSEHOLD_DECISION] != 0.0 else P[P_W_RISK],
         SEGP[s, S_REL_RISK],
         P[P_W_PEER],
         P[P_PEER_REF],
@@ -439,8 +494,9 @@ class Visit(NamedTuple):
 
 
 @njit(cache=True, inline="always")
-def decide(logit_base, registered_shift, need, hh, u) -> bool:
-    """A due contact is taken up when the family's draw falls under its engagement probability.
+def decide(logit_base, registered_shift, need, hh, u, scale=1.0) -> bool:
+    """A due contact is taken up when the family's draw falls under its engagement probability (times `scale`,
+    the share an avoiding family keeps of it; 1 for an engaged family).
 
     For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity.
     """
@@ -456,7 +512,7 @@ def decide(logit_base, registered_shift, need, hh, u) -> bool:
         hh.peers,
         hh.peer_ref,
     )
-    return u < p
+    return u < p * scale
 
 
 @njit(cache=True, inline="always")
@@ -466,7 +522,7 @@ def after_contact(visit, went, p_detect_contact, hh) -> Visit:
     outcome = 1 if (went or visit.outcome == 1) else 0
     if not went:
         return Visit(outcome, visit.n_contacts, visit.p_missed_all)
-    p_missed = visit.p_missed_all * (1.0 - rules.p_detect(p_detect_contact, hh.nondisclosure, hh.risk))
+    p_missed = visit.p_missed_all * (1.0 - rules.p_detect(p_detect_contact, hh.nondisclosure, hh.disclosure_risk))
     return Visit(outcome, visit.n_contacts + 1, p_missed)
 
 
@@ -490,8 +546,8 @@ def need_onset(k, flags, need_start, hh, c):
 
 @njit(cache=True, inline="always")
 def cover_milestones(age, flags, s, c):
-    """(b) COVER milestones, read before this month's contacts: full 6-in-1 at 12 months, MMR1 at 24 months,
-    MMR2 (and MMR1) at 5 years."""
+    """(b) COVER milestones, read before this month's contacts: full 6-in-1 at 12 and 24 months, MMR1 at 24
+    months, MMR2 (and MMR1) at 5 years."""
     d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
     mmr = (flags & MASK_MMR) >> SHIFT_MMR
     if age == 12:
@@ -500,6 +556,7 @@ def cover_milestones(age, flags, s, c):
     elif age == 24:
         c[s, K_COHORT_24M] += 1
         c[s, K_MMR1_24M] += int(mmr >= 1)
+        c[s, K_FULL_6IN1_24M] += int(d6 == 3)
     elif age == 60:
         c[s, K_COHORT_5Y] += 1
         c[s, K_MMR2_5Y] += int(mmr == 2)
@@ -508,11 +565,13 @@ def cover_milestones(age, flags, s, c):
 
 @njit(cache=True, inline="always")
 def registration(k, age, flags, visit, hh, P, c):
-    """(c) GP registration: due at birth and on arrival, otherwise a later chance each month."""
+    """(c) GP registration: due at birth and on arrival, otherwise a later chance each month; an avoiding
+    family registers with a share rel_register_avoiding of the chance."""
     if flags & F_REGISTERED:
         return flags, visit
     base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or hh.arrived) else P[P_LOGIT_REGISTER_LATE]
-    went = decide(base, 0.0, 0.0, hh, draw(hh.key, child_key(k, RC_REGISTER)))
+    scale = P[P_REL_REGISTER_AVOIDING] if hh.avoiding else 1.0
+    went = decide(base, 0.0, 0.0, hh, draw(hh.key, child_key(k, RC_REGISTER)), scale)
     c[hh.s, K_DECISIONS] += 1
     if went:
         flags |= F_REGISTERED
@@ -536,7 +595,8 @@ def vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) -> 
 @njit(cache=True, inline="always")
 def immunisation(k, age, flags, visit, hh, P, c):
     """(d) Immunisation: one visit gives every dose due; on time at the scheduled month or when booked after
-    last month's dose, otherwise catch-up (`vaccination_logit`). An unregistered child is less likely to go."""
+    last month's dose, otherwise catch-up (`vaccination_logit`). An unregistered child is less likely to go; an
+    avoiding family does not go."""
     vaccinated_last_month = (flags & F_VACC_LAST_MONTH) != 0
     flags &= ~F_VACC_LAST_MONTH
     if age >= AGE_CATCHUP_END_MONTHS:
@@ -549,7 +609,7 @@ def immunisation(k, age, flags, visit, hh, P, c):
         return flags, visit
     base = vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) + hh.propensity
     unreg_shift = 0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED]
-    went = decide(base, unreg_shift, 0.0, hh, draw(hh.key, child_key(k, RC_VACC)))
+    went = not hh.avoiding and decide(base, unreg_shift, 0.0, hh, draw(hh.key, child_key(k, RC_VACC)))
     c[hh.s, K_DECISIONS] += 1
     if went:
         if due6:
@@ -562,14 +622,14 @@ def immunisation(k, age, flags, visit, hh, P, c):
 
 @njit(cache=True, inline="always")
 def reviews(k, age, flags, visit, hh, P, c):
-    """(e) Health visitor reviews inside their windows (universal: registration does not matter); coverage is
-    counted as each window closes."""
+    """(e) Health visitor reviews inside their windows (universal: registration does not matter; an avoiding
+    family does not take them); coverage is counted as each window closes."""
     for r in range(N_HV):
         if HV_WINDOW_FIRST[r] <= age <= HV_WINDOW_LAST[r]:
             bit = 1 << (SHIFT_HV + r)
             if not flags & bit:
                 u = draw(hh.key, child_key(k, RC_HV + r))
-                went = decide(hh.propensity + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, hh, u)
+                went = not hh.avoiding and decide(hh.propensity + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, hh, u)
                 c[hh.s, K_DECISIONS] += 1
                 if went:
                     flags |= bit
@@ -583,12 +643,13 @@ def reviews(k, age, flags, visit, hh, P, c):
 @njit(cache=True, inline="always")
 def unscheduled_care(k, age, visit, hh, P, c) -> Visit:
     """(f) Unscheduled care when the child is ill (no registration needed); need damps the deterrent effect
-    of risk."""
+    of risk; an avoiding family presents with a share rel_unscheduled_avoiding of the chance."""
     p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
     if draw(hh.key, child_key(k, RC_ILL)) >= p_ill:
         return visit
     u = draw(hh.key, child_key(k, RC_UNSCHEDULED))
-    went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], hh, u)
+    scale = P[P_REL_UNSCHEDULED_AVOIDING] if hh.avoiding else 1.0
+    went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], hh, u, scale)
     c[hh.s, K_DECISIONS] += 1
     return after_contact(visit, went, P[P_DETECT0 + C_UNSCHEDULED], hh)
 
@@ -613,10 +674,13 @@ def matching(k, age, flags, need_start, hh, P, c):
     first flow whose match runs this month (`hh.finds`), and the family gets its letter; returns (flags, 1 if
     a letter was sent)."""
     school_age = AGE_SCHOOL_START <= age < AGE_SCHOOL_END
+    if school_age and flags & F_MISSING_EDU:
+        c[hh.s, K_MISSING_EDU_SCHOOL_AGE] += 1
     if not (hh.finds and school_age and flags & F_MISSING_EDU and flags & F_REGISTERED and not flags & F_FOUND):
         return flags, 0
     flags |= F_FOUND
     c[hh.s, K_CME_FOUND] += 1
+    c[hh.s, K_MATCHING_FLAGGED] += 1  # only the truly missing are flagged so far (flags by reason: docs/ODD.md)
     if flags & F_NEED and not flags & F_IDENTIFIED:
         if draw(hh.key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
             flags |= F_IDENTIFIED
@@ -678,6 +742,7 @@ class StepArrays(NamedTuple):
     social_prev: np.ndarray
     social_next: np.ndarray
     ever: np.ndarray
+    engagement: np.ndarray
     ch_birth: np.ndarray
     ch_flags: np.ndarray
     ch_need_start: np.ndarray
@@ -695,10 +760,12 @@ def step_family(f, mi, st, counters):
        (A household that arrived this month starts unaware, with no letters, as engaged.)
     3. Trust: erodes on first learning of a flow (more if not told), recovers toward the household's
        usual level.
-    4. Perceived risk from the flows known, and the share of neighbours who engaged last month.
-    5. Each child (`step_child`): ageing out, need onset, COVER milestones, GP registration, immunisation,
+    4. Engagement state (household decision only): objecting, re-engaging, avoiding (`update_engagement`).
+    5. Perceived risk from the running flows known and not objected to, and the share of neighbours who
+       engaged last month.
+    6. Each child (`step_child`): ageing out, need onset, COVER milestones, GP registration, immunisation,
        health visitor reviews, unscheduled care, identification, data matching.
-    6. The household's own counts: families, aware, trust.
+    7. The household's own counts: families, aware, avoiding, objecting, trust.
     """
     P, SEGP, FLOWS, month, seed = mi.P, mi.SEGP, mi.FLOWS, mi.month, mi.seed
     s = st.seg[f]
@@ -711,8 +778,20 @@ def step_family(f, mi, st, counters):
     arrived = False
     if event != EV_NONE:
         arrived = demography(
-            event, n_now, f, month, seed, P, SEGP, st.seg, st.trust, st.propensity, st.ch_birth, st.ch_flags,
-            st.ch_need_start, c,
+            event,
+            n_now,
+            f,
+            month,
+            seed,
+            P,
+            SEGP,
+            st.seg,
+            st.trust,
+            st.propensity,
+            st.ch_birth,
+            st.ch_flags,
+            st.ch_need_start,
+            c,
         )
     own_prev = SOCIAL_ENGAGED if arrived else int(st.social_prev[f])
     aware_counts, n_letter, n_engaged = gather_neighbours(f, st.nbr_ptr, st.nbr_idx, st.social_prev)
@@ -725,10 +804,18 @@ def step_family(f, mi, st, counters):
     st.trust[f] = (word & 0xFFFF0000) | now
     st.ever[f] = known | learnt
     t = now / TRUST_SCALE
-    risk = perceived_risk(s, t, aware, active_mask, mi.fear, FLOWS)
+    eng = 0 if arrived else int(st.engagement[f])
+    if P[P_HOUSEHOLD_DECISION] != 0.0:
+        eng = update_engagement(s, eng, learnt, aware, active_mask, t, key, P, SEGP, mi.fear, FLOWS)
+        st.engagement[f] = eng
+    objecting = eng & ENG_OBJECTING
+    risk = perceived_risk(s, t, aware, active_mask & ~objecting, mi.fear, FLOWS)
     peers = rules.peer_share(n_engaged, st.nbr_ptr[f + 1] - st.nbr_ptr[f], P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
-    hh = household_month(s, key, month, arrived, finds, risk, peers, float(st.propensity[f]), P, SEGP)
+    avoiding = (eng & ENG_AVOIDING) != 0
+    hh = household_month(
+        s, key, month, arrived, finds & ~objecting, risk, peers, float(st.propensity[f]), avoiding, P, SEGP
+    )
     letters = 0
     for k in range(MAX_CHILDREN):
         if st.ch_flags[f, k] & F_EXISTS:
@@ -745,6 +832,8 @@ def step_family(f, mi, st, counters):
     )
     c[s, K_FAMILIES] += 1
     c[s, K_AWARE] += int(aware != 0)
+    c[s, K_AVOIDING] += int(avoiding)
+    c[s, K_OBJECTING] += int(objecting != 0)
     c[s, K_TRUST_SUM] += now
 
 

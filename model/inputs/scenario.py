@@ -11,6 +11,7 @@ from model.core.layout import (
     FL_MATCH_INTERVAL,
     FL_MATCHING,
     FL_MEDIA,
+    FL_OBJECTION,
     FL_RECIPIENT,
     FL_SAFEGUARD,
     FL_START,
@@ -185,4 +186,5 @@ def flow_table(scenario: Scenario, params: Parameters, burn_in_months: int) -> n
         )
         table[i, FL_MEDIA] = fl.media_intensity
         table[i, FL_MATCH_INTERVAL] = max(fl.match_interval_months, 1)
+        table[i, FL_OBJECTION] = 1.0 if fl.objection_respected else 0.0
     return table
