@@ -2,6 +2,7 @@
 forms, objection removing a flow's risk, nobody leaving engagement without a flow, and the same state whatever
 the driver or thread count."""
 
+import dataclasses
 import math
 
 import numba
@@ -42,8 +43,22 @@ def key(seed: int, family: int, month: int) -> np.uint64:
     return np.uint64(household_key(seed, family, month))
 
 
-def one_flow(objection_respected: bool, start_month: int = 0, recipient: str = "police") -> Scenario:
-    flow = Flow("f", recipient, "safeguarding", start_month, False, objection_respected, False, False, 0.5, 0)
+def one_flow(
+    objection_respected: bool, start_month: int = 0, recipient: str = "police", end_month: int | None = None
+) -> Scenario:
+    flow = Flow(
+        name="f",
+        recipient=recipient,
+        purpose="safeguarding",
+        start_month=start_month,
+        end_month=end_month,
+        families_told=False,
+        objection_respected=objection_respected,
+        confidentiality_kept=False,
+        direct_care_only=False,
+        media_intensity=0.5,
+        match_interval_months=0,
+    )
     return Scenario("one_flow", "test", (flow,), "test")
 
 
@@ -181,3 +196,33 @@ def test_unknown_decision_is_refused():
     params = load_parameters(DEFAULT_PARAMS_DIR)
     with pytest.raises(InputError, match="contact, household"):
         params.with_overrides({"behaviour.decision": "village"}, "test.yaml")
+
+
+REPEAL_MONTH = 24  # the test flow ends this many months after the policy starts
+AFTER_MONTHS = 24  # months watched after the repeal
+
+
+def test_avoidance_persists_after_end_month_and_decays_only_at_its_hazard():
+    """After a flow ends nobody starts avoiding (the count never rises), awareness fades, and the avoiders left
+    after AFTER_MONTHS are those who neither re-engaged nor moved away: (1 - p_reengage)(1 - p_move) a month."""
+    exp = load_experiment(REPO / "experiments" / "smoke.yaml")
+    burn = 6
+    scenario = one_flow(False, 0, "national", end_month=REPEAL_MONTH)
+    shares = tuple(0.5 if s in ("general", "insecure_immigration") else 0.0 for s in L.SEGMENTS)
+    place = dataclasses.replace(exp.place, segment_shares=shares)  # enough exposed families to count
+    c = simulate(exp.params, place, 0.05, scenario, burn + REPEAL_MONTH + AFTER_MONTHS, burn, 12, "kernel")
+    P, SEGP = to_arrays(exp.params, exp.place.mean_children)
+    end = burn + REPEAL_MONTH  # first month without the flow; c[end - 1] is the last month it ran
+    avoiding = c[:, :, L.K_AVOIDING]
+    after = avoiding[end - 1 :].sum(axis=1)
+    assert np.all(np.diff(after) <= 0), f"avoiders rose after the flow ended: {after.tolist()}"
+    aware = c[:, :, L.K_AWARE].sum(axis=1)
+    assert aware[-1] < 0.7 * aware[end - 1], f"awareness should fade after the end: {aware[end - 1]} -> {aware[-1]}"
+    s = SEG
+    n0, n1 = avoiding[end - 1, s], avoiding[-1, s]
+    assert n0 >= 30, f"the test needs avoiders in the segment at the repeal ({n0})"
+    keep = (1 - SEGP[s, L.S_P_REENGAGE_PER_MONTH]) * (1 - P[L.P_P_MOVE_PER_MONTH])
+    expected = keep**AFTER_MONTHS
+    se = math.sqrt(expected * (1 - expected) / n0)
+    assert abs(n1 / n0 - expected) < SIGMA * se, f"{n1}/{n0} avoiders left, expected share {expected:.3f}"
+    assert n1 > 0, "avoidance must outlive the flow"

@@ -196,6 +196,7 @@ FLOW_FIELDS = (
     "media_intensity",
     "match_interval_months",
     "objection_respected",
+    "end_abs_month",
 )
 FL_START = FLOW_FIELDS.index("start_abs_month")
 FL_RECIPIENT = FLOW_FIELDS.index("recipient")
@@ -205,6 +206,8 @@ FL_SAFEGUARD = FLOW_FIELDS.index("safeguard_factor")
 FL_MEDIA = FLOW_FIELDS.index("media_intensity")
 FL_MATCH_INTERVAL = FLOW_FIELDS.index("match_interval_months")
 FL_OBJECTION = FLOW_FIELDS.index("objection_respected")
+FL_END = FLOW_FIELDS.index("end_abs_month")  # first month the flow no longer runs (NEVER_ENDS if it runs on)
+NEVER_ENDS = float(1 << 40)  # an end month no run reaches
 N_FLOWF = len(FLOW_FIELDS)
 MAX_FLOWS = 8  # awareness is a bit per flow in one byte
 MAX_DEGREE = 200  # neighbour counts are packed 8 bits a flow, so a count must fit in a byte

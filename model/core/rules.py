@@ -10,7 +10,7 @@ import math
 
 from numba import njit
 
-from model.core.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
+from model.core.layout import FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
 
 
 @njit(cache=True)
@@ -24,22 +24,22 @@ def logistic(x: float) -> float:
 
 @njit(cache=True)
 def flow_active(flows, k: int, month: int) -> bool:
-    """Flow k (a row of the FLOWS table) runs from its absolute start month onwards."""
-    return month >= flows[k, FL_START]
+    """Flow k (a row of the FLOWS table) runs from its absolute start month until the month before its end."""
+    return flows[k, FL_START] <= month < flows[k, FL_END]
 
 
 @njit(cache=True)
 def media_prob(flows, k: int, month: int, media_decay_months: float) -> float:
-    """Monthly chance of hearing of flow k through the media: intensity * exp(-(t - start) / decay)."""
-    if month < flows[k, FL_START]:
+    """Monthly chance of hearing of flow k through the media while it runs: intensity * exp(-(t - start) / decay)."""
+    if month < flows[k, FL_START] or month >= flows[k, FL_END]:
         return 0.0
     return flows[k, FL_MEDIA] * math.exp(-(month - flows[k, FL_START]) / media_decay_months)
 
 
 @njit(cache=True)
 def matching_runs(flows, k: int, month: int) -> bool:
-    """A matching flow k runs its match at its start and every `match_interval_months` after."""
-    if flows[k, FL_MATCHING] == 0.0 or month < flows[k, FL_START]:
+    """A matching flow k runs its match at its start and every `match_interval_months` after, until it ends."""
+    if flows[k, FL_MATCHING] == 0.0 or not flow_active(flows, k, month):
         return False
     return (month - int(flows[k, FL_START])) % int(flows[k, FL_MATCH_INTERVAL]) == 0
 

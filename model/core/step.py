@@ -346,18 +346,19 @@ def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
 def update_awareness(s, active_mask, lettered, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, n_letter):
     """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
 
-    `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`; letters (the family's
-    own, and the `n_letter` neighbours') are about the flow `lettered`."""
+    Families learn only of running flows; they forget any flow they know, so awareness of a flow that has
+    ended fades. `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`; letters (the
+    family's own, and the `n_letter` neighbours') are about the flow `lettered`."""
     aware = (own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF
     had_letter = (own_prev & SOCIAL_LETTER) != 0
     learnt = 0
     for k in range(miss_broadcast.shape[1]):
-        if not active_mask & (1 << k):
-            continue
         bit = 1 << k
         if aware & bit:
             if draw(key, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
                 aware &= ~bit
+            continue
+        if not active_mask & bit:
             continue
         about_letter = (lettered & bit) != 0
         p = rules.p_aware_from_misses(
