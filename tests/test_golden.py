@@ -1,5 +1,7 @@
 """Golden results: experiments/smoke.yaml run fresh gives, byte for byte, the tables stored in tests/golden/."""
 
+import yaml
+
 from model import run_experiment
 from model.experiments.tablediff import TABLES, compare_folders, report
 
@@ -22,6 +24,7 @@ def test_smoke_experiment_gives_the_golden_tables(tmp_path):
 
 
 CONTACT_GOLDEN = GOLDEN / "contact"  # the tables before the household engagement state (issue 13), kept as recorded
+CONTACT_AWARENESS = {"awareness.p_word_of_mouth": 0.01, "awareness.media_decay_months": 6}  # the values of that time
 
 
 def read_table(path):
@@ -41,11 +44,15 @@ def long_rows(table):
 
 
 def test_contact_decision_gives_the_tables_recorded_before_the_engagement_state(tmp_path):
-    """`behaviour.decision: contact` keeps the per-contact rule: every column the old tables had is unchanged."""
-    text = (REPO / "experiments" / "smoke.yaml").read_text(encoding="utf-8")
-    exp = tmp_path / "smoke_contact.yaml"
-    exp.write_text(text + "overrides: {behaviour.decision: contact}\n", encoding="utf-8")
-    out = run_experiment(exp, tmp_path / "smoke_contact")
+    """`behaviour.decision: contact` keeps the per-contact rule: every column the old tables had is unchanged,
+    given the awareness inputs of that time (the scenario files as they were, in tests/golden/contact/scenarios/,
+    and CONTACT_AWARENESS)."""
+    exp = yaml.safe_load((REPO / "experiments" / "smoke.yaml").read_text(encoding="utf-8"))
+    exp["scenarios"] = [str(CONTACT_GOLDEN / "scenarios" / f"{name}.yaml") for name in exp["scenarios"]]
+    exp["overrides"] = {"behaviour.decision": "contact", **CONTACT_AWARENESS}
+    path = tmp_path / "smoke.yaml"
+    path.write_text(yaml.safe_dump(exp, sort_keys=False), encoding="utf-8")
+    out = run_experiment(path, tmp_path / "smoke_contact")
     for table in TABLES:
         old, now = read_table(CONTACT_GOLDEN / table), read_table(out / table)
         if "outcome" in old:  # a long table (effects): one row per scenario and effect; new effects add rows

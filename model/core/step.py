@@ -407,6 +407,9 @@ def perceived_risk(s, trust, aware, active_mask, fear, FLOWS) -> float:
 def update_engagement(s, eng, learnt, aware, active_mask, trust, key, P, SEGP, fear, FLOWS) -> int:
     """The household's engagement state after this month's transitions (the state machine of docs/ODD.md).
 
+    `learnt` holds the flows learnt of for the first time (as for trust: hearing again after forgetting is
+    covered by the while-aware chance).
+
     1. Objecting: on learning of a running flow that respects objection, the family opts its children's records
        out with chance `rules.p_object` of the flow's risk; that flow then carries none of its data.
     2. Avoiding families re-engage at their segment's monthly hazard, whether or not any flow still runs.
@@ -800,14 +803,15 @@ def step_family(f, mi, st, counters):
         s, active_mask, lettered, key, P, mi.miss_broadcast, mi.miss_wom, own_prev, aware_counts, n_letter
     )
     known = 0 if arrived else int(st.ever[f])
+    first_learnt = learnt & ~known
     word = int(st.trust[f])
-    now = int(update_trust(word, P, FLOWS, learnt & ~known) * TRUST_SCALE + 0.5)
+    now = int(update_trust(word, P, FLOWS, first_learnt) * TRUST_SCALE + 0.5)
     st.trust[f] = (word & 0xFFFF0000) | now
     st.ever[f] = known | learnt
     t = now / TRUST_SCALE
     eng = 0 if arrived else int(st.engagement[f])
     if P[P_HOUSEHOLD_DECISION] != 0.0:
-        eng = update_engagement(s, eng, learnt, aware, active_mask, t, key, P, SEGP, mi.fear, FLOWS)
+        eng = update_engagement(s, eng, first_learnt, aware, active_mask, t, key, P, SEGP, mi.fear, FLOWS)
         st.engagement[f] = eng
     objecting = eng & ENG_OBJECTING
     risk = perceived_risk(s, t, aware, active_mask & ~objecting, mi.fear, FLOWS)
