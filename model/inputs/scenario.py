@@ -141,7 +141,8 @@ def read_flow(file: str, field: str, raw: Any) -> Flow:
             raise InputError(file, f("match_interval_months"), "a match interval for a matching flow")
         interval = config.integer(file, f("match_interval_months"), d["match_interval_months"], 1)
     start = config.integer(file, f("start_month"), d["start_month"], 0)
-    end = config.integer(file, f("end_month"), d["end_month"], start + 1) if "end_month" in d else None
+    ends = d.get("end_month") is not None  # null (as a manifest writes a flow without an end) is no end
+    end = config.integer(file, f("end_month"), d["end_month"], start + 1) if ends else None
     return Flow(
         name=config.text(file, f("name"), d["name"]),
         recipient=config.choice(file, f("recipient"), d["recipient"], RECIPIENTS),
