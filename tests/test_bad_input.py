@@ -95,6 +95,30 @@ def test_bad_flow_field(capsys, tmp_path):
     assert "x.yaml: flows[0].start_month: expected an integer >= 0, got 'soon'" in err
 
 
+def test_flow_ending_before_it_starts(capsys, tmp_path):
+    flow = {
+        "name": "f",
+        "recipient": "csc",
+        "purpose": "direct_care",
+        "start_month": 12,
+        "end_month": 12,
+        "families_told": False,
+        "objection_respected": False,
+        "confidentiality_kept": False,
+        "direct_care_only": False,
+        "media_intensity": 0.1,
+    }
+    scen = write_scenario(tmp_path, "x", [flow])
+    err = bad_run(capsys, tmp_path, write_experiment(tmp_path, scenarios=["baseline", str(scen)]))
+    assert "x.yaml: flows[0].end_month: expected an integer >= 13, got 12" in err
+
+
+def test_unknown_decision_override(capsys, tmp_path):
+    exp = write_experiment(tmp_path, overrides={"behaviour.decision": "village"})
+    err = bad_run(capsys, tmp_path, exp)
+    assert "tiny.yaml: overrides.behaviour.decision: expected one of contact, household, got 'village'" in err
+
+
 @pytest.fixture
 def params_copy(tmp_path):
     """A copy of params/ to break, and an experiment that uses it."""

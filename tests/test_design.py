@@ -16,6 +16,9 @@ DRIVER_ST = 0.5  # the parameter that moves the effect must get a total index ab
 SOBOL_N = 8
 
 
+PER_CONTACT = {"behaviour.decision": "contact"}  # w_risk acts only in the per-contact decision (docs/ODD.md 7.4a)
+
+
 def sensitivity_rows(folder, outcome):
     with (folder / "sensitivity.csv").open(encoding="utf-8") as fh:
         return {r["parameter"]: r for r in csv.DictReader(fh) if r["outcome"] == outcome}
@@ -106,13 +109,15 @@ def test_bad_design_gets_one_clear_line(capsys, tmp_path, design, message):
 
 @pytest.fixture(scope="module")
 def sobol_results(tmp_path_factory):
-    """A Sobol design over w_risk (drives lost contacts) and p_detect_matching (no matching flow: no effect)."""
+    """A Sobol design over w_risk (drives lost contacts under the per-contact decision, where it is live) and
+    p_detect_matching (no matching flow: no effect)."""
     tmp = tmp_path_factory.mktemp("sobol")
     exp = write_experiment(
         tmp,
         name="sobol",
         scenarios=["baseline", "national_with_safeguards"],
         replicates=2,
+        overrides=PER_CONTACT,
         design={
             "sobol": {
                 "n_samples": SOBOL_N,
@@ -152,6 +157,7 @@ def test_morris_ranks_the_driver_above_the_parameter_outside_the_model(tmp_path)
         tmp_path,
         scenarios=["baseline", "national_with_safeguards"],
         replicates=1,
+        overrides=PER_CONTACT,
         design={
             "morris": {
                 "n_samples": 4,

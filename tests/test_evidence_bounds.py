@@ -21,7 +21,7 @@ def effects(tmp_path_factory):
     exp = write_experiment(
         tmp,
         name="bounds",
-        scale=0.3,
+        scale=1.0,  # the household state is lumpy: csc_known has about 1,200 households at full Wigan scale
         months=132,
         burn_in_months=36,
         replicates=3,

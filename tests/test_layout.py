@@ -27,8 +27,9 @@ def child_purposes() -> list[int]:
 
 
 def test_random_stream_purposes_are_distinct():
-    household = [L.R_MOVE, L.R_MOVE_CHILDREN, L.R_BIRTH, L.R_TRUST_INIT, L.R_PROPENSITY]
+    household = [L.R_MOVE, L.R_MOVE_CHILDREN, L.R_BIRTH, L.R_TRUST_INIT, L.R_PROPENSITY, L.R_AVOID, L.R_REENGAGE]
     household += [L.R_AWARE + k for k in range(L.MAX_FLOWS)] + [L.R_FORGET + k for k in range(L.MAX_FLOWS)]
+    household += [L.R_OBJECT + k for k in range(L.MAX_FLOWS)]
     child = child_purposes()
     assert len(set(child)) == len(child), f"two child purposes share a key: {sorted(child)}"
     assert max(child) < L.R_CHILD_STRIDE, "a child purpose runs into the next slot's keys"

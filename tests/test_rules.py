@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from model.core import rules
-from model.core.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_FLOWF
+from model.core.layout import FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_FLOWF, NEVER_ENDS
 
 
-def flow(start=10, media=0.2, matching=0.0, interval=12):
+def flow(start=10, media=0.2, matching=0.0, interval=12, end=NEVER_ENDS):
     """A FLOWS table whose row 1 is the flow under test (row 0 is a decoy that must not be read)."""
     table = np.zeros((2, N_FLOWF))
     table[0] = [99.0] * N_FLOWF
+    table[1, FL_END] = end
     table[1, FL_START], table[1, FL_MEDIA], table[1, FL_MATCHING], table[1, FL_MATCH_INTERVAL] = (
         start,
         media,
@@ -43,6 +44,13 @@ def test_more_aware_neighbours_raise_awareness():
 def test_flow_active_from_its_start():
     table = flow(start=10)
     assert not rules.flow_active(table, 1, 9) and rules.flow_active(table, 1, 10)
+
+
+def test_flow_stops_at_its_end_month():
+    table = flow(start=10, end=20, media=0.2, matching=1.0, interval=4)
+    assert rules.flow_active(table, 1, 19) and not rules.flow_active(table, 1, 20), "a flow runs until end - 1"
+    assert rules.media_prob(table, 1, 19, 6.0) > 0.0 and rules.media_prob(table, 1, 20, 6.0) == 0.0
+    assert [m for m in range(40) if rules.matching_runs(table, 1, m)] == [10, 14, 18], "no match after the end"
 
 
 def test_media_starts_with_flow_and_decays():

@@ -136,3 +136,13 @@ def derived_rel_risk(params: Parameters, reference: Scenario) -> dict[str, tuple
         seg: tuple(rel_risk_for_loss(params, seg, reference, x) for x in (ev.loss_lo, ev.loss_mode, ev.loss_hi))
         for seg, ev in CHILLING_EVIDENCE.items()
     }
+
+
+def derived_rel_avoid(params: Parameters, reference: Scenario) -> dict[str, tuple[float, float, float]]:
+    """Each segment's (lo, mode, hi) of rel_avoid: under the household decision the revealed loss is the share of
+    families who avoid services, entered on learning with chance rel_avoid x risk, so rel_avoid = loss / risk of
+    a household that knows every flow of the reference scenario (docs/ODD.md, Engagement state)."""
+    return {
+        seg: tuple(x / exposure_risk(params, seg, reference) for x in (ev.loss_lo, ev.loss_mode, ev.loss_hi))
+        for seg, ev in CHILLING_EVIDENCE.items()
+    }

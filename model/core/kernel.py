@@ -13,7 +13,7 @@ from numba import njit, prange
 from model.core.layout import N_COUNTERS, N_SEG
 from model.core.population import State
 from model.core.prefetch import prefetch
-from model.core.step import month_inputs, step_family
+from model.core.step import MonthInputs, month_inputs, step_family
 
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
 PREFETCH_AHEAD = 8  # households ahead whose neighbours' words are fetched while this one steps
@@ -23,10 +23,8 @@ PREFETCH_AHEAD = 8  # households ahead whose neighbours' words are fetched while
 PREFETCH_MIN_HOUSEHOLDS = 1 << 18
 
 
-# fmt: off
 @njit(cache=True, _nrt=False)  # no reference counting (see the docstring)
-def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg,
-               trust, propensity, social_prev, social_next, ever, ch_birth, ch_flags, ch_need_start, counters):
+def step_chunk(lo, hi, mi, st, counters):
     """Step households lo..hi-1 in order. In a population too large for the cache (PREFETCH_MIN_HOUSEHOLDS), the
     words of the neighbours of the household PREFETCH_AHEAD places on are asked for first, so that reads of
     distant neighbours overlap with stepping (a hint only: results are the same either way).
@@ -35,27 +33,23 @@ def step_chunk(lo, hi, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fe
     and each inlined call would otherwise count a reference to every array it takes, an atomic update on a
     counter both threads share (about 23 per household-month, measured with valgrind).
     """
-    far = social_prev.shape[0] >= PREFETCH_MIN_HOUSEHOLDS
+    far = st.social_prev.shape[0] >= PREFETCH_MIN_HOUSEHOLDS
     for f in range(lo, hi):
         ahead = f + PREFETCH_AHEAD
         if far and ahead < hi:
-            for j in range(nbr_ptr[ahead], nbr_ptr[ahead + 1]):
-                prefetch(social_prev, nbr_idx[j])
-        step_family(f, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg,
-                    trust, propensity, social_prev, social_next, ever, ch_birth, ch_flags, ch_need_start, counters)
+            for j in range(st.nbr_ptr[ahead], st.nbr_ptr[ahead + 1]):
+                prefetch(st.social_prev, st.nbr_idx[j])
+        step_family(f, mi, st, counters)
 
 
 @njit(parallel=True, cache=True)
-def step_all(month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, nbr_ptr, nbr_idx, seg, trust,
-             propensity, social_prev, social_next, ever, ch_birth, ch_flags, ch_need_start, chunk_counters):
+def step_all(mi, st, chunk_counters):
     """One month for every household: chunks in parallel, each with its own counters."""
-    n = seg.shape[0]
+    n = st.seg.shape[0]
     n_chunks = chunk_counters.shape[0]
     for c in prange(n_chunks):
         chunk_counters[c] = 0
-        step_chunk(c * n // n_chunks, (c + 1) * n // n_chunks, month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom,
-                   fear, masks, nbr_ptr, nbr_idx, seg, trust, propensity, social_prev, social_next, ever, ch_birth,
-                   ch_flags, ch_need_start, chunk_counters[c])
+        step_chunk(c * n // n_chunks, (c + 1) * n // n_chunks, mi, st, chunk_counters[c])
 
 
 def chunk_buffer(state: State) -> np.ndarray:
@@ -63,15 +57,16 @@ def chunk_buffer(state: State) -> np.ndarray:
     return np.zeros((min(N_CHUNKS, max(state.n_families, 1)), N_SEG, N_COUNTERS), dtype=np.int64)
 
 
-def step_month(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray, month: int, seed: int,
-               chunks: np.ndarray) -> np.ndarray:
+def month_record(P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray, month: int, seed: int) -> MonthInputs:
+    """The month as every household reads it (`MonthInputs`), built once for both drivers."""
+    return MonthInputs(month, seed, P, SEGP, FLOWS, *month_inputs(FLOWS, month, P, SEGP))
+
+
+def step_month(
+    state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray, month: int, seed: int, chunks: np.ndarray
+) -> np.ndarray:
     """Move every household on by one month; returns the month's counters [segment, counter]."""
-    s = state
-    miss_broadcast, miss_wom, fear, masks = month_inputs(FLOWS, month, P, SEGP)
-    prev, nxt = month % 2, (month + 1) % 2
-    step_all(month, seed, P, SEGP, FLOWS, miss_broadcast, miss_wom, fear, masks, s.nbr_ptr, s.nbr_idx, s.seg,
-             s.trust, s.propensity, s.social[prev], s.social[nxt], s.ever, s.ch_birth, s.ch_flags, s.ch_need_start,
-             chunks)
+    step_all(month_record(P, SEGP, FLOWS, month, seed), state.step_arrays(month), chunks)
     return chunks.sum(axis=0)
 
 
@@ -82,4 +77,3 @@ def run_kernel(state: State, P: np.ndarray, SEGP: np.ndarray, FLOWS: np.ndarray,
     for month in range(months):
         history[month] = step_month(state, P, SEGP, FLOWS, month, seed, chunks)
     return history
-# fmt: on

@@ -106,6 +106,11 @@ P_NAMES = (
     "trust_spread",
     "sd_propensity",
     "mean_children",
+    "household_decision",
+    "rel_object_per_risk",
+    "rel_avoid_aware",
+    "rel_register_avoiding",
+    "rel_unscheduled_avoiding",
 )
 P_P_BIRTH_PER_MONTH = P_NAMES.index("p_birth_per_month")
 P_P_MOVE_PER_MONTH = P_NAMES.index("p_move_per_month")
@@ -144,6 +149,11 @@ P_P_INIT_DOSE = P_NAMES.index("p_init_dose")
 P_TRUST_SPREAD = P_NAMES.index("trust_spread")
 P_SD_PROPENSITY = P_NAMES.index("sd_propensity")
 P_MEAN_CHILDREN = P_NAMES.index("mean_children")
+P_HOUSEHOLD_DECISION = P_NAMES.index("household_decision")
+P_REL_OBJECT_PER_RISK = P_NAMES.index("rel_object_per_risk")
+P_REL_AVOID_AWARE = P_NAMES.index("rel_avoid_aware")
+P_REL_REGISTER_AVOIDING = P_NAMES.index("rel_register_avoiding")
+P_REL_UNSCHEDULED_AVOIDING = P_NAMES.index("rel_unscheduled_avoiding")
 P_DETECT0 = P_P_DETECT_REGISTRATION  # + contact type, in CONTACTS order
 N_P = len(P_NAMES)
 
@@ -156,6 +166,8 @@ SEGP_NAMES = (
     "h_need_per_month",
     "p_missing_education",
     "rel_media",
+    "rel_avoid",
+    "p_reengage_per_month",
 ) + tuple("fear_" + r for r in RECIPIENTS)
 S_TRUST0 = SEGP_NAMES.index("trust0")
 S_SHIFT_ENGAGEMENT = SEGP_NAMES.index("shift_engagement")
@@ -164,6 +176,8 @@ S_NONDISCLOSURE = SEGP_NAMES.index("nondisclosure")
 S_H_NEED_PER_MONTH = SEGP_NAMES.index("h_need_per_month")
 S_P_MISSING_EDUCATION = SEGP_NAMES.index("p_missing_education")
 S_REL_MEDIA = SEGP_NAMES.index("rel_media")
+S_REL_AVOID = SEGP_NAMES.index("rel_avoid")
+S_P_REENGAGE_PER_MONTH = SEGP_NAMES.index("p_reengage_per_month")
 S_FEAR_CSC = SEGP_NAMES.index("fear_csc")
 S_FEAR_EDUCATION = SEGP_NAMES.index("fear_education")
 S_FEAR_POLICE = SEGP_NAMES.index("fear_police")
@@ -181,6 +195,8 @@ FLOW_FIELDS = (
     "safeguard_factor",
     "media_intensity",
     "match_interval_months",
+    "objection_respected",
+    "end_abs_month",
 )
 FL_START = FLOW_FIELDS.index("start_abs_month")
 FL_RECIPIENT = FLOW_FIELDS.index("recipient")
@@ -189,6 +205,9 @@ FL_TOLD = FLOW_FIELDS.index("told")
 FL_SAFEGUARD = FLOW_FIELDS.index("safeguard_factor")
 FL_MEDIA = FLOW_FIELDS.index("media_intensity")
 FL_MATCH_INTERVAL = FLOW_FIELDS.index("match_interval_months")
+FL_OBJECTION = FLOW_FIELDS.index("objection_respected")
+FL_END = FLOW_FIELDS.index("end_abs_month")  # first month the flow no longer runs (NEVER_ENDS if it runs on)
+NEVER_ENDS = float(1 << 40)  # an end month no run reaches
 N_FLOWF = len(FLOW_FIELDS)
 MAX_FLOWS = 8  # awareness is a bit per flow in one byte
 MAX_DEGREE = 200  # neighbour counts are packed 8 bits a flow, so a count must fit in a byte
@@ -221,6 +240,11 @@ COUNTERS = (
     "need_onsets",
     "decisions",
     "mmr1_5y",
+    "avoiding",
+    "objecting",
+    "full_6in1_24m",
+    "missing_edu_school_age",
+    "matching_flagged",
 )
 K_FAMILIES = COUNTERS.index("families")
 K_AWARE = COUNTERS.index("aware")
@@ -248,6 +272,11 @@ K_MOVED_OUT_CHILDREN = COUNTERS.index("moved_out_children")
 K_NEED_ONSETS = COUNTERS.index("need_onsets")
 K_DECISIONS = COUNTERS.index("decisions")
 K_MMR1_5Y = COUNTERS.index("mmr1_5y")  # cohort_5y children with an MMR dose (a validation check, not an outcome)
+K_AVOIDING = COUNTERS.index("avoiding")  # families avoiding services at the month's end
+K_OBJECTING = COUNTERS.index("objecting")  # families objecting to at least one flow at the month's end
+K_FULL_6IN1_24M = COUNTERS.index("full_6in1_24m")  # cohort_24m children with all three 6-in-1 doses
+K_MISSING_EDU_SCHOOL_AGE = COUNTERS.index("missing_edu_school_age")  # school-age children missing education now
+K_MATCHING_FLAGGED = COUNTERS.index("matching_flagged")  # children flagged by a data match this month
 N_COUNTERS = len(COUNTERS)
 
 # --- What neighbours read of a household: one uint16 word, last month's and this month's ---
@@ -258,6 +287,11 @@ SOCIAL_ENGAGED_SHIFT = 9  # 1 bit: took up its most recent due contact
 SOCIAL_LETTER = 1 << SOCIAL_LETTER_SHIFT
 SOCIAL_ENGAGED = 1 << SOCIAL_ENGAGED_SHIFT
 
+# --- A household's engagement state: one uint16 word (private to the household) ---
+ENG_OBJECTING = 0xFF  # 8 bits: the family has opted its children's records out of flow k
+ENG_AVOIDING = 1 << 8  # 1 bit: the family keeps away from services (layout of the state machine: docs/ODD.md)
+DECISIONS = ("contact", "household")  # behaviour.decision: each contact decides alone, or the household's state
+
 TRUST_SCALE = 65535  # trust is fixed point (16 bits) so sums are exact
 
 # --- Purposes of random draws (the fourth key of every draw) ---
@@ -266,8 +300,11 @@ R_MOVE_CHILDREN = 2
 R_BIRTH = 3
 R_TRUST_INIT = 4
 R_PROPENSITY = 5
+R_AVOID = 6
+R_REENGAGE = 7
 R_AWARE = 16  # + flow
 R_FORGET = 32  # + flow
+R_OBJECT = 48  # + flow
 R_CHILD = 64  # + slot * R_CHILD_STRIDE + child purpose
 R_CHILD_STRIDE = 64
 RC_AGE = 0

@@ -22,9 +22,16 @@ OUTCOMES = (
     "identifications_per_10k",
     "months_to_identification",
     "cme_found_per_10k",
+    "avoiding_share",
+    "objecting_share",
+    "coverage_6in1_24m",
+    "coverage_mmr1_5y",
+    "missing_education_per_10k",
+    "matching_flagged_per_10k",
 )
 K = {name: i for i, name in enumerate(COUNTERS)}
 PER_10K_YEAR = 10_000 * 12
+PER_10K = 10_000  # a point-in-time count: the months of a window average it
 
 # outcome -> (numerator counter, denominator counter, scale)
 RATIOS = {
@@ -39,6 +46,12 @@ RATIOS = {
     "identifications_per_10k": ("identifications", "children", PER_10K_YEAR),
     "months_to_identification": ("months_to_identification_sum", "identified_any_route", 1.0),
     "cme_found_per_10k": ("cme_found", "children", PER_10K_YEAR),
+    "avoiding_share": ("avoiding", "families", 1.0),
+    "objecting_share": ("objecting", "families", 1.0),
+    "coverage_6in1_24m": ("full_6in1_24m", "cohort_24m", 1.0),
+    "coverage_mmr1_5y": ("mmr1_5y", "cohort_5y", 1.0),
+    "missing_education_per_10k": ("missing_edu_school_age", "children", PER_10K),
+    "matching_flagged_per_10k": ("matching_flagged", "children", PER_10K_YEAR),
 }
 assert tuple(RATIOS) == OUTCOMES
 
@@ -55,6 +68,12 @@ EFFECTS = {
     "months_to_identification_change": ("months_to_identification", 1.0, 1.0),
     "aware_share_change_pp": ("aware_share", 1.0, 100.0),
     "mean_trust_change": ("mean_trust", 1.0, 1.0),
+    "avoiding_share_change_pp": ("avoiding_share", 1.0, 100.0),
+    "objecting_share_change_pp": ("objecting_share", 1.0, 100.0),
+    "coverage_6in1_24m_change_pp": ("coverage_6in1_24m", 1.0, 100.0),
+    "coverage_mmr1_5y_change_pp": ("coverage_mmr1_5y", 1.0, 100.0),
+    "missing_education_per_10k_change": ("missing_education_per_10k", 1.0, 1.0),
+    "matching_flagged_per_10k_change": ("matching_flagged_per_10k", 1.0, 1.0),
 }
 
 

@@ -12,7 +12,7 @@ from numba import njit
 
 from model.core.layout import MAX_CHILDREN, SOCIAL_ENGAGED
 from model.core.rng import uniform
-from model.core.step import INIT_MONTH_KEY, new_household
+from model.core.step import INIT_MONTH_KEY, StepArrays, new_household
 
 NETWORK_KEY = (1 << 30) + 1  # month key of the draws that wire the network
 
@@ -26,6 +26,7 @@ class State:
     propensity: np.ndarray  # float32: the household's own logit shift in taking up any contact
     social: np.ndarray  # uint16 [2, n]: aware, letter and engaged bits, read by neighbours (layout.SOCIAL_*)
     ever: np.ndarray  # uint8: a bit per flow the household has ever learnt of (private: trust erodes on first learning)
+    engagement: np.ndarray  # uint16: objecting (a bit per flow) and avoiding (layout.ENG_*), private to the household
     ch_birth: np.ndarray  # int16 [n, MAX_CHILDREN]: birth month of each child
     ch_flags: np.ndarray  # uint16 [n, MAX_CHILDREN]: registration, doses, reviews, need (layout.F_*)
     ch_need_start: np.ndarray  # int16 [n, MAX_CHILDREN]: month a latent need began
@@ -36,6 +37,24 @@ class State:
     def n_families(self) -> int:
         """Household slots in the population."""
         return self.seg.shape[0]
+
+    def step_arrays(self, month: int) -> StepArrays:
+        """The arrays a month's step reads and writes; the month's parity picks last month's buffers."""
+        prev, nxt = month % 2, (month + 1) % 2
+        return StepArrays(
+            self.nbr_ptr,
+            self.nbr_idx,
+            self.seg,
+            self.trust,
+            self.propensity,
+            self.social[prev],
+            self.social[nxt],
+            self.ever,
+            self.engagement,
+            self.ch_birth,
+            self.ch_flags,
+            self.ch_need_start,
+        )
 
     def nbytes(self) -> int:
         """Bytes held by the state and the network."""
@@ -126,6 +145,7 @@ def build_population(
         propensity=propensity,
         social=social,
         ever=np.zeros(n_families, dtype=np.uint8),
+        engagement=np.zeros(n_families, dtype=np.uint16),  # everyone engaged, objecting to nothing
         ch_birth=ch_birth,
         ch_flags=ch_flags,
         ch_need_start=ch_need_start,

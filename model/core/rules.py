@@ -10,7 +10,7 @@ import math
 
 from numba import njit
 
-from model.core.layout import FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
+from model.core.layout import FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
 
 
 @njit(cache=True)
@@ -24,22 +24,22 @@ def logistic(x: float) -> float:
 
 @njit(cache=True)
 def flow_active(flows, k: int, month: int) -> bool:
-    """Flow k (a row of the FLOWS table) runs from its absolute start month onwards."""
-    return month >= flows[k, FL_START]
+    """Flow k (a row of the FLOWS table) runs from its absolute start month until the month before its end."""
+    return flows[k, FL_START] <= month < flows[k, FL_END]
 
 
 @njit(cache=True)
 def media_prob(flows, k: int, month: int, media_decay_months: float) -> float:
-    """Monthly chance of hearing of flow k through the media: intensity * exp(-(t - start) / decay)."""
-    if month < flows[k, FL_START]:
+    """Monthly chance of hearing of flow k through the media while it runs: intensity * exp(-(t - start) / decay)."""
+    if month < flows[k, FL_START] or month >= flows[k, FL_END]:
         return 0.0
     return flows[k, FL_MEDIA] * math.exp(-(month - flows[k, FL_START]) / media_decay_months)
 
 
 @njit(cache=True)
 def matching_runs(flows, k: int, month: int) -> bool:
-    """A matching flow k runs its match at its start and every `match_interval_months` after."""
-    if flows[k, FL_MATCHING] == 0.0 or month < flows[k, FL_START]:
+    """A matching flow k runs its match at its start and every `match_interval_months` after, until it ends."""
+    if flows[k, FL_MATCHING] == 0.0 or not flow_active(flows, k, month):
         return False
     return (month - int(flows[k, FL_START])) % int(flows[k, FL_MATCH_INTERVAL]) == 0
 
@@ -177,3 +177,29 @@ def peer_share(n_engaged: int, n_neighbours: int, default: float) -> float:
 def p_illness(age_months: int, p_under5: float, p_over5: float) -> float:
     """Monthly chance a child has an illness that calls for unscheduled care, by age band."""
     return p_under5 if age_months < 60 else p_over5
+
+
+@njit(cache=True)
+def p_object(rel_object_per_risk: float, risk_of_flow: float) -> float:
+    """Chance an aware family opts its children's records out of a flow that respects objection, on learning of
+    it: rel_object_per_risk x the flow's perceived risk, at most 1."""
+    return min(rel_object_per_risk * risk_of_flow, 1.0)
+
+
+@njit(cache=True)
+def p_enter_avoiding(rel_avoid: float, risk_learnt: float, rel_avoid_aware: float, risk_known: float) -> float:
+    """Chance an engaged family starts avoiding services this month.
+
+    On learning of flows: rel_avoid x their combined risk (at most 1); while it stays aware of flows it knew
+    already: a monthly rel_avoid_aware x rel_avoid x their risk. The two act as independent chances.
+    """
+    on_learning = min(rel_avoid * risk_learnt, 1.0)
+    while_aware = min(rel_avoid_aware * rel_avoid * risk_known, 1.0)
+    return 1.0 - (1.0 - on_learning) * (1.0 - while_aware)
+
+
+@njit(cache=True)
+def p_reengage(dur_avoid_months: float) -> float:
+    """Monthly chance an avoiding family re-engages, for a mean time in avoidance of dur_avoid_months when
+    time is continuous: 1 - exp(-1 / dur). Whole months then give a geometric time with mean 1 / p."""
+    return 1.0 - math.exp(-1.0 / dur_avoid_months)

@@ -8,6 +8,8 @@ and writes this month's (`social_next`).
 Everything else it touches belongs to the family alone.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -24,6 +26,8 @@ from model.core.layout import (
     C_REGISTRATION,
     C_UNSCHEDULED,
     C_VACCINATION,
+    ENG_AVOIDING,
+    ENG_OBJECTING,
     F_EXISTS,
     F_FOUND,
     F_IDENTIFIED,
@@ -31,6 +35,7 @@ from model.core.layout import (
     F_NEED,
     F_REGISTERED,
     F_VACC_LAST_MONTH,
+    FL_OBJECTION,
     FL_RECIPIENT,
     FL_SAFEGUARD,
     FL_TOLD,
@@ -38,6 +43,7 @@ from model.core.layout import (
     HV_WINDOW_FIRST,
     HV_WINDOW_LAST,
     K_AGED_OUT,
+    K_AVOIDING,
     K_AWARE,
     K_BIRTHS,
     K_CHILDREN,
@@ -50,10 +56,13 @@ from model.core.layout import (
     K_DECISIONS,
     K_FAMILIES,
     K_FULL_6IN1_12M,
+    K_FULL_6IN1_24M,
     K_HV_DONE,
     K_HV_DUE,
     K_IDENTIFICATIONS,
     K_IDENTIFIED_ANY_ROUTE,
+    K_MATCHING_FLAGGED,
+    K_MISSING_EDU_SCHOOL_AGE,
     K_MMR1_5Y,
     K_MMR1_24M,
     K_MMR2_5Y,
@@ -61,6 +70,7 @@ from model.core.layout import (
     K_MOVED_IN_CHILDREN,
     K_MOVED_OUT_CHILDREN,
     K_NEED_ONSETS,
+    K_OBJECTING,
     K_REGISTERED_0_6,
     K_TRUST_SUM,
     MASK_6IN1,
@@ -71,6 +81,7 @@ from model.core.layout import (
     P_DETECT0,
     P_EROSION_TOLD,
     P_EROSION_UNEXPECTED,
+    P_HOUSEHOLD_DECISION,
     P_LOGIT_HV_REVIEW,
     P_LOGIT_MMR1_DUE,
     P_LOGIT_MMR2_DUE,
@@ -96,11 +107,16 @@ from model.core.layout import (
     P_P_WORD_OF_MOUTH_LETTER,
     P_PEER_REF,
     P_RECOVERY_PER_MONTH,
+    P_REL_AVOID_AWARE,
+    P_REL_OBJECT_PER_RISK,
+    P_REL_REGISTER_AVOIDING,
+    P_REL_UNSCHEDULED_AVOIDING,
     P_SD_PROPENSITY,
     P_SHIFT_UNREGISTERED,
     P_TRUST_SPREAD,
     P_W_PEER,
     P_W_RISK,
+    R_AVOID,
     R_AWARE,
     R_BIRTH,
     R_CHILD,
@@ -108,7 +124,9 @@ from model.core.layout import (
     R_FORGET,
     R_MOVE,
     R_MOVE_CHILDREN,
+    R_OBJECT,
     R_PROPENSITY,
+    R_REENGAGE,
     R_TRUST_INIT,
     RC_AGE,
     RC_DETECT,
@@ -127,6 +145,8 @@ from model.core.layout import (
     S_H_NEED_PER_MONTH,
     S_NONDISCLOSURE,
     S_P_MISSING_EDUCATION,
+    S_P_REENGAGE_PER_MONTH,
+    S_REL_AVOID,
     S_REL_MEDIA,
     S_REL_RISK,
     S_SHIFT_ENGAGEMENT,
@@ -326,18 +346,19 @@ def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
 def update_awareness(s, active_mask, lettered, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, n_letter):
     """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
 
-    `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`; letters (the family's
-    own, and the `n_letter` neighbours') are about the flow `lettered`."""
+    Families learn only of running flows; they forget any flow they know, so awareness of a flow that has
+    ended fades. `miss_broadcast` and `miss_wom` are this month's tables from `month_inputs`; letters (the
+    family's own, and the `n_letter` neighbours') are about the flow `lettered`."""
     aware = (own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF
     had_letter = (own_prev & SOCIAL_LETTER) != 0
     learnt = 0
     for k in range(miss_broadcast.shape[1]):
-        if not active_mask & (1 << k):
-            continue
         bit = 1 << k
         if aware & bit:
             if draw(key, R_FORGET + k) < P[P_P_FORGET_PER_MONTH]:
                 aware &= ~bit
+            continue
+        if not active_mask & bit:
             continue
         about_letter = (lettered & bit) != 0
         p = rules.p_aware_from_misses(
@@ -383,15 +404,82 @@ def perceived_risk(s, trust, aware, active_mask, fear, FLOWS) -> float:
 
 
 @njit(cache=True, inline="always")
-def household_constants(s, P, SEGP):
-    """The parameters a household's decisions read, gathered once a month as plain numbers.
+def update_engagement(s, eng, learnt, aware, active_mask, trust, key, P, SEGP, fear, FLOWS) -> int:
+    """The household's engagement state after this month's transitions (the state machine of docs/ODD.md).
 
-    (segment engagement shift, w_risk, segment rel_risk, w_peer, peer_ref, need hazard, nondisclosure).
+    `learnt` holds the flows learnt of for the first time (as for trust: hearing again after forgetting is
+    covered by the while-aware chance).
+
+    1. Objecting: on learning of a running flow that respects objection, the family opts its children's records
+       out with chance `rules.p_object` of the flow's risk; that flow then carries none of its data.
+    2. Avoiding families re-engage at their segment's monthly hazard, whether or not any flow still runs.
+    3. Engaged families start avoiding with `rules.p_enter_avoiding`: on learning of flows and, less, while
+       they stay aware of running flows they knew already (objected flows carry no risk).
+    """
+    objecting = eng & ENG_OBJECTING
+    k = 0
+    while learnt >> k:  # each flow learnt this month, in flow order (usually none)
+        if (learnt >> k) & 1 and FLOWS[k, FL_OBJECTION] != 0.0:
+            r = rules.flow_risk(fear[s, k], trust, FLOWS[k, FL_SAFEGUARD])
+            if draw(key, R_OBJECT + k) < rules.p_object(P[P_REL_OBJECT_PER_RISK], r):
+                objecting |= 1 << k
+        k += 1
+    if eng & ENG_AVOIDING:
+        if draw(key, R_REENGAGE) < SEGP[s, S_P_REENGAGE_PER_MONTH]:
+            return objecting
+        return objecting | ENG_AVOIDING
+    carried = active_mask & ~objecting
+    if aware & carried:
+        risk_learnt = perceived_risk(s, trust, learnt, carried, fear, FLOWS)
+        risk_known = perceived_risk(s, trust, aware & ~learnt, carried, fear, FLOWS)
+        p = rules.p_enter_avoiding(SEGP[s, S_REL_AVOID], risk_learnt, P[P_REL_AVOID_AWARE], risk_known)
+        if draw(key, R_AVOID) < p:
+            return objecting | ENG_AVOIDING
+    return objecting
+
+
+class Household(NamedTuple):
+    """What a household's contacts read this month, gathered once as plain numbers (a numba record).
+
     Passing numbers rather than the tables keeps compiled loops free of reference counting.
     """
-    return (
+
+    s: int  # segment
+    key: int  # the household's month key (`household_key`)
+    month: int
+    arrived: bool  # a new household moved into the slot this month
+    finds: int  # bit of the flow whose match finds children this month, or 0
+    risk: float  # perceived risk from the running flows the family knows of
+    peers: float  # share of neighbours who engaged at their last contact
+    propensity: float  # the household's own logit shift in taking up a preventive contact
+    avoiding: bool  # the family keeps away from services (`update_engagement`)
+    disclosure_risk: float  # risk that scales non-disclosure at a contact: 1 while avoiding, else `risk`
+    shift_engagement: float  # segment engagement shift
+    w_risk: float
+    rel_risk: float  # segment relative weight of risk
+    w_peer: float
+    peer_ref: float
+    h_need: float  # segment hazard of a latent need, per month
+    nondisclosure: float  # segment reluctance to disclose at a contact, scaled by risk
+
+
+@njit(cache=True, inline="always")
+def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoiding, P, SEGP) -> Household:
+    """The household's record for this month (`Household`). Under the household decision, risk acts through the
+    engagement state, not through each contact's choice (w_risk 0 there)."""
+    return Household(
+        s,
+        key,
+        month,
+        arrived,
+        finds,
+        risk,
+        peers,
+        propensity,
+        avoiding,
+        1.0 if avoiding else risk,
         SEGP[s, S_SHIFT_ENGAGEMENT],
-        P[P_W_RISK],
+        0.0 if P[P_HOUSEHOLD_DECISION] != 0.0 else P[P_W_RISK],
         SEGP[s, S_REL_RISK],
         P[P_W_PEER],
         P[P_PEER_REF],
@@ -400,15 +488,46 @@ def household_constants(s, P, SEGP):
     )
 
 
-@njit(cache=True, inline="always")
-def decide(logit_base, registered_shift, need, risk, peers, hc, u) -> bool:
-    """A due contact is taken up when the family's draw falls under its engagement probability.
+class Visit(NamedTuple):
+    """A child's contacts so far this month: the engagement outcome, the contacts taken and the chance that
+    none of them identified a latent need."""
 
-    For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity;
-    `hc` is `household_constants`.
+    outcome: int  # -1 no contact due, 0 missed, 1 attended (any taken up counts)
+    n_contacts: int
+    p_missed_all: float
+
+
+@njit(cache=True, inline="always")
+def decide(logit_base, registered_shift, need, hh, u, scale=1.0) -> bool:
+    """A due contact is taken up when the family's draw falls under its engagement probability (times `scale`,
+    the share an avoiding family keeps of it; 1 for an engaged family).
+
+    For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity.
     """
-    p = rules.p_engage(logit_base, hc[0], registered_shift, hc[1], hc[2], risk, need, hc[3], peers, hc[4])
-    return u < p
+    p = rules.p_engage(
+        logit_base,
+        hh.shift_engagement,
+        registered_shift,
+        hh.w_risk,
+        hh.rel_risk,
+        hh.risk,
+        need,
+        hh.w_peer,
+        hh.peers,
+        hh.peer_ref,
+    )
+    return u < p * scale
+
+
+@njit(cache=True, inline="always")
+def after_contact(visit, went, p_detect_contact, hh) -> Visit:
+    """The visit after a due contact: attended if this or an earlier one was; a contact taken adds one more
+    chance to identify a latent need (`rules.p_detect`)."""
+    outcome = 1 if (went or visit.outcome == 1) else 0
+    if not went:
+        return Visit(outcome, visit.n_contacts, visit.p_missed_all)
+    p_missed = visit.p_missed_all * (1.0 - rules.p_detect(p_detect_contact, hh.nondisclosure, hh.disclosure_risk))
+    return Visit(outcome, visit.n_contacts + 1, p_missed)
 
 
 @njit(cache=True, inline="always")
@@ -419,23 +538,20 @@ def record_identification(c, s, month, need_start):
 
 
 @njit(cache=True, inline="always")
-def step_child(k, s, month, key, P, hc, finds, risk, peers, arrived, hh, flags, birth, need_start, c):
-    """One month of the child in slot k, from its flags, birth month and need start (plain numbers).
-
-    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, 1 if a letter was sent).
-    """
-    age = month - birth
-    if age >= AGE_OUT_MONTHS:
-        c[s, K_AGED_OUT] += 1
-        return 0, need_start, -1, 0
-    c[s, K_CHILDREN] += 1
-    # (a) onset of a latent need that a professional could identify
+def need_onset(k, flags, need_start, hh, c):
+    """(a) Onset of a latent need that a professional could identify, at the segment's monthly hazard."""
     if not flags & (F_NEED | F_IDENTIFIED):
-        if draw(key, child_key(k, RC_NEED)) < hc[5]:
+        if draw(hh.key, child_key(k, RC_NEED)) < hh.h_need:
             flags |= F_NEED
-            need_start = month
-            c[s, K_NEED_ONSETS] += 1
-    # (b) COVER milestones, read before this month's contacts
+            need_start = hh.month
+            c[hh.s, K_NEED_ONSETS] += 1
+    return flags, need_start
+
+
+@njit(cache=True, inline="always")
+def cover_milestones(age, flags, s, c):
+    """(b) COVER milestones, read before this month's contacts: full 6-in-1 at 12 and 24 months, MMR1 at 24
+    months, MMR2 (and MMR1) at 5 years."""
     d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
     mmr = (flags & MASK_MMR) >> SHIFT_MMR
     if age == 12:
@@ -444,135 +560,203 @@ def step_child(k, s, month, key, P, hc, finds, risk, peers, arrived, hh, flags, 
     elif age == 24:
         c[s, K_COHORT_24M] += 1
         c[s, K_MMR1_24M] += int(mmr >= 1)
+        c[s, K_FULL_6IN1_24M] += int(d6 == 3)
     elif age == 60:
         c[s, K_COHORT_5Y] += 1
         c[s, K_MMR2_5Y] += int(mmr == 2)
         c[s, K_MMR1_5Y] += int(mmr >= 1)
-    outcome = -1
-    p_missed_all = 1.0  # chance that none of this month's contacts identifies the need
-    nondisclosure = hc[6]
-    n_contacts = 0
-    # (c) GP registration: due at birth and on arrival, otherwise a later chance each month
-    if not flags & F_REGISTERED:
-        base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or arrived) else P[P_LOGIT_REGISTER_LATE]
-        went = decide(base, 0.0, 0.0, risk, peers, hc, draw(key, child_key(k, RC_REGISTER)))
-        c[s, K_DECISIONS] += 1
-        outcome = 1 if went else 0
-        if went:
-            flags |= F_REGISTERED
-            n_contacts += 1
-            p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_REGISTRATION], nondisclosure, risk)
-    unreg_shift = 0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED]
-    # (d) immunisation: one visit gives every dose due; on time at the scheduled month or when booked
-    #     after last month's dose, otherwise catch-up
+
+
+@njit(cache=True, inline="always")
+def registration(k, age, flags, visit, hh, P, c):
+    """(c) GP registration: due at birth and on arrival, otherwise a later chance each month; an avoiding
+    family registers with a share rel_register_avoiding of the chance."""
+    if flags & F_REGISTERED:
+        return flags, visit
+    base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or hh.arrived) else P[P_LOGIT_REGISTER_LATE]
+    scale = P[P_REL_REGISTER_AVOIDING] if hh.avoiding else 1.0
+    went = decide(base, 0.0, 0.0, hh, draw(hh.key, child_key(k, RC_REGISTER)), scale)
+    c[hh.s, K_DECISIONS] += 1
+    if went:
+        flags |= F_REGISTERED
+    return flags, after_contact(visit, went, P[P_DETECT0 + C_REGISTRATION], hh)
+
+
+@njit(cache=True, inline="always")
+def vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) -> float:
+    """Base logit of this month's immunisation visit: MMR at its scheduled month whatever else is outstanding;
+    a scheduled or booked (after last month's dose) visit; otherwise catch-up, whose call/recall fades the
+    longer the earliest due dose is overdue."""
+    mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
+    if due_mmr and age == AGE_MMR[min(mmr, 1)]:
+        return mmr_logit
+    if vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):
+        return P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
+    earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
+    return P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
+
+
+@njit(cache=True, inline="always")
+def immunisation(k, age, flags, visit, hh, P, c):
+    """(d) Immunisation: one visit gives every dose due; on time at the scheduled month or when booked after
+    last month's dose, otherwise catch-up (`vaccination_logit`). An unregistered child is less likely to go; an
+    avoiding family does not go."""
     vaccinated_last_month = (flags & F_VACC_LAST_MONTH) != 0
     flags &= ~F_VACC_LAST_MONTH
-    if age < AGE_CATCHUP_END_MONTHS:
-        due6 = d6 < 3 and age >= AGE_6IN1[min(d6, 2)]
-        due_mmr = mmr < 2 and age >= AGE_MMR[min(mmr, 1)]
-        if due6 or due_mmr:
-            mmr_due_now = due_mmr and age == AGE_MMR[min(mmr, 1)]
-            mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
-            if mmr_due_now:  # MMR at its scheduled month, whatever else is outstanding
-                base = mmr_logit
-            elif vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):  # scheduled or booked
-                base = P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
-            else:  # overdue: call/recall fades the longer the earliest due dose is overdue
-                earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
-                base = P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
-            base += hh
-            went = decide(base, unreg_shift, 0.0, risk, peers, hc, draw(key, child_key(k, RC_VACC)))
-            c[s, K_DECISIONS] += 1
-            outcome = 1 if (went or outcome == 1) else 0
-            if went:
-                if due6:
-                    flags += 1 << SHIFT_6IN1
-                if due_mmr:
-                    flags += 1 << SHIFT_MMR
-                flags |= F_VACC_LAST_MONTH
-                n_contacts += 1
-                p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_VACCINATION], nondisclosure, risk)
-    # (e) health visitor reviews inside their windows (universal: registration does not matter)
+    if age >= AGE_CATCHUP_END_MONTHS:
+        return flags, visit
+    d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
+    mmr = (flags & MASK_MMR) >> SHIFT_MMR
+    due6 = d6 < 3 and age >= AGE_6IN1[min(d6, 2)]
+    due_mmr = mmr < 2 and age >= AGE_MMR[min(mmr, 1)]
+    if not (due6 or due_mmr):
+        return flags, visit
+    base = vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) + hh.propensity
+    unreg_shift = 0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED]
+    went = not hh.avoiding and decide(base, unreg_shift, 0.0, hh, draw(hh.key, child_key(k, RC_VACC)))
+    c[hh.s, K_DECISIONS] += 1
+    if went:
+        if due6:
+            flags += 1 << SHIFT_6IN1
+        if due_mmr:
+            flags += 1 << SHIFT_MMR
+        flags |= F_VACC_LAST_MONTH
+    return flags, after_contact(visit, went, P[P_DETECT0 + C_VACCINATION], hh)
+
+
+@njit(cache=True, inline="always")
+def reviews(k, age, flags, visit, hh, P, c):
+    """(e) Health visitor reviews inside their windows (universal: registration does not matter; an avoiding
+    family does not take them); coverage is counted as each window closes."""
     for r in range(N_HV):
         if HV_WINDOW_FIRST[r] <= age <= HV_WINDOW_LAST[r]:
             bit = 1 << (SHIFT_HV + r)
             if not flags & bit:
-                u = draw(key, child_key(k, RC_HV + r))
-                went = decide(hh + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, risk, peers, hc, u)
-                c[s, K_DECISIONS] += 1
-                outcome = 1 if (went or outcome == 1) else 0
+                u = draw(hh.key, child_key(k, RC_HV + r))
+                went = not hh.avoiding and decide(hh.propensity + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, hh, u)
+                c[hh.s, K_DECISIONS] += 1
                 if went:
                     flags |= bit
-                    n_contacts += 1
-                    p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_HV], nondisclosure, risk)
+                visit = after_contact(visit, went, P[P_DETECT0 + C_HV], hh)
             if age == HV_WINDOW_LAST[r] and r >= HV_FIRST_COUNTED:
-                c[s, K_HV_DUE] += 1
-                c[s, K_HV_DONE] += int((flags & bit) != 0)
-    # (f) unscheduled care when the child is ill (no registration needed); need damps the deterrent effect of risk
-    p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
-    if draw(key, child_key(k, RC_ILL)) < p_ill:
-        u = draw(key, child_key(k, RC_UNSCHEDULED))
-        went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], risk, peers, hc, u)
-        c[s, K_DECISIONS] += 1
-        outcome = 1 if (went or outcome == 1) else 0
-        if went:
-            n_contacts += 1
-            p_missed_all *= 1.0 - rules.p_detect(P[P_DETECT0 + C_UNSCHEDULED], nondisclosure, risk)
-    c[s, K_CONTACTS] += n_contacts
-    # (g) identification of a latent need: at this month's contacts, else by other routes
-    if flags & F_NEED and not flags & F_IDENTIFIED:
-        if n_contacts > 0 and draw(key, child_key(k, RC_DETECT)) < 1.0 - p_missed_all:
-            flags |= F_IDENTIFIED
-            c[s, K_IDENTIFICATIONS] += 1
-            record_identification(c, s, month, need_start)
-        elif draw(key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
-            flags |= F_IDENTIFIED
-            record_identification(c, s, month, need_start)
-    # (h) data matching: a school-age child in health records but missing education is found, once,
-    #     by the first flow whose match runs this month (`finds`), and the family gets its letter
-    letter = 0
-    school_age = AGE_SCHOOL_START <= age < AGE_SCHOOL_END
-    if finds and school_age and flags & F_MISSING_EDU and flags & F_REGISTERED and not flags & F_FOUND:
-        flags |= F_FOUND
-        letter = 1
-        c[s, K_CME_FOUND] += 1
-        if flags & F_NEED and not flags & F_IDENTIFIED:
-            if draw(key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
-                flags |= F_IDENTIFIED
-                c[s, K_IDENTIFICATIONS] += 1
-                record_identification(c, s, month, need_start)
-    if age < AGE_REG_OUTCOME_END:
-        c[s, K_CHILDREN_0_6] += 1
-        c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
-    return flags, need_start, outcome, letter
+                c[hh.s, K_HV_DUE] += 1
+                c[hh.s, K_HV_DONE] += int((flags & bit) != 0)
+    return flags, visit
 
 
 @njit(cache=True, inline="always")
-def step_family(
-    f,
-    month,
-    seed,
-    P,
-    SEGP,
-    FLOWS,
-    miss_broadcast,
-    miss_wom,
-    fear,
-    masks,
-    nbr_ptr,
-    nbr_idx,
-    seg,
-    trust,
-    propensity,
-    social_prev,
-    social_next,
-    ever,
-    ch_birth,
-    ch_flags,
-    ch_need_start,
-    counters,
-):
+def unscheduled_care(k, age, visit, hh, P, c) -> Visit:
+    """(f) Unscheduled care when the child is ill (no registration needed); need damps the deterrent effect
+    of risk; an avoiding family presents with a share rel_unscheduled_avoiding of the chance."""
+    p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
+    if draw(hh.key, child_key(k, RC_ILL)) >= p_ill:
+        return visit
+    u = draw(hh.key, child_key(k, RC_UNSCHEDULED))
+    scale = P[P_REL_UNSCHEDULED_AVOIDING] if hh.avoiding else 1.0
+    went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], hh, u, scale)
+    c[hh.s, K_DECISIONS] += 1
+    return after_contact(visit, went, P[P_DETECT0 + C_UNSCHEDULED], hh)
+
+
+@njit(cache=True, inline="always")
+def identification(k, flags, need_start, visit, hh, P, c):
+    """(g) Identification of a latent need: at this month's contacts (any of them), else by other routes."""
+    if flags & F_NEED and not flags & F_IDENTIFIED:
+        if visit.n_contacts > 0 and draw(hh.key, child_key(k, RC_DETECT)) < 1.0 - visit.p_missed_all:
+            flags |= F_IDENTIFIED
+            c[hh.s, K_IDENTIFICATIONS] += 1
+            record_identification(c, hh.s, hh.month, need_start)
+        elif draw(hh.key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
+            flags |= F_IDENTIFIED
+            record_identification(c, hh.s, hh.month, need_start)
+    return flags
+
+
+@njit(cache=True, inline="always")
+def matching(k, age, flags, need_start, hh, P, c):
+    """(h) Data matching: a school-age child in health records but missing education is found, once, by the
+    first flow whose match runs this month (`hh.finds`), and the family gets its letter; returns (flags, 1 if
+    a letter was sent)."""
+    school_age = AGE_SCHOOL_START <= age < AGE_SCHOOL_END
+    if school_age and flags & F_MISSING_EDU:
+        c[hh.s, K_MISSING_EDU_SCHOOL_AGE] += 1
+    if not (hh.finds and school_age and flags & F_MISSING_EDU and flags & F_REGISTERED and not flags & F_FOUND):
+        return flags, 0
+    flags |= F_FOUND
+    c[hh.s, K_CME_FOUND] += 1
+    c[hh.s, K_MATCHING_FLAGGED] += 1  # only the truly missing are flagged so far (flags by reason: docs/ODD.md)
+    if flags & F_NEED and not flags & F_IDENTIFIED:
+        if draw(hh.key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
+            flags |= F_IDENTIFIED
+            c[hh.s, K_IDENTIFICATIONS] += 1
+            record_identification(c, hh.s, hh.month, need_start)
+    return flags, 1
+
+
+@njit(cache=True, inline="always")
+def step_child(k, flags, birth, need_start, hh, P, c):
+    """One month of the child in slot k, from its flags, birth month and need start (plain numbers), in the
+    order (a)-(h) of the contact functions above.
+
+    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, 1 if a letter was sent).
+    """
+    age = hh.month - birth
+    if age >= AGE_OUT_MONTHS:
+        c[hh.s, K_AGED_OUT] += 1
+        return 0, need_start, -1, 0
+    c[hh.s, K_CHILDREN] += 1
+    flags, need_start = need_onset(k, flags, need_start, hh, c)  # (a)
+    cover_milestones(age, flags, hh.s, c)  # (b)
+    visit = Visit(-1, 0, 1.0)
+    flags, visit = registration(k, age, flags, visit, hh, P, c)  # (c)
+    flags, visit = immunisation(k, age, flags, visit, hh, P, c)  # (d)
+    flags, visit = reviews(k, age, flags, visit, hh, P, c)  # (e)
+    visit = unscheduled_care(k, age, visit, hh, P, c)  # (f)
+    c[hh.s, K_CONTACTS] += visit.n_contacts
+    flags = identification(k, flags, need_start, visit, hh, P, c)  # (g)
+    flags, letter = matching(k, age, flags, need_start, hh, P, c)  # (h)
+    if age < AGE_REG_OUTCOME_END:
+        c[hh.s, K_CHILDREN_0_6] += 1
+        c[hh.s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
+    return flags, need_start, visit.outcome, letter
+
+
+class MonthInputs(NamedTuple):
+    """The month as every household reads it: the parameter tables and `month_inputs`' tables."""
+
+    month: int
+    seed: int
+    P: np.ndarray
+    SEGP: np.ndarray
+    FLOWS: np.ndarray
+    miss_broadcast: np.ndarray
+    miss_wom: np.ndarray
+    fear: np.ndarray
+    masks: np.ndarray
+
+
+class StepArrays(NamedTuple):
+    """The state arrays a step reads and writes (`model.core.population.State.step_arrays` builds it)."""
+
+    nbr_ptr: np.ndarray
+    nbr_idx: np.ndarray
+    seg: np.ndarray
+    trust: np.ndarray
+    propensity: np.ndarray
+    social_prev: np.ndarray
+    social_next: np.ndarray
+    ever: np.ndarray
+    engagement: np.ndarray
+    ch_birth: np.ndarray
+    ch_flags: np.ndarray
+    ch_need_start: np.ndarray
+
+
+@njit(cache=True, inline="always")
+def step_family(f, mi, st, counters):
     """Move household f on by one month, adding its events to `counters` (segment x counter).
+
+    `mi` is the month (`MonthInputs`), `st` the state arrays (`StepArrays`).
 
     1. Demography: the household moves away and another arrives, or (with no children left) a
        newly forming family with a newborn takes the slot, or a child is born.
@@ -580,68 +764,81 @@ def step_family(
        (A household that arrived this month starts unaware, with no letters, as engaged.)
     3. Trust: erodes on first learning of a flow (more if not told), recovers toward the household's
        usual level.
-    4. Perceived risk from the flows known, and the share of neighbours who engaged last month.
-    5. Each child: ageing out, need onset, COVER milestones, GP registration, immunisation,
+    4. Engagement state (household decision only): objecting, re-engaging, avoiding (`update_engagement`).
+    5. Perceived risk from the running flows known and not objected to, and the share of neighbours who
+       engaged last month.
+    6. Each child (`step_child`): ageing out, need onset, COVER milestones, GP registration, immunisation,
        health visitor reviews, unscheduled care, identification, data matching.
-    6. The household's own counts: families, aware, trust.
+    7. The household's own counts: families, aware, avoiding, objecting, trust.
     """
-    s = seg[f]
+    P, SEGP, FLOWS, month, seed = mi.P, mi.SEGP, mi.FLOWS, mi.month, mi.seed
+    s = st.seg[f]
     c = counters  # [segment, counter]; indexed in place (a row view would cost a reference count per call)
     key = household_key(seed, f, month)
+    masks = mi.masks
     active_mask, finds, lettered = masks[M_ACTIVE], masks[M_FINDS], masks[M_LETTERED]
-    n_now = count_children(f, ch_flags)
+    n_now = count_children(f, st.ch_flags)
     event = demography_event(n_now, key, P[P_P_MOVE_PER_MONTH], P[P_P_BIRTH_PER_MONTH])
     arrived = False
     if event != EV_NONE:
         arrived = demography(
-            event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c
+            event,
+            n_now,
+            f,
+            month,
+            seed,
+            P,
+            SEGP,
+            st.seg,
+            st.trust,
+            st.propensity,
+            st.ch_birth,
+            st.ch_flags,
+            st.ch_need_start,
+            c,
         )
-    own_prev = SOCIAL_ENGAGED if arrived else int(social_prev[f])
-    aware_counts, n_letter, n_engaged = gather_neighbours(f, nbr_ptr, nbr_idx, social_prev)
+    own_prev = SOCIAL_ENGAGED if arrived else int(st.social_prev[f])
+    aware_counts, n_letter, n_engaged = gather_neighbours(f, st.nbr_ptr, st.nbr_idx, st.social_prev)
     aware, learnt = update_awareness(
-        s, active_mask, lettered, key, P, miss_broadcast, miss_wom, own_prev, aware_counts, n_letter
+        s, active_mask, lettered, key, P, mi.miss_broadcast, mi.miss_wom, own_prev, aware_counts, n_letter
     )
-    known = 0 if arrived else int(ever[f])
-    word = int(trust[f])
-    now = int(update_trust(word, P, FLOWS, learnt & ~known) * TRUST_SCALE + 0.5)
-    trust[f] = (word & 0xFFFF0000) | now
-    ever[f] = known | learnt
+    known = 0 if arrived else int(st.ever[f])
+    first_learnt = learnt & ~known
+    word = int(st.trust[f])
+    now = int(update_trust(word, P, FLOWS, first_learnt) * TRUST_SCALE + 0.5)
+    st.trust[f] = (word & 0xFFFF0000) | now
+    st.ever[f] = known | learnt
     t = now / TRUST_SCALE
-    risk = perceived_risk(s, t, aware, active_mask, fear, FLOWS)
-    peers = rules.peer_share(n_engaged, nbr_ptr[f + 1] - nbr_ptr[f], P[P_PEER_REF])
+    eng = 0 if arrived else int(st.engagement[f])
+    if P[P_HOUSEHOLD_DECISION] != 0.0:
+        eng = update_engagement(s, eng, first_learnt, aware, active_mask, t, key, P, SEGP, mi.fear, FLOWS)
+        st.engagement[f] = eng
+    objecting = eng & ENG_OBJECTING
+    risk = perceived_risk(s, t, aware, active_mask & ~objecting, mi.fear, FLOWS)
+    peers = rules.peer_share(n_engaged, st.nbr_ptr[f + 1] - st.nbr_ptr[f], P[P_PEER_REF])
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
-    hc = household_constants(s, P, SEGP)
-    hh = float(propensity[f])
+    avoiding = (eng & ENG_AVOIDING) != 0
+    hh = household_month(
+        s, key, month, arrived, finds & ~objecting, risk, peers, float(st.propensity[f]), avoiding, P, SEGP
+    )
     letters = 0
     for k in range(MAX_CHILDREN):
-        if ch_flags[f, k] & F_EXISTS:
+        if st.ch_flags[f, k] & F_EXISTS:
             flags, need_start, outcome, got = step_child(
-                k,
-                s,
-                month,
-                key,
-                P,
-                hc,
-                finds,
-                risk,
-                peers,
-                arrived,
-                hh,
-                int(ch_flags[f, k]),
-                int(ch_birth[f, k]),
-                int(ch_need_start[f, k]),
-                c,
+                k, int(st.ch_flags[f, k]), int(st.ch_birth[f, k]), int(st.ch_need_start[f, k]), hh, P, c
             )
-            ch_flags[f, k] = flags
-            ch_need_start[f, k] = need_start
+            st.ch_flags[f, k] = flags
+            st.ch_need_start[f, k] = need_start
             letters |= got
             if outcome >= 0:
                 engaged = outcome
-    social_next[f] = (
+    st.social_next[f] = (
         (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
     )
     c[s, K_FAMILIES] += 1
     c[s, K_AWARE] += int(aware != 0)
+    c[s, K_AVOIDING] += int(avoiding)
+    c[s, K_OBJECTING] += int(objecting != 0)
     c[s, K_TRUST_SUM] += now
 
 

@@ -31,6 +31,10 @@ GROUPS: dict[str, tuple[tuple[str, ...], bool]] = {
     # One quantile for every segment: what people do is a fraction of what they say, and that fraction
     # (0.2-0.4) is uncertain in the same way for all of them.
     "chilling_response": (("segments.*.rel_risk",), True),
+    # The same fraction, read as the share of families who start avoiding services (household decision), and how
+    # long they keep away: persistence is as uncertain for every segment as the one segment it was measured in.
+    "avoidance_entry": (("segments.*.rel_avoid",), True),
+    "avoidance_duration": (("segments.*.dur_avoid_months",), True),
     "awareness_speed": (
         (
             "awareness.p_word_of_mouth",

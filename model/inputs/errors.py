@@ -28,6 +28,7 @@ class InputError(Exception):
 
 
 def one_line(text: str, limit: int = 160) -> str:
-    """Free text for an error line: newlines escaped and cut to `limit` characters."""
-    text = str(text).replace("\n", "\\n").replace("\r", "\\r")
+    """Free text for an error line: every character that is not printable (newlines, form feeds, other controls
+    that would break or garble the line) escaped as Python writes it, then cut to `limit` characters."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
     return text if len(text) <= limit else text[: limit - 3] + "..."

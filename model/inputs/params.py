@@ -15,7 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from model.core.layout import MAX_DEGREE, N_P, N_RECIPIENTS, N_SEGP, P_NAMES, RECIPIENTS, SEGMENTS, SEGP_NAMES
+from model.core import rules
+from model.core.layout import (
+    DECISIONS,
+    MAX_DEGREE,
+    N_P,
+    N_RECIPIENTS,
+    N_SEGP,
+    P_NAMES,
+    RECIPIENTS,
+    SEGMENTS,
+    SEGP_NAMES,
+)
 from model.inputs import config
 from model.inputs.errors import InputError
 
@@ -55,6 +66,13 @@ DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {
         "shift_unregistered": (-20.0, 0.0, False),
         "need_unscheduled": (*PROB, False),
         "sd_propensity": (0.0, 5.0, False),
+        "decision": (0, len(DECISIONS) - 1, True),  # a choice: its value names one of layout.DECISIONS
+    },
+    "engagement": {
+        "rel_object_per_risk": (0.0, 1000.0, False),
+        "rel_avoid_aware": (0.0, 1.0, False),
+        "rel_register_avoiding": (*PROB, False),
+        "rel_unscheduled_avoiding": (*PROB, False),
     },
     "contacts": {
         "p_register_due": (*OPEN_PROB, False),
@@ -92,8 +110,12 @@ SEGMENT_SCHEMA: dict[str, tuple[float, float, bool]] = {
     "rate_need_per_year": (*PROB, False),
     "p_missing_education": (*PROB, False),
     "rel_media": (0.0, 10.0, False),
+    "rel_avoid": (0.0, 1000.0, False),
+    "dur_avoid_months": (0.1, 1200.0, False),
     **{f"fear.{r}": (*PROB, False) for r in RECIPIENTS},
 }
+
+CHOICES: dict[str, tuple[str, ...]] = {"behaviour.decision": DECISIONS}  # parameters whose values are names
 
 ENTRY_KEYS = {"value", "range", "unit"}
 ENTRY_OPTIONAL = {"source", "assumption", "note"}
@@ -132,6 +154,7 @@ class Parameters:
                 raise InputError(file, field, "a known parameter path (see docs/ODD.md, parameter table)", path)
             old = entries[path]
             lo, hi, is_int = bounds_of(path)
+            value = choice_index(file, field, path, value)
             v = (
                 config.integer(file, field, value, int(lo), int(hi))
                 if is_int
@@ -158,10 +181,22 @@ def bounds_of(path: str) -> tuple[float, float, bool]:
     return DEFAULT_SCHEMA[parts[0]][parts[1]]
 
 
+def choice_index(file: str, field: str, path: str, value: Any) -> Any:
+    """A choice parameter's name as its index in CHOICES (other parameters pass through unchanged)."""
+    if path not in CHOICES:
+        return value
+    return CHOICES[path].index(config.choice(file, field, value, CHOICES[path]))
+
+
 def read_entry(file: str, field: str, raw: Any, bounds: tuple[float, float, bool]) -> Param:
     """Validate one `{value, range, unit, source|assumption}` entry."""
     entry = config.as_mapping(file, field, raw)
     config.check_keys(file, field, entry, ENTRY_KEYS, ENTRY_OPTIONAL)
+    if field in CHOICES:
+        entry = dict(entry)
+        entry["value"] = choice_index(file, config.join(field, "value"), field, entry["value"])
+        if isinstance(entry["range"], list):
+            entry["range"] = [choice_index(file, config.join(field, "range"), field, r) for r in entry["range"]]
     lo, hi, is_int = bounds
     vfield = config.join(field, "value")
     if is_int:
@@ -309,6 +344,11 @@ def to_arrays(params: Parameters, mean_children: float) -> tuple[np.ndarray, np.
         "trust_spread": v("trust.trust_spread"),
         "sd_propensity": v("behaviour.sd_propensity"),
         "mean_children": mean_children,
+        "household_decision": float(DECISIONS[int(v("behaviour.decision"))] == "household"),
+        "rel_object_per_risk": v("engagement.rel_object_per_risk"),
+        "rel_avoid_aware": v("engagement.rel_avoid_aware"),
+        "rel_register_avoiding": v("engagement.rel_register_avoiding"),
+        "rel_unscheduled_avoiding": v("engagement.rel_unscheduled_avoiding"),
     }
     assert tuple(scalars) == P_NAMES, "P vector and layout.P_NAMES disagree"
     P = np.array([scalars[n] for n in P_NAMES], dtype=np.float64)
@@ -323,6 +363,8 @@ def to_arrays(params: Parameters, mean_children: float) -> tuple[np.ndarray, np.
             "h_need_per_month": monthly(v(f"segments.{seg}.rate_need_per_year")),
             "p_missing_education": v(f"segments.{seg}.p_missing_education"),
             "rel_media": v(f"segments.{seg}.rel_media"),
+            "rel_avoid": v(f"segments.{seg}.rel_avoid"),
+            "p_reengage_per_month": rules.p_reengage(v(f"segments.{seg}.dur_avoid_months")),
         }
         row.update({f"fear_{r}": v(f"segments.{seg}.fear.{r}") for r in RECIPIENTS})
         assert tuple(row) == SEGP_NAMES and len(RECIPIENTS) == N_RECIPIENTS

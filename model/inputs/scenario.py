@@ -8,15 +8,18 @@ import numpy as np
 
 from model.core import rules
 from model.core.layout import (
+    FL_END,
     FL_MATCH_INTERVAL,
     FL_MATCHING,
     FL_MEDIA,
+    FL_OBJECTION,
     FL_RECIPIENT,
     FL_SAFEGUARD,
     FL_START,
     FL_TOLD,
     MAX_FLOWS,
     N_FLOWF,
+    NEVER_ENDS,
     PURPOSE_MATCHING,
     PURPOSES,
     RECIPIENTS,
@@ -57,6 +60,7 @@ class Flow:
     recipient: str
     purpose: str
     start_month: int  # months after the policy starts
+    end_month: int | None  # months after the policy starts at which the flow stops (repeal); None: runs on
     families_told: bool
     objection_respected: bool
     confidentiality_kept: bool
@@ -129,7 +133,7 @@ FLOW_REQUIRED = {
 def read_flow(file: str, field: str, raw: Any) -> Flow:
     """One entry of a scenario's `flows` list."""
     d = config.as_mapping(file, field, raw)
-    config.check_keys(file, field, d, FLOW_REQUIRED, {"match_interval_months", "note"})
+    config.check_keys(file, field, d, FLOW_REQUIRED, {"match_interval_months", "end_month", "note"})
     f = lambda key: config.join(field, key)  # noqa: E731
     purpose = config.choice(file, f("purpose"), d["purpose"], PURPOSES)
     interval = 0
@@ -137,11 +141,15 @@ def read_flow(file: str, field: str, raw: Any) -> Flow:
         if "match_interval_months" not in d:
             raise InputError(file, f("match_interval_months"), "a match interval for a matching flow")
         interval = config.integer(file, f("match_interval_months"), d["match_interval_months"], 1)
+    start = config.integer(file, f("start_month"), d["start_month"], 0)
+    ends = d.get("end_month") is not None  # null (as a manifest writes a flow without an end) is no end
+    end = config.integer(file, f("end_month"), d["end_month"], start + 1) if ends else None
     return Flow(
         name=config.text(file, f("name"), d["name"]),
         recipient=config.choice(file, f("recipient"), d["recipient"], RECIPIENTS),
         purpose=purpose,
-        start_month=config.integer(file, f("start_month"), d["start_month"], 0),
+        start_month=start,
+        end_month=end,
         families_told=config.boolean(file, f("families_told"), d["families_told"]),
         objection_respected=config.boolean(file, f("objection_respected"), d["objection_respected"]),
         confidentiality_kept=config.boolean(file, f("confidentiality_kept"), d["confidentiality_kept"]),
@@ -191,4 +199,6 @@ def flow_table(scenario: Scenario, params: Parameters, burn_in_months: int) -> n
         )
         table[i, FL_MEDIA] = fl.media_intensity
         table[i, FL_MATCH_INTERVAL] = max(fl.match_interval_months, 1)
+        table[i, FL_OBJECTION] = 1.0 if fl.objection_respected else 0.0
+        table[i, FL_END] = NEVER_ENDS if fl.end_month is None else burn_in_months + fl.end_month
     return table

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from model.core.layout import PURPOSES, RECIPIENTS, SEGMENTS
 from model.inputs.config import IDENTIFIER, IDENTIFIER_RULE, did_you_mean
 from model.inputs.errors import InputError
-from model.inputs.params import DEFAULT_SCHEMA, SEGMENT_SCHEMA
+from model.inputs.params import CHOICES, DEFAULT_SCHEMA, SEGMENT_SCHEMA
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 Name = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$", description=IDENTIFIER_RULE)]
@@ -33,14 +33,16 @@ def bounded(lo: float, hi: float, integer: bool) -> Any:
 
 
 def entry_model(name: str, lo: float, hi: float, integer: bool) -> type[BaseModel]:
-    """`{value, range: [lo, hi], unit, source | assumption, note?}` for one parameter."""
-    number = bounded(lo, hi, integer)
+    """`{value, range: [lo, hi], unit, source | assumption, note?}` for one parameter; a parameter in CHOICES
+    takes one of its names as value and names as its range."""
+    choices = CHOICES.get(name)
+    number = Literal[choices] if choices else bounded(lo, hi, integer)  # type: ignore[valid-type]
+    bound = Literal[choices] if choices else bounded(lo, hi, False)  # type: ignore[valid-type]
     return create_model(
         name,
         __config__=STRICT,
         value=(number, ...),
-        range=(Annotated[list[bounded(lo, hi, False)], Field(min_length=2, max_length=2,
-                                                             description="a list [lo, hi]")], ...),  # fmt: skip
+        range=(Annotated[list[bound], Field(min_length=2, max_length=2, description="a list [lo, hi]")], ...),
         unit=(Text, ...),
         source=(Text | None, None),
         assumption=(Text | None, None),
@@ -148,7 +150,8 @@ class ExperimentFile(BaseModel):
     scenarios: Annotated[list[Text], Field(min_length=1, description="a non-empty list of scenario names or paths")]
     replicates: Annotated[int, Field(ge=1, description="an integer >= 1")]
     seed: Annotated[int, Field(ge=0, le=2**63 - 1, description=f"an integer in [0, {2**63 - 1}]")]
-    overrides: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = {}
+    # a number, or a name for a parameter whose values are names (params.CHOICES); Parameters.with_overrides checks each
+    overrides: dict[str, Annotated[float, Field(allow_inf_nan=False)] | str] = {}
     driver: Literal["kernel", "agents"] = "kernel"
     params_dir: Text | None = None
     design: dict[str, Any] | None = None

@@ -16,7 +16,7 @@ class Family(mesa.Agent):
     def step(self) -> None:
         """Move this household on by one month with the shared rules (`model.core.step.step_family`)."""
         m = self.model
-        step_family(self.fid, m.month, m.seed, *m.month_inputs, *m.state_views, m.month_counters)
+        step_family(self.fid, m.month_inputs, m.step_arrays, m.month_counters)
 
     @property
     def segment(self) -> str:

@@ -19,7 +19,6 @@ import numpy as np
 
 from model.core import kernel, outcomes
 from model.core.layout import N_COUNTERS, N_SEG
-from model.core.step import month_inputs
 from model.inputs import config
 from model.inputs.params import Parameters
 from model.inputs.scenario import Place, Scenario
@@ -80,29 +79,11 @@ class DisengageModel(mesa.Model):
             agent_reporters=AGENT_REPORTERS if agent_data else None,
         )
 
-    @property
-    def state_views(self) -> tuple:
-        """State arrays in step_family's order; the month's parity picks last month's buffers."""
-        s, prev, nxt = self.state, self.month % 2, (self.month + 1) % 2
-        return (
-            s.nbr_ptr,
-            s.nbr_idx,
-            s.seg,
-            s.trust,
-            s.propensity,
-            s.social[prev],
-            s.social[nxt],
-            s.ever,
-            s.ch_birth,
-            s.ch_flags,
-            s.ch_need_start,
-        )
-
     def step(self) -> None:
         """One month (see the module docstring for the order)."""
         if self.driver == "agents":
-            tables = month_inputs(self.FLOWS, self.month, self.P, self.SEGP)
-            self.month_inputs = (self.P, self.SEGP, self.FLOWS, *tables)
+            self.month_inputs = kernel.month_record(self.P, self.SEGP, self.FLOWS, self.month, self.seed)
+            self.step_arrays = self.state.step_arrays(self.month)
             self.month_counters = np.zeros((N_SEG, N_COUNTERS), dtype=np.int64)
             self.agents.do("step")
         else:
