@@ -178,10 +178,13 @@ def place_count(effect: str, value: float, n_children: int) -> float | None:
 
 
 def round_count(count: float) -> str:
-    """A count as a reader would say it, to two significant figures: 'about 810', 'about 7', 'fewer than 1'."""
+    """A count as a reader would say it, to two significant figures, before a plural noun: 'about 810', 'about 7',
+    'one or two' (under 1.5), 'almost no' (under 0.5)."""
     size = abs(count)
     if size < 0.5:
-        return "fewer than 1"
+        return "almost no"
+    if size < 1.5 and count > 0:
+        return "one or two"
     rounded = float(f"{size:.2g}") if size >= 10 else round(size)
     return f"about {'-' if count < 0 else ''}{rounded:,.0f}"
 
