@@ -29,7 +29,7 @@ from model.experiments.tables import summarise, write_csv
 from model.inputs import config
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, load_parameters, load_source_ids
-from model.inputs.paths import DEFAULT_PARAMS_DIR, resolve_ref
+from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, load_place, load_scenario
 from model.sim.simulate import DRIVERS, simulate
 
@@ -79,10 +79,7 @@ def load_calibration(path: str | Path, max_evaluations: int | None = None) -> Ca
     params = load_parameters(params_dir)
     params = params.with_overrides(config.as_mapping(file, "overrides", raw.get("overrides") or {}), file)
     place_ref = config.text(file, "place", raw["place"])
-    place_path = resolve_ref(place_ref, "places", params_dir, base)
-    if not place_path.is_file():
-        raise InputError(file, "place", "a place name in params/places/ or a path to one", place_ref)
-    place = load_place(place_path, source_ids)
+    place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), source_ids)
     scale = config.number(file, "scale", raw["scale"], 0.0, 1.0)
     if scale <= 0:
         raise InputError(file, "scale", "a number in (0, 1]", scale)

@@ -17,7 +17,7 @@ from model.experiments.uncertainty import Uncertainty, load_uncertainty, replica
 from model.inputs import config, schema
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, load_parameters, load_source_ids
-from model.inputs.paths import DEFAULT_PARAMS_DIR, resolve_ref
+from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, load_place, load_scenario
 from model.sim.simulate import DRIVERS, simulate
 
@@ -83,24 +83,14 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     params = params.with_overrides(overrides, file)
     warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
-    place_path = resolve_ref(place_ref, "places", params_dir, base)
-    if not config.is_file(place_path):
-        hint = config.did_you_mean(place_ref, [p.stem for p in (params_dir / "places").glob("*.yaml")])
-        raise InputError(file, "place", f"a place name in params/places/ or a path to one{hint}", place_ref)
-    place = load_place(place_path, load_source_ids(params_dir))
+    place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), load_source_ids(params_dir))
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
         raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
-    known = [p.stem for p in (params_dir / "scenarios").glob("*.yaml")]
     scenarios = []
     for i, ref in enumerate(refs):
         ref = config.text(file, f"scenarios[{i}]", ref)
-        p = resolve_ref(ref, "scenarios", params_dir, base)
-        if not config.is_file(p):
-            hint = config.did_you_mean(ref, known)
-            raise InputError(file, f"scenarios[{i}]", f"a scenario name in params/scenarios/ or a path to one{hint}",
-                             ref)  # fmt: skip
-        scenarios.append(load_scenario(p))
+        scenarios.append(load_scenario(existing_ref(file, f"scenarios[{i}]", ref, "scenarios", params_dir, base)))
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError(file, "scenarios", "scenarios with distinct names", names)

@@ -8,6 +8,9 @@ loader gets one folder, DEFAULT_PARAMS_DIR.
 from importlib import resources
 from pathlib import Path
 
+from model.inputs import config
+from model.inputs.errors import InputError
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO = PACKAGE_DIR.parent  # the checkout holding model/, when there is one
 
@@ -34,3 +37,16 @@ def resolve_ref(ref: str, kind: str, params_dir: Path, base: Path) -> Path:
         p = Path(ref)
         return p if p.is_absolute() or p.exists() else base / p
     return params_dir / kind / f"{ref}.yaml"
+
+
+KIND_WORDS = {"places": "place", "scenarios": "scenario"}
+
+
+def existing_ref(file: str, field: str, ref: str, kind: str, params_dir: Path, base: Path) -> Path:
+    """The file a place or scenario reference names (`resolve_ref`), or an error naming the field, with the
+    nearest names in params/<kind>/ as a hint."""
+    path = resolve_ref(ref, kind, params_dir, base)
+    if not config.is_file(path):
+        hint = config.did_you_mean(ref, [p.stem for p in (params_dir / kind).glob("*.yaml")])
+        raise InputError(file, field, f"a {KIND_WORDS[kind]} name in params/{kind}/ or a path to one{hint}", ref)
+    return path

@@ -11,9 +11,8 @@ import numpy as np
 
 from model.core.population import NetworkSpec, State, build_population
 from model.inputs import config
-from model.inputs.errors import InputError
 from model.inputs.params import Parameters, load_parameters, load_source_ids, to_arrays
-from model.inputs.paths import DEFAULT_PARAMS_DIR, resolve_ref
+from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, flow_table, load_place, load_scenario
 
 
@@ -56,13 +55,9 @@ def load_named(
     if overrides:
         params = params.with_overrides(config.as_mapping(origin, "overrides", overrides), origin)
     if not isinstance(place, Place):
-        path = resolve_ref(config.text(origin, "place", place), "places", folder, Path.cwd())
-        if not path.is_file():
-            raise InputError(origin, "place", "a place name in params/places/ or a path to one", place)
+        path = existing_ref(origin, "place", config.text(origin, "place", place), "places", folder, Path.cwd())
         place = load_place(path, load_source_ids(folder))
     if not isinstance(policy, Scenario):
-        path = resolve_ref(config.text(origin, "policy", policy), "scenarios", folder, Path.cwd())
-        if not path.is_file():
-            raise InputError(origin, "policy", "a scenario name in params/scenarios/ or a path to one", policy)
+        path = existing_ref(origin, "policy", config.text(origin, "policy", policy), "scenarios", folder, Path.cwd())
         policy = load_scenario(path)
     return params, place, policy
