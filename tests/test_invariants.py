@@ -18,7 +18,7 @@ def wigan_population(scale: float, seed: int):
     """Default parameters, their arrays and a fresh Wigan population at `scale`."""
     params = load_parameters(DEFAULT_PARAMS_DIR)
     place = load_place(DEFAULT_PARAMS_DIR / "places" / "wigan.yaml")
-    P, SEGP = to_arrays(params, place.mean_children)
+    P, SEGP = to_arrays(params, place.mean_children, place.need_rate_factor)
     state = build_population(
         place.scaled_families(scale), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, seed
     )

@@ -39,14 +39,15 @@ MASK_MMR = 3 << SHIFT_MMR
 SHIFT_HV = 6  # five bits: health visitor reviews done
 F_NEED = 1 << 11
 F_IDENTIFIED = 1 << 12
-F_MISSING_EDU = 1 << 13
-F_FOUND = 1 << 14
+F_MISSING_EDU = 1 << 13  # in an episode of missing education now (episodes start and end: step.education)
+F_FOUND = 1 << 14  # found by a data match during the current episode (cleared when an episode starts)
 F_VACC_LAST_MONTH = 1 << 15  # a dose was given last month, so the next one is already booked
 
 # --- Immunisation schedule (age in months at which each dose falls due) ---
 AGE_6IN1 = (2, 3, 4)  # 8, 12, 16 weeks
 AGE_MMR = (12, 40)  # 1 year; 3 years 4 months
 AGE_CATCHUP_END_MONTHS = 72  # call/recall and catch-up modelled to age 6
+RECALL_AGES = (12, 40)  # the 1-year and pre-school visits: missed doses are offered and recalled afresh
 
 # --- Health visitor reviews: (first, last) month of age of each window ---
 HV_REVIEWS = ("antenatal", "new_birth", "six_to_eight_week", "twelve_month", "two_year")
@@ -111,6 +112,8 @@ P_NAMES = (
     "rel_avoid_aware",
     "rel_register_avoiding",
     "rel_unscheduled_avoiding",
+    "p_edu_return_per_month",
+    "p_unmatched",
 )
 P_P_BIRTH_PER_MONTH = P_NAMES.index("p_birth_per_month")
 P_P_MOVE_PER_MONTH = P_NAMES.index("p_move_per_month")
@@ -154,6 +157,8 @@ P_REL_OBJECT_PER_RISK = P_NAMES.index("rel_object_per_risk")
 P_REL_AVOID_AWARE = P_NAMES.index("rel_avoid_aware")
 P_REL_REGISTER_AVOIDING = P_NAMES.index("rel_register_avoiding")
 P_REL_UNSCHEDULED_AVOIDING = P_NAMES.index("rel_unscheduled_avoiding")
+P_P_EDU_RETURN_PER_MONTH = P_NAMES.index("p_edu_return_per_month")  # a missing-education episode ends
+P_P_UNMATCHED = P_NAMES.index("p_unmatched")  # a child in education is still unmatched by a data match
 P_DETECT0 = P_P_DETECT_REGISTRATION  # + contact type, in CONTACTS order
 N_P = len(P_NAMES)
 
@@ -165,6 +170,7 @@ SEGP_NAMES = (
     "nondisclosure",
     "h_need_per_month",
     "p_missing_education",
+    "h_missing_education_per_month",
     "rel_media",
     "rel_avoid",
     "p_reengage_per_month",
@@ -175,6 +181,7 @@ S_REL_RISK = SEGP_NAMES.index("rel_risk")
 S_NONDISCLOSURE = SEGP_NAMES.index("nondisclosure")
 S_H_NEED_PER_MONTH = SEGP_NAMES.index("h_need_per_month")
 S_P_MISSING_EDUCATION = SEGP_NAMES.index("p_missing_education")
+S_H_MISSING_EDUCATION_PER_MONTH = SEGP_NAMES.index("h_missing_education_per_month")
 S_REL_MEDIA = SEGP_NAMES.index("rel_media")
 S_REL_AVOID = SEGP_NAMES.index("rel_avoid")
 S_P_REENGAGE_PER_MONTH = SEGP_NAMES.index("p_reengage_per_month")
@@ -245,6 +252,7 @@ COUNTERS = (
     "full_6in1_24m",
     "missing_edu_school_age",
     "matching_flagged",
+    "missing_edu_onsets",
 )
 K_FAMILIES = COUNTERS.index("families")
 K_AWARE = COUNTERS.index("aware")
@@ -277,6 +285,7 @@ K_OBJECTING = COUNTERS.index("objecting")  # families objecting to at least one 
 K_FULL_6IN1_24M = COUNTERS.index("full_6in1_24m")  # cohort_24m children with all three 6-in-1 doses
 K_MISSING_EDU_SCHOOL_AGE = COUNTERS.index("missing_edu_school_age")  # school-age children missing education now
 K_MATCHING_FLAGGED = COUNTERS.index("matching_flagged")  # children flagged by a data match this month
+K_MISSING_EDU_ONSETS = COUNTERS.index("missing_edu_onsets")  # school-age children starting an episode
 N_COUNTERS = len(COUNTERS)
 
 # --- What neighbours read of a household: one uint16 word, last month's and this month's ---
@@ -319,4 +328,6 @@ RC_UNSCHEDULED = 14
 RC_DETECT = 15
 RC_DETECT_OTHER = 16
 RC_DETECT_MATCHING = 17
+RC_EDU_EPISODE = 18  # a missing-education episode starts or ends this month
+RC_UNMATCHED = 19  # a child's standing chance of being unmatched (keyed by its birth month, not the month)
 RC_HV = 24  # + review (0..4)

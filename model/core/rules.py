@@ -199,7 +199,22 @@ def p_enter_avoiding(rel_avoid: float, risk_learnt: float, rel_avoid_aware: floa
 
 
 @njit(cache=True)
+def p_end_of_spell(mean_months: float) -> float:
+    """Monthly chance a spell ends, for a mean spell of mean_months when time is continuous: 1 - exp(-1 / mean).
+    Whole months then give a geometric time with mean 1 / p."""
+    return 1.0 - math.exp(-1.0 / mean_months)
+
+
+@njit(cache=True)
 def p_reengage(dur_avoid_months: float) -> float:
-    """Monthly chance an avoiding family re-engages, for a mean time in avoidance of dur_avoid_months when
-    time is continuous: 1 - exp(-1 / dur). Whole months then give a geometric time with mean 1 / p."""
-    return 1.0 - math.exp(-1.0 / dur_avoid_months)
+    """Monthly chance an avoiding family re-engages, for a mean time in avoidance of dur_avoid_months."""
+    return p_end_of_spell(dur_avoid_months)
+
+
+@njit(cache=True)
+def h_episode_onset(prevalence: float, p_end: float) -> float:
+    """Monthly chance an episode starts such that, with a monthly chance p_end of ending, the share in an
+    episode settles at `prevalence`: the two-state chain's steady state h / (h + p_end) = prevalence."""
+    if prevalence >= 1.0:
+        return 1.0
+    return min(prevalence * p_end / (1.0 - prevalence), 1.0)

@@ -62,6 +62,7 @@ from model.core.layout import (
     K_IDENTIFICATIONS,
     K_IDENTIFIED_ANY_ROUTE,
     K_MATCHING_FLAGGED,
+    K_MISSING_EDU_ONSETS,
     K_MISSING_EDU_SCHOOL_AGE,
     K_MMR1_5Y,
     K_MMR1_24M,
@@ -96,6 +97,7 @@ from model.core.layout import (
     P_P_BIRTH_PER_MONTH,
     P_P_DETECT_MATCHING,
     P_P_DETECT_OTHER_PER_MONTH,
+    P_P_EDU_RETURN_PER_MONTH,
     P_P_FORGET_PER_MONTH,
     P_P_ILLNESS_OVER5_PER_MONTH,
     P_P_ILLNESS_UNDER5_PER_MONTH,
@@ -103,6 +105,7 @@ from model.core.layout import (
     P_P_INIT_REGISTERED,
     P_P_MOVE_PER_MONTH,
     P_P_NOTICE_PER_MONTH,
+    P_P_UNMATCHED,
     P_P_WORD_OF_MOUTH,
     P_P_WORD_OF_MOUTH_LETTER,
     P_PEER_REF,
@@ -133,15 +136,19 @@ from model.core.layout import (
     RC_DETECT_MATCHING,
     RC_DETECT_OTHER,
     RC_DOSE,
+    RC_EDU_EPISODE,
     RC_HV,
     RC_ILL,
     RC_MISSING_EDU,
     RC_NEED,
     RC_REGISTER,
     RC_REGISTERED,
+    RC_UNMATCHED,
     RC_UNSCHEDULED,
     RC_VACC,
+    RECALL_AGES,
     S_FEAR0,
+    S_H_MISSING_EDUCATION_PER_MONTH,
     S_H_NEED_PER_MONTH,
     S_NONDISCLOSURE,
     S_P_MISSING_EDUCATION,
@@ -164,6 +171,7 @@ from model.core.layout import (
 from model.core.rng import draw, household_key
 
 INIT_MONTH_KEY = 1 << 30  # month key of draws made while building the first population
+TRAIT_MONTH_KEY = 1 << 31  # + birth month: key of a child's standing traits, the same in every month
 N_HV = len(HV_WINDOW_FIRST)
 
 
@@ -461,10 +469,13 @@ class Household(NamedTuple):
     peer_ref: float
     h_need: float  # segment hazard of a latent need, per month
     nondisclosure: float  # segment reluctance to disclose at a contact, scaled by risk
+    h_missing_edu: float  # segment's monthly chance a school-age child starts an episode of missing education
+    seed: int
+    f: int  # the household's slot (with seed, the key of its children's standing traits)
 
 
 @njit(cache=True, inline="always")
-def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoiding, P, SEGP) -> Household:
+def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoiding, P, SEGP, seed, f) -> Household:
     """The household's record for this month (`Household`). Under the household decision, risk acts through the
     engagement state, not through each contact's choice (w_risk 0 there)."""
     return Household(
@@ -485,6 +496,9 @@ def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoi
         P[P_PEER_REF],
         SEGP[s, S_H_NEED_PER_MONTH],
         SEGP[s, S_NONDISCLOSURE],
+        SEGP[s, S_H_MISSING_EDUCATION_PER_MONTH],
+        seed,
+        f,
     )
 
 
@@ -583,17 +597,33 @@ def registration(k, age, flags, visit, hh, P, c):
 
 
 @njit(cache=True, inline="always")
+def last_recall(age) -> int:
+    """Age of the latest scheduled visit (`RECALL_AGES`: 1 year, pre-school) at or before `age`, or -1."""
+    latest = -1
+    for a in RECALL_AGES:
+        if a <= age:
+            latest = a
+    return latest
+
+
+@njit(cache=True, inline="always")
 def vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) -> float:
-    """Base logit of this month's immunisation visit: MMR at its scheduled month whatever else is outstanding;
-    a scheduled or booked (after last month's dose) visit; otherwise catch-up, whose call/recall fades the
-    longer the earliest due dose is overdue."""
+    """Base logit of this month's immunisation visit.
+
+    - MMR at a scheduled MMR visit (MMR1 at 1 year; the pre-school visit at 40 months, which offers MMR2 and a
+      missed MMR1 alike, at the pre-school take-up);
+    - on time: a scheduled 6-in-1 dose, or a visit booked after last month's dose;
+    - otherwise catch-up by call/recall, fading the longer the earliest due dose is overdue, counted from its
+      scheduled age or from the latest scheduled visit after it (`last_recall`), where it is offered anew.
+    """
+    if due_mmr and (age == AGE_MMR[min(mmr, 1)] or age == AGE_MMR[1]):
+        return P[P_LOGIT_MMR1_DUE] if age == AGE_MMR[0] else P[P_LOGIT_MMR2_DUE]
     mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
-    if due_mmr and age == AGE_MMR[min(mmr, 1)]:
-        return mmr_logit
     if vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):
         return P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
     earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
-    return P[P_LOGIT_VACC_CATCHUP] - (age - earliest - 1) / P[P_CATCHUP_DECAY_MONTHS]
+    since = max(earliest, last_recall(age))
+    return P[P_LOGIT_VACC_CATCHUP] - (age - since - 1) / P[P_CATCHUP_DECAY_MONTHS]
 
 
 @njit(cache=True, inline="always")
@@ -673,18 +703,52 @@ def identification(k, flags, need_start, visit, hh, P, c):
 
 
 @njit(cache=True, inline="always")
-def matching(k, age, flags, need_start, hh, P, c):
-    """(h) Data matching: a school-age child in health records but missing education is found, once, by the
-    first flow whose match runs this month (`hh.finds`), and the family gets its letter; returns (flags, 1 if
-    a letter was sent)."""
+def education(k, age, flags, hh, P, c):
+    """(h) Missing education comes in episodes: a school-age child starts one with its segment's monthly chance
+    (`rules.h_episode_onset`: the share missing settles at p_missing_education) and returns to education with
+    chance p_edu_return_per_month; a new episode is one no match has found yet."""
+    if not AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
+        return flags
+    u = draw(hh.key, child_key(k, RC_EDU_EPISODE))
+    if flags & F_MISSING_EDU:
+        if u < P[P_P_EDU_RETURN_PER_MONTH]:
+            flags &= ~(F_MISSING_EDU | F_FOUND)
+    elif u < hh.h_missing_edu:
+        flags = (flags | F_MISSING_EDU) & ~F_FOUND
+        c[hh.s, K_MISSING_EDU_ONSETS] += 1
+    return flags
+
+
+@njit(cache=True, inline="always")
+def unmatched(k, birth, hh, P) -> bool:
+    """Whether a child in education is still not matched to an education record (independent school, home
+    education, moved away, linkage failure: their shares sum to p_unmatched). A standing trait of the child,
+    drawn under its birth month, so every match misses the same children."""
+    trait_key = household_key(hh.seed, hh.f, TRAIT_MONTH_KEY + birth)
+    return draw(trait_key, child_key(k, RC_UNMATCHED)) < P[P_P_UNMATCHED]
+
+
+@njit(cache=True, inline="always")
+def matching(k, age, birth, flags, need_start, hh, P, c):
+    """(i) Data matching: in a month a flow's match runs (`hh.finds`), every school-age child in health records
+    (GP-registered) who is not matched to an education record is flagged and the family gets a letter: the
+    children missing education and those `unmatched` for other reasons. Only the missing count as found, once
+    an episode; an enquiry may identify a found child's need. Returns (flags, 1 if a letter was sent)."""
     school_age = AGE_SCHOOL_START <= age < AGE_SCHOOL_END
     if school_age and flags & F_MISSING_EDU:
         c[hh.s, K_MISSING_EDU_SCHOOL_AGE] += 1
-    if not (hh.finds and school_age and flags & F_MISSING_EDU and flags & F_REGISTERED and not flags & F_FOUND):
+    if not (hh.finds and school_age and flags & F_REGISTERED):
         return flags, 0
+    if not flags & F_MISSING_EDU:
+        if unmatched(k, birth, hh, P):
+            c[hh.s, K_MATCHING_FLAGGED] += 1
+            return flags, 1
+        return flags, 0
+    c[hh.s, K_MATCHING_FLAGGED] += 1
+    if flags & F_FOUND:
+        return flags, 1
     flags |= F_FOUND
     c[hh.s, K_CME_FOUND] += 1
-    c[hh.s, K_MATCHING_FLAGGED] += 1  # only the truly missing are flagged so far (flags by reason: docs/ODD.md)
     if flags & F_NEED and not flags & F_IDENTIFIED:
         if draw(hh.key, child_key(k, RC_DETECT_MATCHING)) < P[P_P_DETECT_MATCHING]:
             flags |= F_IDENTIFIED
@@ -696,7 +760,7 @@ def matching(k, age, flags, need_start, hh, P, c):
 @njit(cache=True, inline="always")
 def step_child(k, flags, birth, need_start, hh, P, c):
     """One month of the child in slot k, from its flags, birth month and need start (plain numbers), in the
-    order (a)-(h) of the contact functions above.
+    order (a)-(i) of the contact functions above.
 
     Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, 1 if a letter was sent).
     """
@@ -714,7 +778,8 @@ def step_child(k, flags, birth, need_start, hh, P, c):
     visit = unscheduled_care(k, age, visit, hh, P, c)  # (f)
     c[hh.s, K_CONTACTS] += visit.n_contacts
     flags = identification(k, flags, need_start, visit, hh, P, c)  # (g)
-    flags, letter = matching(k, age, flags, need_start, hh, P, c)  # (h)
+    flags = education(k, age, flags, hh, P, c)  # (h)
+    flags, letter = matching(k, age, birth, flags, need_start, hh, P, c)  # (i)
     if age < AGE_REG_OUTCOME_END:
         c[hh.s, K_CHILDREN_0_6] += 1
         c[hh.s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
@@ -768,7 +833,7 @@ def step_family(f, mi, st, counters):
     5. Perceived risk from the running flows known and not objected to, and the share of neighbours who
        engaged last month.
     6. Each child (`step_child`): ageing out, need onset, COVER milestones, GP registration, immunisation,
-       health visitor reviews, unscheduled care, identification, data matching.
+       health visitor reviews, unscheduled care, identification, education episodes, data matching.
     7. The household's own counts: families, aware, avoiding, objecting, trust.
     """
     P, SEGP, FLOWS, month, seed = mi.P, mi.SEGP, mi.FLOWS, mi.month, mi.seed
@@ -819,7 +884,7 @@ def step_family(f, mi, st, counters):
     engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
     avoiding = (eng & ENG_AVOIDING) != 0
     hh = household_month(
-        s, key, month, arrived, finds & ~objecting, risk, peers, float(st.propensity[f]), avoiding, P, SEGP
+        s, key, month, arrived, finds & ~objecting, risk, peers, float(st.propensity[f]), avoiding, P, SEGP, seed, f
     )
     letters = 0
     for k in range(MAX_CHILDREN):

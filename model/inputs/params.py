@@ -95,6 +95,13 @@ DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {
         "p_detect_other_per_month": (*PROB, False),
         "p_detect_matching": (*PROB, False),
     },
+    "education": {
+        "dur_missing_months": (0.1, 1200.0, False),
+        "p_unmatched_independent_school": (*PROB, False),
+        "p_unmatched_home_education": (*PROB, False),
+        "p_unmatched_moved_away": (*PROB, False),
+        "p_unmatched_linkage": (*PROB, False),
+    },
     "safeguards": {
         "rel_risk_objection_respected": (*PROB, False),
         "rel_risk_confidentiality_kept": (*PROB, False),
@@ -300,12 +307,17 @@ def monthly(rate_per_year: float) -> float:
     return 1.0 - (1.0 - rate_per_year) ** (1.0 / 12.0)
 
 
-def to_arrays(params: Parameters, mean_children: float) -> tuple[np.ndarray, np.ndarray]:
+UNMATCHED_REASONS = ("independent_school", "home_education", "moved_away", "linkage")  # education.p_unmatched_*
+
+
+def to_arrays(params: Parameters, mean_children: float, need_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The scalar vector P and the segment table SEGP that the rules read, units converted once.
 
-    Births per household are set so a population of this mean size renews itself over 18 years.
+    Births per household are set so a population of this mean size renews itself over 18 years;
+    `need_factor` scales every segment's yearly rate of need (a place's own definition of need).
     """
     v = params.value
+    p_return = rules.p_end_of_spell(v("education.dur_missing_months"))
     scalars = {
         "p_birth_per_month": v("demography.rel_birth_rate") * mean_children / 216.0,
         "p_move_per_month": monthly(v("demography.rate_move_per_year")),
@@ -349,6 +361,8 @@ def to_arrays(params: Parameters, mean_children: float) -> tuple[np.ndarray, np.
         "rel_avoid_aware": v("engagement.rel_avoid_aware"),
         "rel_register_avoiding": v("engagement.rel_register_avoiding"),
         "rel_unscheduled_avoiding": v("engagement.rel_unscheduled_avoiding"),
+        "p_edu_return_per_month": p_return,
+        "p_unmatched": min(sum(v(f"education.p_unmatched_{r}") for r in UNMATCHED_REASONS), 1.0),
     }
     assert tuple(scalars) == P_NAMES, "P vector and layout.P_NAMES disagree"
     P = np.array([scalars[n] for n in P_NAMES], dtype=np.float64)
@@ -360,8 +374,9 @@ def to_arrays(params: Parameters, mean_children: float) -> tuple[np.ndarray, np.
             "shift_engagement": v(f"segments.{seg}.shift_engagement"),
             "rel_risk": v(f"segments.{seg}.rel_risk"),
             "nondisclosure": v(f"segments.{seg}.nondisclosure"),
-            "h_need_per_month": monthly(v(f"segments.{seg}.rate_need_per_year")),
+            "h_need_per_month": monthly(min(v(f"segments.{seg}.rate_need_per_year") * need_factor, 1.0)),
             "p_missing_education": v(f"segments.{seg}.p_missing_education"),
+            "h_missing_education_per_month": rules.h_episode_onset(v(f"segments.{seg}.p_missing_education"), p_return),
             "rel_media": v(f"segments.{seg}.rel_media"),
             "rel_avoid": v(f"segments.{seg}.rel_avoid"),
             "p_reengage_per_month": rules.p_reengage(v(f"segments.{seg}.dur_avoid_months")),

@@ -41,6 +41,7 @@ class Place:
     n_children: int
     segment_shares: tuple[float, ...]  # in SEGMENTS order, summing to 1
     file: str
+    need_rate_factor: float = 1.0  # the place's rate of need against England's (its own definition of need)
 
     def scaled_families(self, scale: float) -> int:
         """Households at a fraction of the place's size (at least one)."""
@@ -95,7 +96,9 @@ def load_place(path: str | Path, source_ids: frozenset[str] | None = None) -> Pl
     """Read a place file (params/places/*.yaml)."""
     file = str(path)
     data = config.as_mapping(file, "", config.load_yaml(path))
-    config.check_keys(file, "", data, {"name", "n_families", "n_children", "segment_shares"}, {"description"})
+    config.check_keys(
+        file, "", data, {"name", "n_families", "n_children", "segment_shares"}, {"description", "need_rate_factor"}
+    )
     name = config.text(file, "name", data["name"])
     n_fam = config.integer(
         file, "n_families.value", cited(file, "n_families", data["n_families"], source_ids)["value"], 1
@@ -114,7 +117,11 @@ def load_place(path: str | Path, source_ids: frozenset[str] | None = None) -> Pl
         shares.append(config.number(file, f"{field}.value", entry["value"], 0.0, 1.0))
     if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
         raise InputError(file, "segment_shares", "shares summing to 1", round(sum(shares), 9))
-    return Place(name, n_fam, n_ch, tuple(shares), file)
+    need = 1.0
+    if "need_rate_factor" in data:
+        entry = cited(file, "need_rate_factor", data["need_rate_factor"], source_ids)
+        need = config.number(file, "need_rate_factor.value", entry["value"], 0.0, 10.0)
+    return Place(name, n_fam, n_ch, tuple(shares), file, need)
 
 
 FLOW_REQUIRED = {

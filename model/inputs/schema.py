@@ -101,10 +101,17 @@ class Share(Cited):
     value: Annotated[float, Field(ge=0.0, le=1.0, description="a number in [0.0, 1.0]")]
 
 
+class NeedFactor(Cited):
+    """A place's rate of need against England's, where it defines need differently."""
+
+    value: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False, description="a number in [0.0, 10.0]")]
+
+
 PlaceFile = create_model(
     "PlaceFile", __config__=STRICT,
     name=(Text, ...), description=(str | None, None), n_families=(CitedCount, ...), n_children=(CitedCount, ...),
     segment_shares=(create_model("SegmentShares", __config__=STRICT, **{s: (Share, ...) for s in SEGMENTS}), ...),
+    need_rate_factor=(NeedFactor | None, None),
 )  # fmt: skip
 
 

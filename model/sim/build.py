@@ -30,7 +30,7 @@ def build_run(
     params: Parameters, place: Place, scale: float, scenario: Scenario, burn_in_months: int, seed: int
 ) -> RunArrays:
     """A new population of the place at `scale` and the tables of the scenario, all from the seed."""
-    P, SEGP = to_arrays(params, place.mean_children)
+    P, SEGP = to_arrays(params, place.mean_children, place.need_rate_factor)
     state = build_population(
         place.scaled_families(scale), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, seed
     )
