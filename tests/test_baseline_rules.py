@@ -1,0 +1,243 @@
+"""The baseline rules of issue 13 against hand-computed references: catch-up timing (call and recall from the
+1-year and pre-school visits), episodes of missing education (a two-state chain's steady state, spell length
+and whole-year count), data matching (who is flagged, who is found, who gets a letter) and a place's own rate
+of need."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numba import njit
+from scipy import stats
+
+from model.core import layout as L
+from model.core.rng import household_key
+from model.core.step import Visit, education, household_month, immunisation, matching, vaccination_logit
+from model.inputs.errors import InputError
+from model.inputs.params import UNMATCHED_REASONS, load_parameters, monthly, to_arrays
+from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.inputs.scenario import load_place
+
+N = 4000  # children (independent household streams) per test
+SIGMA = 4.0  # a share must lie within 4 binomial standard errors of its closed form
+CHI2_ALPHA = 0.001  # a chi-square test of a distribution of months fails below this p-value
+GENERAL = L.SEGMENTS.index("general")
+GRT = L.SEGMENTS.index("grt")
+SCHOOL_AGE = 100  # months: inside compulsory school age (60-191)
+
+
+@pytest.fixture(scope="module")
+def tables():
+    params = load_parameters(DEFAULT_PARAMS_DIR)
+    P, SEGP = to_arrays(params, 1.8)
+    return params, P, SEGP
+
+
+@njit
+def household(P, SEGP, s, seed, f, month, finds=0):
+    """A household's month record with no risk, peers at the reference share and zero propensity (compiled: the
+    record's 64-bit key stays unsigned)."""
+    key = household_key(seed, f, month)
+    return household_month(s, key, month, False, finds, 0.0, P[L.P_PEER_REF], 0.0, False, P, SEGP, seed, f)
+
+
+def onset_certain(SEGP):
+    """The segment table with every segment's chance of starting an episode of missing education set to 1."""
+    table = SEGP.copy()
+    table[:, L.S_H_MISSING_EDUCATION_PER_MONTH] = 1.0
+    return table
+
+
+@njit
+def immunise(P, SEGP, s, seed, f, age, flags, c):
+    """Step (d) for one child of a household met at month = age."""
+    return immunisation(0, age, flags, Visit(-1, 0, 1.0), household(P, SEGP, s, seed, f, age), P, c)[0]
+
+
+@njit
+def episode(P, SEGP, s, seed, f, month, age, flags, c):
+    """Step (h) for one child."""
+    return education(0, age, flags, household(P, SEGP, s, seed, f, month, 0), P, c)
+
+
+@njit
+def match(P, SEGP, s, seed, f, month, age, birth, flags, c, finds=1):
+    """Step (i) for one child: (flags, letter)."""
+    return matching(0, age, birth, flags, 0, household(P, SEGP, s, seed, f, month, finds), P, c)
+
+
+def counters():
+    return np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
+
+
+def within(observed: int, n: int, p: float) -> bool:
+    return abs(observed / n - p) <= SIGMA * math.sqrt(p * (1 - p) / n) + 1 / n
+
+
+def test_vaccination_logit_recalls_missed_doses_at_the_one_year_and_preschool_visits(tables):
+    """Hand values of the base logit: catch-up fades from the dose's scheduled age, or from the latest scheduled
+    visit after it, where it is offered anew; the pre-school visit offers a missed MMR1 at the pre-school take-up."""
+    _, P, _ = tables
+    c, d = P[L.P_LOGIT_VACC_CATCHUP], P[L.P_CATCHUP_DECAY_MONTHS]
+    assert vaccination_logit(8, 2, 0, True, False, False, P) == pytest.approx(c - (8 - 4 - 1) / d)
+    assert vaccination_logit(15, 2, 1, True, False, False, P) == pytest.approx(c - (15 - 12 - 1) / d)
+    assert vaccination_logit(13, 2, 1, True, False, False, P) == pytest.approx(c)  # first month after the visit
+    assert vaccination_logit(30, 3, 0, False, True, False, P) == pytest.approx(c - (30 - 12 - 1) / d)
+    assert vaccination_logit(40, 3, 0, False, True, False, P) == P[L.P_LOGIT_MMR2_DUE]
+    assert vaccination_logit(45, 3, 0, False, True, False, P) == pytest.approx(c - (45 - 40 - 1) / d)
+    assert vaccination_logit(50, 1, 1, True, True, False, P) == pytest.approx(c - (50 - 40 - 1) / d)
+    assert vaccination_logit(12, 3, 0, False, True, False, P) == P[L.P_LOGIT_MMR1_DUE]
+    assert vaccination_logit(40, 3, 1, False, True, False, P) == P[L.P_LOGIT_MMR2_DUE]
+    assert vaccination_logit(3, 1, 0, True, False, False, P) == P[L.P_LOGIT_VACC_DUE]
+    assert vaccination_logit(14, 1, 1, True, False, True, P) == P[L.P_LOGIT_VACC_DUE]  # booked after last month
+
+
+def test_a_cohort_missing_mmr1_at_13_months_catches_up_when_the_hand_computed_schedule_says(tables):
+    """Children with every 6-in-1 dose and no MMR1 at 13 months: the month of their MMR1 follows the hazard
+    p_m = logistic(base_m + segment shift), base_m written out by hand (faded from 12 months, the pre-school
+    visit at 40, faded from 40), up to the end of catch-up at 72 months. Binned months against a chi-square."""
+    _, P, SEGP = tables
+    c, d = P[L.P_LOGIT_VACC_CATCHUP], P[L.P_CATCHUP_DECAY_MONTHS]
+    shift = SEGP[GENERAL, L.S_SHIFT_ENGAGEMENT]
+    months = range(13, L.AGE_CATCHUP_END_MONTHS)
+
+    def base(m: int) -> float:
+        if m == 40:
+            return P[L.P_LOGIT_MMR2_DUE]
+        return c - (m - (12 if m < 40 else 40) - 1) / d
+
+    survive, expected = 1.0, {}
+    for m in months:
+        p = 1.0 / (1.0 + math.exp(-(base(m) + shift)))
+        expected[m] = survive * p
+        survive *= 1.0 - p
+    start = (3 << L.SHIFT_6IN1) | L.F_EXISTS | L.F_REGISTERED
+    got = {}
+    for f in range(N):
+        flags = start
+        for m in months:
+            flags = immunise(P, SEGP, GENERAL, 11, f, m, flags, counters())
+            if (flags & L.MASK_MMR) >> L.SHIFT_MMR:
+                got[f] = m
+                break
+    bins = [(13, 24), (25, 39), (40, 40), (41, 71)]
+    observed = [sum(lo <= m <= hi for m in got.values()) for lo, hi in bins] + [N - len(got)]
+    exp = [N * sum(expected[m] for m in range(lo, hi + 1)) for lo, hi in bins] + [N * survive]
+    test = stats.chisquare(observed, exp)
+    assert test.pvalue > CHI2_ALPHA, f"MMR1 catch-up months {observed} against {np.round(exp, 1)}: p={test.pvalue:.3g}"
+    assert exp[2] > 0.05 * N * (1 - sum(expected[m] for m in range(13, 40))), "the pre-school visit catches up few"
+
+
+def test_missing_education_settles_at_the_segments_share_in_spells_of_the_stated_length(tables):
+    """A two-state chain: onset h = p x / (1 - p), return x = 1 - exp(-1/dur), so the share missing settles at
+    p; spells are geometric with mean 1/x; the share missing at some point in a year is 1 - (1 - p)(1 - h)^11."""
+    params, P, SEGP = tables
+    p = params.value("segments.grt.p_missing_education")
+    x = 1.0 - math.exp(-1.0 / params.value("education.dur_missing_months"))
+    h = SEGP[GRT, L.S_H_MISSING_EDUCATION_PER_MONTH]
+    assert P[L.P_P_EDU_RETURN_PER_MONTH] == pytest.approx(x)
+    assert h == pytest.approx(p * x / (1 - p))
+    burn, year = 60, 12
+    now, in_year, spells, onsets = 0, 0, [], 0
+    for f in range(N):
+        flags, run, seen = L.F_EXISTS | L.F_REGISTERED, 0, False
+        for m in range(burn + year):
+            c = counters()
+            was = bool(flags & L.F_MISSING_EDU)
+            flags = episode(P, SEGP, GRT, 12, f, m, SCHOOL_AGE, flags, c)
+            missing = bool(flags & L.F_MISSING_EDU)
+            onsets += int(c[GRT, L.K_MISSING_EDU_ONSETS])
+            assert c[GRT, L.K_MISSING_EDU_ONSETS] == int(missing and not was)
+            if missing:
+                run += 1
+            elif was:
+                spells.append(run)
+                run = 0
+            if m >= burn:
+                seen |= missing
+        now += int(missing)
+        in_year += int(seen)
+    assert within(now, N, p), f"share missing {now / N:.4f}, steady state {p:.4f}"
+    whole_year = 1 - (1 - p) * (1 - h) ** (year - 1)
+    assert within(in_year, N, whole_year), f"missing at some point in a year {in_year / N:.4f}, {whole_year:.4f}"
+    assert in_year > 1.5 * now, "a whole-year count must exceed the point-in-time count"
+    mean = float(np.mean(spells))
+    assert mean == pytest.approx(1 / x, rel=0.06), f"mean spell {mean:.2f} months, expected {1 / x:.2f}"
+    assert onsets > 0
+
+
+def test_no_episode_outside_school_age(tables):
+    _, P, SEGP = tables
+    for age in (0, 59, 192, 215):
+        assert episode(P, onset_certain(SEGP), GRT, 13, 0, 5, age, L.F_EXISTS, counters()) == L.F_EXISTS
+
+
+def test_matching_flags_every_unmatched_child_and_finds_only_the_missing(tables):
+    """In a match month every school-age child in health records not matched to education is flagged and its
+    family written to: the reasons' shares sum to p_unmatched, the same children each match; a child missing
+    education is found once an episode; an unregistered child is in no health record, so never flagged."""
+    params, P, SEGP = tables
+    assert P[L.P_P_UNMATCHED] == pytest.approx(sum(params.value(f"education.p_unmatched_{r}") for r in UNMATCHED_REASONS))
+    in_education = L.F_EXISTS | L.F_REGISTERED
+    flagged = {}
+    for month in (30, 42):
+        c = counters()
+        flagged[month] = set()
+        for f in range(N):
+            flags, letter = match(P, SEGP, GENERAL, 14, f, month, SCHOOL_AGE, month - SCHOOL_AGE, in_education, c)
+            assert flags == in_education
+            if letter:
+                flagged[month].add(f)
+        assert c[GENERAL, L.K_MATCHING_FLAGGED] == len(flagged[month])
+        assert c[GENERAL, L.K_CME_FOUND] == 0
+        assert within(len(flagged[month]), N, P[L.P_P_UNMATCHED]), f"{len(flagged[month]) / N:.4f} flagged"
+    # the same child (same birth month) at the second match: the same families are flagged
+    birth_30, birth_42 = 30 - SCHOOL_AGE, 42 - SCHOOL_AGE
+    assert birth_30 != birth_42
+    again = set()
+    for f in range(N):
+        if match(P, SEGP, GENERAL, 14, f, 42, SCHOOL_AGE + 12, birth_30, in_education, counters())[1]:
+            again.add(f)
+    assert again == flagged[30]
+    missing = in_education | L.F_MISSING_EDU
+    c = counters()
+    flags, letter = match(P, SEGP, GENERAL, 15, 0, 30, SCHOOL_AGE, -70, missing, c)
+    assert letter == 1 and flags & L.F_FOUND
+    flags, letter = match(P, SEGP, GENERAL, 15, 0, 42, SCHOOL_AGE + 12, -70, flags, c)
+    assert letter == 1
+    assert c[GENERAL, L.K_CME_FOUND] == 1 and c[GENERAL, L.K_MATCHING_FLAGGED] == 2
+    # a new episode is one no match has found yet
+    back = flags & ~L.F_MISSING_EDU
+    renewed = episode(P, onset_certain(SEGP), GENERAL, 15, 0, 50, SCHOOL_AGE, back, counters())
+    assert renewed & L.F_MISSING_EDU and not renewed & L.F_FOUND
+    # not in health records: never flagged
+    c = counters()
+    assert match(P, SEGP, GENERAL, 15, 0, 30, SCHOOL_AGE, -70, L.F_EXISTS | L.F_MISSING_EDU, c)[1] == 0
+    assert c[GENERAL, L.K_MATCHING_FLAGGED] == 0
+    # no match this month: nobody flagged, the missing child still counted at a point in time
+    c = counters()
+    assert match(P, SEGP, GENERAL, 15, 0, 31, SCHOOL_AGE, -70, missing, c, 0)[1] == 0
+    assert c[GENERAL, L.K_MISSING_EDU_SCHOOL_AGE] == 1 and c[GENERAL, L.K_MATCHING_FLAGGED] == 0
+
+
+def test_a_places_need_rate_factor_scales_every_segments_rate_of_need(tables):
+    """Wales counts children receiving care and support, a narrower group than England's children in need."""
+    params, _, _ = tables
+    wales = load_place(DEFAULT_PARAMS_DIR / "places" / "wales.yaml")
+    england = load_place(DEFAULT_PARAMS_DIR / "places" / "england.yaml")
+    assert england.need_rate_factor == 1.0
+    assert wales.need_rate_factor == pytest.approx(270 / 332.9, abs=5e-4)
+    _, SEGP = to_arrays(params, wales.mean_children, wales.need_rate_factor)
+    for i, seg in enumerate(L.SEGMENTS):
+        rate = params.value(f"segments.{seg}.rate_need_per_year") * wales.need_rate_factor
+        assert SEGP[i, L.S_H_NEED_PER_MONTH] == pytest.approx(monthly(rate))
+
+
+def test_a_bad_need_rate_factor_names_the_file_and_field(tmp_path: Path):
+    text = (DEFAULT_PARAMS_DIR / "places" / "wales.yaml").read_text().replace("value: 0.811", "value: lots")
+    bad = tmp_path / "wales.yaml"
+    bad.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_place(bad)
+    assert "need_rate_factor" in str(err.value) and "wales.yaml" in str(err.value)
