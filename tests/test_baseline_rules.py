@@ -178,7 +178,8 @@ def test_matching_flags_every_unmatched_child_and_finds_only_the_missing(tables)
     family written to: the reasons' shares sum to p_unmatched, the same children each match; a child missing
     education is found once an episode; an unregistered child is in no health record, so never flagged."""
     params, P, SEGP = tables
-    assert P[L.P_P_UNMATCHED] == pytest.approx(sum(params.value(f"education.p_unmatched_{r}") for r in UNMATCHED_REASONS))
+    reasons = sum(params.value(f"education.p_unmatched_{r}") for r in UNMATCHED_REASONS)
+    assert P[L.P_P_UNMATCHED] == pytest.approx(reasons)
     in_education = L.F_EXISTS | L.F_REGISTERED
     flagged = {}
     for month in (30, 42):

@@ -204,6 +204,7 @@ FLOW_FIELDS = (
     "match_interval_months",
     "objection_respected",
     "end_abs_month",
+    "national",
 )
 FL_START = FLOW_FIELDS.index("start_abs_month")
 FL_RECIPIENT = FLOW_FIELDS.index("recipient")
@@ -214,6 +215,7 @@ FL_MEDIA = FLOW_FIELDS.index("media_intensity")
 FL_MATCH_INTERVAL = FLOW_FIELDS.index("match_interval_months")
 FL_OBJECTION = FLOW_FIELDS.index("objection_respected")
 FL_END = FLOW_FIELDS.index("end_abs_month")  # first month the flow no longer runs (NEVER_ENDS if it runs on)
+FL_NATIONAL = FLOW_FIELDS.index("national")  # 1 if the flow runs across the country (movers have lived under it)
 NEVER_ENDS = float(1 << 40)  # an end month no run reaches
 N_FLOWF = len(FLOW_FIELDS)
 MAX_FLOWS = 8  # awareness is a bit per flow in one byte

@@ -35,6 +35,7 @@ from model.core.layout import (
     F_NEED,
     F_REGISTERED,
     F_VACC_LAST_MONTH,
+    FL_NATIONAL,
     FL_OBJECTION,
     FL_RECIPIENT,
     FL_SAFEGUARD,
@@ -268,7 +269,7 @@ def new_household(
     return n
 
 
-M_ACTIVE, M_FINDS, M_LETTERED = 0, 1, 2  # the month's flow masks (`month_inputs`): one bit per flow
+M_ACTIVE, M_FINDS, M_LETTERED, M_NATIONAL = 0, 1, 2, 3  # the month's flow masks (`month_inputs`): a bit a flow
 
 
 @njit(cache=True, inline="always")
@@ -282,6 +283,16 @@ def count_children(f, ch_flags) -> int:
 
 
 EV_NONE, EV_MOVE, EV_NEW_FAMILY, EV_BIRTH = 0, 1, 2, 3
+
+
+@njit(cache=True, inline="always")
+def carried_over(event, arrived, national) -> int:
+    """Flows whose awareness and engagement state a household brings with it: a family moving in has lived under
+    the national flows elsewhere, so it arrives as the family of its segment that left (exchangeable families);
+    a newly forming family, or a family arriving from outside a local flow's area, brings none."""
+    if arrived and event == EV_MOVE:
+        return national
+    return 0
 
 
 @njit(cache=True, inline="always")
@@ -826,7 +837,8 @@ def step_family(f, mi, st, counters):
     1. Demography: the household moves away and another arrives, or (with no children left) a
        newly forming family with a newborn takes the slot, or a child is born.
     2. Awareness of each running flow: media, transparency notices, word of mouth, letters; forgetting.
-       (A household that arrived this month starts unaware, with no letters, as engaged.)
+       (A household that arrived this month starts with no letters, as engaged and unaware, except of the
+       national flows a mover has lived under: `carried_over`.)
     3. Trust: erodes on first learning of a flow (more if not told), recovers toward the household's
        usual level.
     4. Engagement state (household decision only): objecting, re-engaging, avoiding (`update_engagement`).
@@ -862,19 +874,24 @@ def step_family(f, mi, st, counters):
             st.ch_need_start,
             c,
         )
-    own_prev = SOCIAL_ENGAGED if arrived else int(st.social_prev[f])
+    carried = carried_over(event, arrived, masks[M_NATIONAL])
+    own_prev = int(st.social_prev[f])
+    if arrived:
+        own_prev = SOCIAL_ENGAGED | (own_prev & (carried << SOCIAL_AWARE_SHIFT))
     aware_counts, n_letter, n_engaged = gather_neighbours(f, st.nbr_ptr, st.nbr_idx, st.social_prev)
     aware, learnt = update_awareness(
         s, active_mask, lettered, key, P, mi.miss_broadcast, mi.miss_wom, own_prev, aware_counts, n_letter
     )
-    known = 0 if arrived else int(st.ever[f])
+    known = int(st.ever[f]) & carried if arrived else int(st.ever[f])
     first_learnt = learnt & ~known
     word = int(st.trust[f])
     now = int(update_trust(word, P, FLOWS, first_learnt) * TRUST_SCALE + 0.5)
     st.trust[f] = (word & 0xFFFF0000) | now
     st.ever[f] = known | learnt
     t = now / TRUST_SCALE
-    eng = 0 if arrived else int(st.engagement[f])
+    eng = int(st.engagement[f])
+    if arrived:
+        eng &= carried | (ENG_AVOIDING if carried else 0)
     if P[P_HOUSEHOLD_DECISION] != 0.0:
         eng = update_engagement(s, eng, first_learnt, aware, active_mask, t, key, P, SEGP, mi.fear, FLOWS)
         st.engagement[f] = eng
@@ -929,12 +946,12 @@ def month_inputs(FLOWS, month, P, SEGP):
     - masks[M_ACTIVE]: a bit per flow that runs this month; masks[M_FINDS]: the bit of the flow whose match
       finds children this month (the first in table order whose match runs; a child found once is not found
       again), or 0; masks[M_LETTERED]: the bit of the flow that found children last month, whose letters
-      households read this month, or 0.
+      households read this month, or 0; masks[M_NATIONAL]: a bit per flow that runs across the country.
     """
     n_flows = FLOWS.shape[0]
     miss_broadcast = np.empty((SEGP.shape[0], n_flows), dtype=np.float64)
     fear = np.empty((SEGP.shape[0], n_flows), dtype=np.float64)
-    masks = np.zeros(3, dtype=np.int64)
+    masks = np.zeros(4, dtype=np.int64)
     for k in range(n_flows):
         p_media = rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS])
         p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
@@ -943,6 +960,8 @@ def month_inputs(FLOWS, month, P, SEGP):
             fear[s, k] = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
         if rules.flow_active(FLOWS, k, month):
             masks[M_ACTIVE] |= 1 << k
+        if FLOWS[k, FL_NATIONAL] != 0.0:
+            masks[M_NATIONAL] |= 1 << k
     miss_wom = np.empty((2, MAX_DEGREE + 1), dtype=np.float64)
     for n in range(MAX_DEGREE + 1):
         miss_wom[0, n] = rules.p_miss_word_of_mouth(P[P_P_WORD_OF_MOUTH], n)

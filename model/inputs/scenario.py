@@ -12,6 +12,7 @@ from model.core.layout import (
     FL_MATCH_INTERVAL,
     FL_MATCHING,
     FL_MEDIA,
+    FL_NATIONAL,
     FL_OBJECTION,
     FL_RECIPIENT,
     FL_SAFEGUARD,
@@ -68,6 +69,7 @@ class Flow:
     direct_care_only: bool
     media_intensity: float  # monthly chance of hearing of it through the media at its start
     match_interval_months: int  # for matching flows: how often the match is run
+    national: bool = False  # runs across the country, so a family moving in has lived under it too
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ FLOW_REQUIRED = {
 def read_flow(file: str, field: str, raw: Any) -> Flow:
     """One entry of a scenario's `flows` list."""
     d = config.as_mapping(file, field, raw)
-    config.check_keys(file, field, d, FLOW_REQUIRED, {"match_interval_months", "end_month", "note"})
+    config.check_keys(file, field, d, FLOW_REQUIRED, {"match_interval_months", "end_month", "national", "note"})
     f = lambda key: config.join(field, key)  # noqa: E731
     purpose = config.choice(file, f("purpose"), d["purpose"], PURPOSES)
     interval = 0
@@ -163,6 +165,7 @@ def read_flow(file: str, field: str, raw: Any) -> Flow:
         direct_care_only=config.boolean(file, f("direct_care_only"), d["direct_care_only"]),
         media_intensity=config.number(file, f("media_intensity"), d["media_intensity"], 0.0, 1.0),
         match_interval_months=interval,
+        national=config.boolean(file, f("national"), d["national"]) if "national" in d else False,
     )
 
 
@@ -208,4 +211,5 @@ def flow_table(scenario: Scenario, params: Parameters, burn_in_months: int) -> n
         table[i, FL_MATCH_INTERVAL] = max(fl.match_interval_months, 1)
         table[i, FL_OBJECTION] = 1.0 if fl.objection_respected else 0.0
         table[i, FL_END] = NEVER_ENDS if fl.end_month is None else burn_in_months + fl.end_month
+        table[i, FL_NATIONAL] = 1.0 if fl.national else 0.0
     return table

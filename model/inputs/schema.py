@@ -130,6 +130,7 @@ class Flow(BaseModel):
     media_intensity: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False,
                                             description="a number in [0.0, 1.0]")]  # fmt: skip
     match_interval_months: Annotated[int, Field(ge=1, description="an integer >= 1")] | None = None
+    national: bool = False
     note: str | None = None
 
 
