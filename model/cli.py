@@ -210,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--port", type=positive_int, default=8765)
     exp.add_argument("--host", default="localhost")
     exp.add_argument("--open", action="store_true", help="open the page in the default browser")
+    evi = sub.add_parser("evidence", help="the behavioural checks of docs/ODD.md (Validation) for a results folder")
+    evi.add_argument("results", help="a results folder with the Bill (and the repealed Bill), e.g. results/headline")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
@@ -263,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"calibration written to {out}")
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
+        elif args.command == "evidence":
+            from model.analysis.evidence import checks, table
+
+            rows = checks(args.results)
+            print(table(rows))
+            print(f"{sum(c.passed for c in rows)} of {len(rows)} checks pass")
         elif args.command == "explore":
             return explore(args.results, args.port, args.host, args.open)
         elif args.command == "check":

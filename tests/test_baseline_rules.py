@@ -76,17 +76,17 @@ def within(observed: int, n: int, p: float) -> bool:
 
 
 def test_vaccination_logit_recalls_missed_doses_at_the_one_year_and_preschool_visits(tables):
-    """Hand values of the base logit: catch-up fades from the dose's scheduled age, or from the latest scheduled
-    visit after it, where it is offered anew; the pre-school visit offers a missed MMR1 at the pre-school take-up."""
+    """Hand values of the base logit: catch-up fades from the dose's scheduled age, or from the 1-year visit after
+    it, where missed doses are offered anew; the pre-school visit offers a missed MMR1 with its own take-up."""
     _, P, _ = tables
     c, d = P[L.P_LOGIT_VACC_CATCHUP], P[L.P_CATCHUP_DECAY_MONTHS]
     assert vaccination_logit(8, 2, 0, True, False, False, P) == pytest.approx(c - (8 - 4 - 1) / d)
     assert vaccination_logit(15, 2, 1, True, False, False, P) == pytest.approx(c - (15 - 12 - 1) / d)
     assert vaccination_logit(13, 2, 1, True, False, False, P) == pytest.approx(c)  # first month after the visit
     assert vaccination_logit(30, 3, 0, False, True, False, P) == pytest.approx(c - (30 - 12 - 1) / d)
-    assert vaccination_logit(40, 3, 0, False, True, False, P) == P[L.P_LOGIT_MMR2_DUE]
-    assert vaccination_logit(45, 3, 0, False, True, False, P) == pytest.approx(c - (45 - 40 - 1) / d)
-    assert vaccination_logit(50, 1, 1, True, True, False, P) == pytest.approx(c - (50 - 40 - 1) / d)
+    assert vaccination_logit(40, 3, 0, False, True, False, P) == P[L.P_LOGIT_MMR1_PRESCHOOL]
+    assert vaccination_logit(45, 3, 0, False, True, False, P) == pytest.approx(c - (45 - 12 - 1) / d)
+    assert vaccination_logit(50, 1, 1, True, True, False, P) == pytest.approx(c - (50 - 12 - 1) / d)
     assert vaccination_logit(12, 3, 0, False, True, False, P) == P[L.P_LOGIT_MMR1_DUE]
     assert vaccination_logit(40, 3, 1, False, True, False, P) == P[L.P_LOGIT_MMR2_DUE]
     assert vaccination_logit(3, 1, 0, True, False, False, P) == P[L.P_LOGIT_VACC_DUE]
@@ -95,17 +95,17 @@ def test_vaccination_logit_recalls_missed_doses_at_the_one_year_and_preschool_vi
 
 def test_a_cohort_missing_mmr1_at_13_months_catches_up_when_the_hand_computed_schedule_says(tables):
     """Children with every 6-in-1 dose and no MMR1 at 13 months: the month of their MMR1 follows the hazard
-    p_m = logistic(base_m + segment shift), base_m written out by hand (faded from 12 months, the pre-school
-    visit at 40, faded from 40), up to the end of catch-up at 72 months. Binned months against a chi-square."""
-    _, P, SEGP = tables
+    p_m = logistic(base_m + segment shift), base_m written out by hand (faded from 12 months; the pre-school
+    visit's own take-up at 40), up to the end of catch-up at 72 months. Binned months against a chi-square."""
+    params, P, SEGP = tables
     c, d = P[L.P_LOGIT_VACC_CATCHUP], P[L.P_CATCHUP_DECAY_MONTHS]
     shift = SEGP[GENERAL, L.S_SHIFT_ENGAGEMENT]
     months = range(13, L.AGE_CATCHUP_END_MONTHS)
 
     def base(m: int) -> float:
         if m == 40:
-            return P[L.P_LOGIT_MMR2_DUE]
-        return c - (m - (12 if m < 40 else 40) - 1) / d
+            return math.log(params.value("contacts.p_mmr1_preschool") / (1 - params.value("contacts.p_mmr1_preschool")))
+        return c - (m - 12 - 1) / d
 
     survive, expected = 1.0, {}
     for m in months:

@@ -47,7 +47,7 @@ F_VACC_LAST_MONTH = 1 << 15  # a dose was given last month, so the next one is a
 AGE_6IN1 = (2, 3, 4)  # 8, 12, 16 weeks
 AGE_MMR = (12, 40)  # 1 year; 3 years 4 months
 AGE_CATCHUP_END_MONTHS = 72  # call/recall and catch-up modelled to age 6
-RECALL_AGES = (12, 40)  # the 1-year and pre-school visits: missed doses are offered and recalled afresh
+RECALL_AGES = (12,)  # the 1-year visit: missed 6-in-1 doses are offered and call/recall starts afresh
 
 # --- Health visitor reviews: (first, last) month of age of each window ---
 HV_REVIEWS = ("antenatal", "new_birth", "six_to_eight_week", "twelve_month", "two_year")
@@ -89,6 +89,7 @@ P_NAMES = (
     "logit_vacc_due",
     "logit_mmr1_due",
     "logit_mmr2_due",
+    "logit_mmr1_preschool",
     "logit_vacc_catchup",
     "catchup_decay_months",
     "logit_hv_review",
@@ -134,6 +135,7 @@ P_LOGIT_REGISTER_LATE = P_NAMES.index("logit_register_late")
 P_LOGIT_VACC_DUE = P_NAMES.index("logit_vacc_due")
 P_LOGIT_MMR1_DUE = P_NAMES.index("logit_mmr1_due")
 P_LOGIT_MMR2_DUE = P_NAMES.index("logit_mmr2_due")
+P_LOGIT_MMR1_PRESCHOOL = P_NAMES.index("logit_mmr1_preschool")
 P_LOGIT_VACC_CATCHUP = P_NAMES.index("logit_vacc_catchup")
 P_CATCHUP_DECAY_MONTHS = P_NAMES.index("catchup_decay_months")
 P_LOGIT_HV_REVIEW = P_NAMES.index("logit_hv_review")

@@ -86,6 +86,7 @@ from model.core.layout import (
     P_HOUSEHOLD_DECISION,
     P_LOGIT_HV_REVIEW,
     P_LOGIT_MMR1_DUE,
+    P_LOGIT_MMR1_PRESCHOOL,
     P_LOGIT_MMR2_DUE,
     P_LOGIT_REGISTER_DUE,
     P_LOGIT_REGISTER_LATE,
@@ -609,7 +610,7 @@ def registration(k, age, flags, visit, hh, P, c):
 
 @njit(cache=True, inline="always")
 def last_recall(age) -> int:
-    """Age of the latest scheduled visit (`RECALL_AGES`: 1 year, pre-school) at or before `age`, or -1."""
+    """Age of the latest scheduled visit that recalls missed doses (`RECALL_AGES`) at or before `age`, or -1."""
     latest = -1
     for a in RECALL_AGES:
         if a <= age:
@@ -621,14 +622,16 @@ def last_recall(age) -> int:
 def vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) -> float:
     """Base logit of this month's immunisation visit.
 
-    - MMR at a scheduled MMR visit (MMR1 at 1 year; the pre-school visit at 40 months, which offers MMR2 and a
-      missed MMR1 alike, at the pre-school take-up);
+    - a scheduled MMR visit: MMR1 at 1 year; at the pre-school visit (40 months) MMR2, or a missed MMR1 with
+      its own take-up (p_mmr1_preschool);
     - on time: a scheduled 6-in-1 dose, or a visit booked after last month's dose;
     - otherwise catch-up by call/recall, fading the longer the earliest due dose is overdue, counted from its
-      scheduled age or from the latest scheduled visit after it (`last_recall`), where it is offered anew.
+      scheduled age or from the 1-year visit after it (`last_recall`), where missed doses are offered anew.
     """
-    if due_mmr and (age == AGE_MMR[min(mmr, 1)] or age == AGE_MMR[1]):
-        return P[P_LOGIT_MMR1_DUE] if age == AGE_MMR[0] else P[P_LOGIT_MMR2_DUE]
+    if due_mmr and age == AGE_MMR[1]:
+        return P[P_LOGIT_MMR2_DUE] if mmr == 1 else P[P_LOGIT_MMR1_PRESCHOOL]
+    if due_mmr and age == AGE_MMR[0]:
+        return P[P_LOGIT_MMR1_DUE]
     mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
     if vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):
         return P[P_LOGIT_VACC_DUE] if due6 else mmr_logit

@@ -1,0 +1,128 @@
+"""The behavioural checks of docs/ODD.md (Validation) read from a results folder: each against its evidence.
+
+`disengage evidence results/headline` prints the table. Nothing here is fitted: the ranges are what the
+sources in params/sources.yaml allow, and a check that fails says so.
+"""
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.inputs.errors import InputError
+from model.present.results_folder import Results
+
+BILL = "national_sui_mandate"
+REPEALED = "national_mandate_repealed"
+EXPOSED = "insecure_immigration"
+MILESTONES = ("coverage_6in1_12m", "coverage_6in1_24m", "coverage_mmr1_24m", "coverage_mmr1_5y", "coverage_mmr2_5y")
+PERSISTENCE = (0.81, 0.85)  # share of avoidance left two years after rescission (urban_chilling_2019, _2022)
+ENROLMENT_RELATIVE = 0.045  # relative fall in enrolment of exposed children (barofsky_2020_medicaid)
+ENROLMENT_POINTS = 5.5  # points fall after restrictive state laws (state_laws_medicaid_chip_did)
+YEARS_AFTER = 2
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: what it measures, the evidence's range and its source, and the model's value and interval."""
+
+    what: str
+    evidence: str
+    lo: float
+    hi: float
+    mean: float
+    interval: tuple[float, float]
+
+    @property
+    def passed(self) -> bool:
+        """The model's mean lies within the evidence's range."""
+        return self.lo <= self.mean <= self.hi
+
+
+def series(folder: Path, column: str) -> dict[str, np.ndarray]:
+    """A timeseries.csv column as [replicate, month] per scenario."""
+    path = folder / "timeseries.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or column not in reader.fieldnames:
+            raise InputError(path, column, "a column of the results folder's time series")
+        cells: dict[str, dict[tuple[int, int], float]] = {}
+        for row in reader:
+            key = int(row["replicate"]), int(row["month"])
+            cells.setdefault(row["scenario"], {})[key] = float(row[column] or "nan")
+    out = {}
+    for sc, d in cells.items():
+        reps, months = max(r for r, _ in d) + 1, max(m for _, m in d) + 1
+        a = np.full((reps, months), math.nan)
+        for (r, m), v in d.items():
+            a[r, m] = v
+        out[sc] = a
+    return out
+
+
+def repeal_month(results: Results) -> int:
+    """Absolute month in which the repealed scenario's flows stop (its latest end month after burn-in)."""
+    flows = next(s["flows"] for s in results.resolved["scenarios"] if s["name"] == REPEALED)
+    ends = [f["end_month"] for f in flows if f.get("end_month") is not None]
+    if not ends:
+        raise InputError(results.folder / "manifest.json", f"scenarios.{REPEALED}.flows", "flows with an end_month")
+    return results.burn_in_months + max(ends)
+
+
+def persistence(a: np.ndarray, end: int, months_after: int = 12 * YEARS_AFTER) -> tuple[float, tuple[float, float]]:
+    """Share of a stock left `months_after` the month `end` in which the flows stop: from [replicate, month] values,
+    the ratio of the replicates' means (after over the last month the flows ran), and the 5th-95th percentiles of
+    the replicates' own ratios."""
+    before, after = a[:, end - 1], a[:, end - 1 + months_after]
+    ok = before > 0
+    ratios = after[ok] / before[ok]
+    lo, hi = np.percentile(ratios, [5, 95]) if ratios.size else (math.nan, math.nan)
+    return float(np.nanmean(after) / np.nanmean(before)), (float(lo), float(hi))
+
+
+def baseline_level(results: Results, column: str) -> float:
+    """Mean over replicates of a final-year outcome under baseline (runs.csv), in percent."""
+    path = results.folder / "runs.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        values = [float(r[column]) for r in csv.DictReader(fh) if r["scenario"] == "baseline"]
+    return 100.0 * float(np.mean(values))
+
+
+def checks(folder: str | Path) -> list[Check]:
+    """The checks a results folder with the Bill (and, if present, the repealed Bill) supports."""
+    results = Results(folder)
+    out: list[Check] = []
+    effect = results.effect
+    if BILL in results.scenarios:
+        for m in MILESTONES:
+            e = effect(BILL, f"{m}_change_pp__general")
+            out.append(Check(f"General population, {m} (points)", "0 to -0.5 (EVIDENCE.md section 2)", -0.5, 0.0,
+                             e.mean, (e.lo, e.hi)))  # fmt: skip
+        for m in MILESTONES:
+            e = effect(BILL, f"{m}_change_pp__{EXPOSED}")
+            out.append(Check(f"Insecure immigration status, {m} (points)",
+                             "a fall of a few points to about 12-15 (stated fear x revealed/stated)", -15.0, 0.0,
+                             e.mean, (e.lo, e.hi)))  # fmt: skip
+        base = baseline_level(results, f"gp_registered_share__{EXPOSED}")
+        e = effect(BILL, f"gp_registered_share_change_pp__{EXPOSED}")
+        out.append(Check(f"Insecure immigration status, GP registration (points, from {base:.1f}%)",
+                         "about -4.5% relative (barofsky_2020_medicaid) to -5.5 points (state_laws_medicaid_chip_did)",
+                         -ENROLMENT_POINTS, -ENROLMENT_RELATIVE * base, e.mean, (e.lo, e.hi)))  # fmt: skip
+    if REPEALED in results.scenarios:
+        a = series(results.folder, f"avoiding_share__{EXPOSED}")[REPEALED]
+        mean, interval = persistence(a, repeal_month(results))
+        out.append(Check(f"Insecure immigration status, avoidance left {YEARS_AFTER} years after the repeal (share)",
+                         "0.81-0.85 (urban_chilling_2019 to urban_chilling_2022)", *PERSISTENCE, mean,
+                         interval))  # fmt: skip
+    return out
+
+
+def table(rows: list[Check]) -> str:
+    """The checks as a Markdown table."""
+    lines = ["| Check | Evidence | Model: mean (90% interval) | Pass |", "|---|---|---|---|"]
+    for c in rows:
+        lines.append(f"| {c.what} | {c.evidence} | {c.mean:.2f} ({c.interval[0]:.2f} to {c.interval[1]:.2f}) | "
+                     f"{'yes' if c.passed else 'no'} |")  # fmt: skip
+    return "\n".join(lines)
