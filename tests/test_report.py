@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from model.present.figures import FIGURES
 from model.present.report import HEADLINE_EFFECTS
 from model.present.style import fmt_value
 from model.present.words import definition, round_count
@@ -90,7 +91,7 @@ def test_report_is_self_contained(smoke_results):
     assert external == [], f"report loads from outside itself: {external}"
     images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     drawn = sorted((smoke_results / "figures").glob("*.svg"))
-    assert len(images) == len(drawn) == 4, f"{len(images)} embedded images for {len(drawn)} figures"
+    assert len(images) == len(drawn) == len(FIGURES), f"{len(images)} embedded images for {len(drawn)} figures"
     embedded = {base64.b64decode(data) for data in images}
     assert embedded == {p.read_bytes() for p in drawn}, "the embedded images are not the figures drawn"
 
@@ -150,7 +151,7 @@ def test_report_defines_each_outcome_before_it_is_used_and_cites_no_file_outside
     for outside in ("EVIDENCE.md", "policy_background.txt", "shared/"):
         assert outside not in text, f"the report cites {outside}, which is not in the repository"
     captions = re.findall(r"<figcaption><strong>(.*?)</strong>", page(smoke_results))
-    assert len(captions) == 4 and all(c.endswith(".") for c in captions), captions
+    assert len(captions) == len(FIGURES) and all(c.endswith(".") for c in captions), captions
 
 
 def test_report_with_drawn_behaviour_says_so_and_shows_the_ranges(tmp_experiment, tmp_path):
