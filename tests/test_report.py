@@ -191,3 +191,65 @@ def test_labels_come_from_the_manifest_and_do_not_change_run_ids(smoke_results, 
     results = Results(copy)
     assert results.label("wigan_direct_care") == "Renamed", "the label is not read from the manifest"
     assert results.label("national_sui_mandate") == "National sui mandate", "no fallback to the name humanised"
+
+
+NEW_EFFECTS = {
+    "avoiding_share_change_pp": "Families avoiding health services",
+    "coverage_6in1_24m_change_pp": "6-in-1 vaccine by 24 months",
+    "coverage_mmr1_5y_change_pp": "MMR first dose by 5 years",
+    "matching_flagged_per_10k_change": "Children flagged by data matching",
+}
+
+
+def test_report_lists_the_new_effects_with_their_saved_values_and_units(smoke_results):
+    html = page(smoke_results)
+    table = html.split('<table class="effects">', 1)[1].split("</table>", 1)[0]
+    found_rows = re.findall(r"<tr><td>(.*?)</tr>", table)
+    rows = {unescape(re.sub(r"<[^>]+>", "", r.split("<br>", 1)[0])): r for r in found_rows}
+    with (smoke_results / "effects.csv").open(encoding="utf-8") as fh:
+        saved = {(r["scenario"], r["outcome"]): r for r in csv.DictReader(fh)}
+    for effect, words in NEW_EFFECTS.items():
+        (name,) = [n for n in rows if n.startswith(words)]
+        unit = "per 10,000 children a year" if effect.endswith("_per_10k_change") else "change, percentage points"
+        assert unit in rows[name], f"{effect}: unit missing in {rows[name]!r}"
+        cells = re.findall(r'<td class="num">(.*?)</td>', rows[name])
+        for c, sc in zip(cells, ALL_SCENARIOS[1:], strict=True):
+            assert c.startswith(fmt_value(float(saved[(sc, effect)]["mean"]))), f"{effect} {sc}: {c!r}"
+    found = next(n for n in rows if n.startswith("Children truly missing education found"))
+    assert list(rows).index(found) + 1 == list(rows).index(next(n for n in rows if n.startswith("Children flagged"))), (
+        "the flagged row should sit under the found row it is read against"
+    )
+    text = text_of(smoke_results)
+    assert "average of the paired differences" in text and "90% interval of those differences" in text
+    assert "5th to 95th percentiles" in text and "Intervals span" not in text
+
+
+def test_the_matching_note_reads_flags_against_finds_from_effects_csv(smoke_results, tmp_path):
+    import shutil
+
+    from model.present.report import matching_note
+    from model.present.results_folder import Results
+
+    with (smoke_results / "effects.csv").open(encoding="utf-8") as fh:
+        saved = {(r["scenario"], r["outcome"]): float(r["mean"]) for r in csv.DictReader(fh)}
+    equal = all(
+        saved[(sc, "matching_flagged_per_10k_change")] == saved[(sc, "cme_found_per_10k_change")]
+        for sc in ALL_SCENARIOS[1:]
+    )
+    assert ("the two matching rows are equal" in matching_note(Results(smoke_results))) == equal
+    copy = shutil.copytree(smoke_results, tmp_path / "flags")
+    path = copy / "effects.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        table = list(reader)
+    i_sc, i_out, i_mean = (header.index(c) for c in ("scenario", "outcome", "mean"))
+    for r in table:
+        if (r[i_sc], r[i_out]) == ("wales_cme_matching", "matching_flagged_per_10k_change"):
+            r[i_mean] = "40.0"
+        if (r[i_sc], r[i_out]) == ("wales_cme_matching", "cme_found_per_10k_change"):
+            r[i_mean] = "10.0"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *table])
+    note = matching_note(Results(copy))
+    assert "25% are truly missing education" in note, note
