@@ -22,6 +22,7 @@ from model.present.results_folder import Results
 from model.present.words import SEGMENT_PHRASES
 
 from .conftest import write_experiment
+from .csv_edit import edit_rows
 
 BILL, REPEALED = "national_sui_mandate", "national_mandate_repealed"
 BURN_IN, REPEAL, LATER = 12, 36, 60  # policy months: the repeal, and two years after it
@@ -127,17 +128,12 @@ def test_the_caption_states_the_numbers_of_the_saved_series(repeal_results):
 def test_the_caption_follows_the_data_when_the_data_change(repeal_results, tmp_path):
     """Set the exposed group's share under the Bill to 0.4321 in one month: the caption's peak must say so."""
     copy = shutil.copytree(repeal_results, tmp_path / "edited")
-    path = copy / "timeseries.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        rows = list(reader)
-    i_sc, i_m, i_v = (header.index(c) for c in ("scenario", "month", f"avoiding_share__{EXPOSED}"))
-    for r in rows:
-        if r[i_sc] == BILL and int(r[i_m]) == BURN_IN + 20:
-            r[i_v] = "0.4321"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+    column = f"avoiding_share__{EXPOSED}"
+
+    def peak(r: dict[str, str]) -> dict[str, str] | None:
+        return {**r, column: "0.4321"} if r["scenario"] == BILL and int(r["month"]) == BURN_IN + 20 else None
+
+    assert edit_rows(copy / "timeseries.csv", peak) == 2, "one month of each of the two replicates"
     sentence = avoidance_sentence(Results(copy))
     assert f"up to 43.2% of {SEGMENT_PHRASES[EXPOSED]}" in sentence, sentence
     header_, rows_ = avoidance_rows(Results(copy))

@@ -18,6 +18,7 @@ from model.present.style import fmt_value
 from model.present.words import definition, round_count
 
 from .conftest import ALL_SCENARIOS
+from .csv_edit import edit_rows
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = (
@@ -238,18 +239,12 @@ def test_the_matching_note_reads_flags_against_finds_from_effects_csv(smoke_resu
     )
     assert ("the two matching rows are equal" in matching_note(Results(smoke_results))) == equal
     copy = shutil.copytree(smoke_results, tmp_path / "flags")
-    path = copy / "effects.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        table = list(reader)
-    i_sc, i_out, i_mean = (header.index(c) for c in ("scenario", "outcome", "mean"))
-    for r in table:
-        if (r[i_sc], r[i_out]) == ("wales_cme_matching", "matching_flagged_per_10k_change"):
-            r[i_mean] = "40.0"
-        if (r[i_sc], r[i_out]) == ("wales_cme_matching", "cme_found_per_10k_change"):
-            r[i_mean] = "10.0"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows([header, *table])
+    means = {"matching_flagged_per_10k_change": "40.0", "cme_found_per_10k_change": "10.0"}
+
+    def flags(r: dict[str, str]) -> dict[str, str] | None:
+        hit = r["scenario"] == "wales_cme_matching" and r["outcome"] in means
+        return {**r, "mean": means[r["outcome"]]} if hit else None
+
+    assert edit_rows(copy / "effects.csv", flags) == 2
     note = matching_note(Results(copy))
     assert "25% are truly missing education" in note, note
