@@ -23,7 +23,7 @@ import solara
 import solara.widgets
 
 from model.core import outcomes
-from model.explore.app import Explorer, parse_view, query_of
+from model.explore.app import TOLD_NOTE, Explorer, fmt, parse_view, query_of
 from model.explore.data import Grid, csv_text, grid_of
 from model.explore.live import run_live
 from model.explore.safeguards import SAFEGUARDS, apply, signature
@@ -287,3 +287,55 @@ def test_explorer_in_headless_chromium_shows_the_store_and_downloads_its_rows(gr
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_families_told_switch_says_why_it_raises_costs_and_the_grid_bears_it_out(grid_folder):
+    """The note under the switch says telling families makes more of them aware; the stored effects agree."""
+    box, rc = render(grid_folder)
+    text = page_text(box)
+    assert TOLD_NOTE in text, "no note beside the families told switch"
+    assert text.index("families told") < text.index(TOLD_NOTE) < text.index("Assumptions"), "note not at the switch"
+    grid = grid_of(str(grid_folder))
+    for name in grid.assumption_sets:
+        bill = grid.cell("national_sui_mandate", name, "aware_share_change_pp").mean
+        told = grid.cell(VARIANT, name, "aware_share_change_pp").mean
+        assert told > bill, f"{name}: families told {told:.1f} points more aware, the Bill {bill:.1f}"
+
+
+def with_variant_media(folder, tmp_path, name, media_of):
+    """A copy of the grid folder whose told variant's flows have media_of(the Bill's flow) as their media reach."""
+    import shutil
+
+    copy = shutil.copytree(folder, tmp_path / name)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    scenarios = {s["name"]: s for s in manifest["resolved"]["scenarios"]}
+    bill = {f["name"]: f for f in scenarios["national_sui_mandate"]["flows"]}
+    for f in scenarios[VARIANT]["flows"]:
+        f["media_intensity"] = media_of(bill[f["name"]])
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+def test_a_variant_that_differs_from_its_policy_beyond_the_safeguards_is_flagged(grid_folder, tmp_path):
+    same = with_variant_media(grid_folder, tmp_path, "same", lambda f: f["media_intensity"])
+    assert Grid(same).unlike(VARIANT) == [], "a like-for-like variant flagged"
+    assert Grid(same).unlike("national_sui_mandate") == [], "a policy as written flagged"
+    other = with_variant_media(grid_folder, tmp_path, "other", lambda f: f["media_intensity"] / 6)
+    assert Grid(other).unlike(VARIANT) == ["media_intensity"]
+    box, rc = solara.render(Explorer(str(other)), handle_error=False)
+    rc.find(v.Switch, label="families told").widget.v_model = True
+    assert "differs from \u201cNational identifier, Bill as drafted\u201d as run" in page_text(box)
+    assert "media intensity" in page_text(box)
+    box, rc = solara.render(Explorer(str(same)), handle_error=False)
+    rc.find(v.Switch, label="families told").widget.v_model = True
+    assert "as run in more than its safeguards" not in page_text(box)
+
+
+def test_small_changes_are_not_written_as_minus_zero():
+    assert [fmt(-0.02), fmt(-0.004), fmt(22.58), fmt(-1.25), fmt(float("nan"))] == [
+        "-0.02",
+        "0.00",
+        "+22.6",
+        "-1.2",
+        "no data",
+    ]

@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from model.present.figures import FIGURES
 from model.present.report import HEADLINE_EFFECTS
 from model.present.style import fmt_value
 from model.present.words import definition, round_count
 
 from .conftest import ALL_SCENARIOS
+from .csv_edit import edit_rows
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = (
@@ -90,7 +92,7 @@ def test_report_is_self_contained(smoke_results):
     assert external == [], f"report loads from outside itself: {external}"
     images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     drawn = sorted((smoke_results / "figures").glob("*.svg"))
-    assert len(images) == len(drawn) == 4, f"{len(images)} embedded images for {len(drawn)} figures"
+    assert len(images) == len(drawn) == len(FIGURES), f"{len(images)} embedded images for {len(drawn)} figures"
     embedded = {base64.b64decode(data) for data in images}
     assert embedded == {p.read_bytes() for p in drawn}, "the embedded images are not the figures drawn"
 
@@ -150,7 +152,7 @@ def test_report_defines_each_outcome_before_it_is_used_and_cites_no_file_outside
     for outside in ("EVIDENCE.md", "policy_background.txt", "shared/"):
         assert outside not in text, f"the report cites {outside}, which is not in the repository"
     captions = re.findall(r"<figcaption><strong>(.*?)</strong>", page(smoke_results))
-    assert len(captions) == 4 and all(c.endswith(".") for c in captions), captions
+    assert len(captions) == len(FIGURES) and all(c.endswith(".") for c in captions), captions
 
 
 def test_report_with_drawn_behaviour_says_so_and_shows_the_ranges(tmp_experiment, tmp_path):
@@ -190,3 +192,59 @@ def test_labels_come_from_the_manifest_and_do_not_change_run_ids(smoke_results, 
     results = Results(copy)
     assert results.label("wigan_direct_care") == "Renamed", "the label is not read from the manifest"
     assert results.label("national_sui_mandate") == "National sui mandate", "no fallback to the name humanised"
+
+
+NEW_EFFECTS = {
+    "avoiding_share_change_pp": "Families avoiding health services",
+    "coverage_6in1_24m_change_pp": "6-in-1 vaccine by 24 months",
+    "coverage_mmr1_5y_change_pp": "MMR first dose by 5 years",
+    "matching_flagged_per_10k_change": "Children flagged by data matching",
+}
+
+
+def test_report_lists_the_new_effects_with_their_saved_values_and_units(smoke_results):
+    html = page(smoke_results)
+    table = html.split('<table class="effects">', 1)[1].split("</table>", 1)[0]
+    found_rows = re.findall(r"<tr><td>(.*?)</tr>", table)
+    rows = {unescape(re.sub(r"<[^>]+>", "", r.split("<br>", 1)[0])): r for r in found_rows}
+    with (smoke_results / "effects.csv").open(encoding="utf-8") as fh:
+        saved = {(r["scenario"], r["outcome"]): r for r in csv.DictReader(fh)}
+    for effect, words in NEW_EFFECTS.items():
+        (name,) = [n for n in rows if n.startswith(words)]
+        unit = "per 10,000 children a year" if effect.endswith("_per_10k_change") else "change, percentage points"
+        assert unit in rows[name], f"{effect}: unit missing in {rows[name]!r}"
+        cells = re.findall(r'<td class="num">(.*?)</td>', rows[name])
+        for c, sc in zip(cells, ALL_SCENARIOS[1:], strict=True):
+            assert c.startswith(fmt_value(float(saved[(sc, effect)]["mean"]))), f"{effect} {sc}: {c!r}"
+    found = next(n for n in rows if n.startswith("Children truly missing education found"))
+    assert list(rows).index(found) + 1 == list(rows).index(next(n for n in rows if n.startswith("Children flagged"))), (
+        "the flagged row should sit under the found row it is read against"
+    )
+    text = text_of(smoke_results)
+    assert "average of the paired differences" in text and "90% interval of those differences" in text
+    assert "5th to 95th percentiles" in text and "Intervals span" not in text
+
+
+def test_the_matching_note_reads_flags_against_finds_from_effects_csv(smoke_results, tmp_path):
+    import shutil
+
+    from model.present.report import matching_note
+    from model.present.results_folder import Results
+
+    with (smoke_results / "effects.csv").open(encoding="utf-8") as fh:
+        saved = {(r["scenario"], r["outcome"]): float(r["mean"]) for r in csv.DictReader(fh)}
+    equal = all(
+        saved[(sc, "matching_flagged_per_10k_change")] == saved[(sc, "cme_found_per_10k_change")]
+        for sc in ALL_SCENARIOS[1:]
+    )
+    assert ("the two matching rows are equal" in matching_note(Results(smoke_results))) == equal
+    copy = shutil.copytree(smoke_results, tmp_path / "flags")
+    means = {"matching_flagged_per_10k_change": "40.0", "cme_found_per_10k_change": "10.0"}
+
+    def flags(r: dict[str, str]) -> dict[str, str] | None:
+        hit = r["scenario"] == "wales_cme_matching" and r["outcome"] in means
+        return {**r, "mean": means[r["outcome"]]} if hit else None
+
+    assert edit_rows(copy / "effects.csv", flags) == 2
+    note = matching_note(Results(copy))
+    assert "25% are truly missing education" in note, note

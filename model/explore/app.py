@@ -11,6 +11,7 @@ import html
 import io
 import math
 import os
+from html import escape
 from urllib.parse import parse_qs, urlencode
 
 import matplotlib
@@ -23,11 +24,18 @@ from solara.hooks.use_thread import ResultState  # noqa: E402
 from model.explore.data import HEADLINE, Cell, Grid, count_text, csv_text, grid_of  # noqa: E402
 from model.explore.live import CAP_SECONDS, LiveResult, live_scale, run_live  # noqa: E402
 from model.explore.safeguards import SAFEGUARDS, base_policy  # noqa: E402
-from model.present.style import colour  # noqa: E402
+from model.present.style import colour, fmt_value  # noqa: E402
 from model.present.words import definition, outcome_of  # noqa: E402
 
 FOLDER_ENV = "DISENGAGE_EXPLORE_DIR"
 CONTROLS = ("place", "policy", "assumptions", *SAFEGUARDS)
+TOLD_NOTE = (
+    "Telling families makes more of them aware of the sharing (a notice reaches some every month, faster than "
+    "they forget), and in the model families avoid services according to what they know, so \u201cfamilies "
+    "told\u201d raises the costs even though each family\u2019s trust falls less."
+)
+NOTE_STYLE = "color:#555;font-size:0.85em;margin:0 0 6px 0"
+WARNING_STYLE = "background:#fff4e0;border-left:5px solid #E69F00;padding:0.5em 0.8em"
 
 
 def default_view(grid: Grid) -> dict:
@@ -64,8 +72,13 @@ def chosen_of(view: dict) -> dict[str, bool]:
 
 
 def fmt(v: float, digits: int = 1) -> str:
-    """A number with a sign for changes, or 'no data'."""
-    return "no data" if math.isnan(v) else f"{v:+.{digits}f}"
+    """A number with a sign for changes, or 'no data'; a one-decimal change under 1 gets two decimals ('-0.02', not
+    '-0.0')."""
+    if math.isnan(v):
+        return "no data"
+    if digits == 1 and abs(v) < 1:
+        return fmt_value(v)
+    return f"{v:+.{digits}f}"
 
 
 def effects_html(cells: dict[str, Cell], place: str, n_children: int, basis: str) -> str:
@@ -143,6 +156,17 @@ def who_loses_html(grid: Grid, scenario: str, assumptions: str) -> str:
     )
 
 
+def unlike_words(grid: Grid, scenario: str, fields: list[str]) -> str:
+    """Why a stored variant is not a like-for-like comparison with its policy, and how to make it one."""
+    policy = grid.policy_label(base_policy(scenario))
+    return (
+        f"This variant differs from \u201c{policy}\u201d as run in more than its safeguards "
+        f"({', '.join(f.replace('_', ' ') for f in fields)}), so the change from the policy is not the safeguards' "
+        "alone. Its scenario file was written from an older version of the policy: rewrite the variants "
+        "(python -m tools.explorer_scenarios) and run the grid again."
+    )
+
+
 def download_link(text: str, filename: str, words: str):
     """A link that saves `text` as a CSV file: a data URL, so it needs no server round trip or script."""
     data = base64.b64encode(text.encode("utf-8")).decode("ascii")
@@ -168,6 +192,8 @@ def Controls(grid: Grid, view: dict, update):
         solara.Markdown("**Safeguards**")
         for key, words in SAFEGUARDS.items():
             solara.Switch(label=words, value=bool(view[key]), on_value=lambda on, k=key: update(**{k: on}))
+            if key == "families_told":
+                solara.HTML(tag="p", unsafe_innerHTML=html.escape(TOLD_NOTE), style=NOTE_STYLE)
         solara.Select(
             label="Assumptions: response to perceived risk",
             values=list(grid.assumption_sets),
@@ -222,6 +248,13 @@ def Explorer(folder: str):
                 if scenario is not None:
                     label = res.label(scenario)
                     solara.Markdown(f"### {label}")
+                    unlike = grid.unlike(scenario)
+                    if unlike:
+                        solara.HTML(
+                            tag="p",
+                            unsafe_innerHTML=escape(unlike_words(grid, scenario, unlike)),
+                            style=WARNING_STYLE,
+                        )
                     cells = {e: grid.cell(scenario, view["assumptions"], e) for e, _, _ in HEADLINE}
                     basis = f"{cells[HEADLINE[0][0]].n} paired runs under these assumptions"
                     html = effects_html(cells, res.place_name, res.n_children, basis)

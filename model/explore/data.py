@@ -17,7 +17,7 @@ import numpy as np
 
 from model.core.layout import SEGMENTS
 from model.experiments.reproduce import scenario_from_record
-from model.explore.safeguards import SAFEGUARDS, base_policy, signature
+from model.explore.safeguards import SAFEGUARDS, apply, base_policy, signature
 from model.inputs.scenario import Scenario
 from model.present.figure_data import rolling, stable_segments
 from model.present.results_folder import BASELINE, Results, band
@@ -86,6 +86,22 @@ class Grid:
             if name != BASELINE and base_policy(name) == policy and signature(sc) == chosen:
                 return name
         return None
+
+    def unlike(self, scenario: str) -> list[str]:
+        """Flow fields other than its safeguards in which a variant differs from its policy as run in the folder.
+
+        Empty for a policy as written and for a variant that is its policy with the safeguards switched (a
+        like-for-like comparison); e.g. ['media_intensity'] for a variant written from an older policy file.
+        """
+        policy = base_policy(scenario)
+        if policy == scenario or policy not in self.scenarios or scenario not in self.scenarios:
+            return []
+        variant = self.scenarios[scenario]
+        expected = apply(self.scenarios[policy], signature(variant)).flows
+        if [f.name for f in expected] != [f.name for f in variant.flows]:
+            return ["flows"]
+        pairs = zip(expected, variant.flows, strict=True)
+        return list(dict.fromkeys(k for a, b in pairs for k in vars(a) if getattr(a, k) != getattr(b, k)))
 
     @property
     def assumption_sets(self) -> dict[str, str]:

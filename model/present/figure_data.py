@@ -104,6 +104,121 @@ def series_rows(results: Results, outcomes: list[str], change: tuple[str, ...] =
     return header, rows
 
 
+AVOIDING = "avoiding_share"
+BILL = "national_sui_mandate"  # the Bill as drafted: the avoidance figure's groups are drawn under it
+REPEALED = "national_mandate_repealed"  # the Bill repealed (its flows end): drawn against the Bill kept
+EXPOSED = "insecure_immigration"  # the group the persistence evidence is about
+ALL = "all"  # the segment column of the avoidance CSV for all families (the outcome without a segment)
+AVOIDANCE_SEGMENTS = ("insecure_immigration", "grt", "ehe", "domestic_abuse", "csc_known", "general")
+YEARS_AFTER_REPEAL = 2  # the persistence evidence: about two years after the US rule was rescinded
+
+
+def simulated_families(results: Results) -> dict[str, float]:
+    """Households of each group in one simulated run: the place's households x scale x the group's share."""
+    shares = results.resolved["place"]["segment_shares"]
+    return {seg: results.n_families * results.scale * float(s) for seg, s in zip(SEGMENTS, shares, strict=True)}
+
+
+def avoidance_policy(results: Results) -> str | None:
+    """The policy whose avoidance by group is drawn: the Bill as drafted, else the one most families avoid under."""
+    if BILL in results.policies:
+        return BILL
+    name = f"{AVOIDING}_change_pp"
+    if name not in results.effect_names():
+        return None
+    scored = [
+        (m, sc) for m, sc in ((results.effect(sc, name).mean, sc) for sc in results.policies) if not math.isnan(m)
+    ]
+    return max(scored)[1] if scored else None
+
+
+def repeal_pair(results: Results) -> tuple[str, str, int] | None:
+    """(the Bill, the Bill repealed, the policy month of the repeal) when the folder holds both, else None."""
+    if BILL not in results.policies or REPEALED not in results.policies:
+        return None
+    end = results.end_month(REPEALED)
+    return None if end is None else (BILL, REPEALED, end)
+
+
+def avoiding_band(
+    results: Results, scenario: str, segment: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Months, and the mean and 90% band over runs of the share of families avoiding (segment ALL: all families)."""
+    months, by_scenario = results.series(AVOIDING if segment == ALL else f"{AVOIDING}__{segment}")
+    return (months, *band(by_scenario[scenario]))
+
+
+def avoidance_rows(results: Results) -> tuple[list[str], list[list]]:
+    """The avoidance figure's lines month by month: by group under the policy, and the Bill kept against repealed."""
+    header = ["panel", "scenario", "label", "segment", "families_simulated", "month", "years_since_policy"]
+    header += ["avoiding_share_mean", "avoiding_share_lo", "avoiding_share_hi"]
+    families = simulated_families(results)
+    families[ALL] = results.n_families * results.scale
+    lines = []
+    policy = avoidance_policy(results)
+    if policy is not None:
+        lines += [("by_group", policy, seg) for seg in AVOIDANCE_SEGMENTS]
+    pair = repeal_pair(results)
+    if pair is not None:
+        lines += [("after_repeal", sc, seg) for seg in (EXPOSED, ALL) for sc in pair[:2]]
+    rows = []
+    for panel, sc, seg in lines:
+        months, mean, lo, hi = avoiding_band(results, sc, seg)
+        for i, m in enumerate(months):
+            years = (int(m) - results.burn_in_months) / 12
+            rows.append(
+                [
+                    panel,
+                    sc,
+                    results.label(sc),
+                    seg,
+                    round(families[seg]),
+                    int(m),
+                    years,
+                    *(float(a[i]) for a in (mean, lo, hi)),
+                ]
+            )
+    return header, rows
+
+
+def at_policy_month(months: np.ndarray, values: np.ndarray, results: Results, month: int) -> float:
+    """The value at a month counted from the policy start (NaN if the run does not reach it)."""
+    where = np.flatnonzero(months == results.burn_in_months + month)
+    return float(values[where[0]]) if where.size else math.nan
+
+
+def avoidance_summary(results: Results) -> dict | None:
+    """The numbers the avoidance figure's sentence states, read from the same series the figure draws.
+
+    `peak` per group: the highest monthly mean share avoiding after the policy starts, and its policy month;
+    with a repeal, the exposed group's and all families' shares at the repeal and YEARS_AFTER_REPEAL later.
+    """
+    policy = avoidance_policy(results)
+    if policy is None or not results.has_series(AVOIDING):
+        return None
+    peaks = {}
+    for seg in AVOIDANCE_SEGMENTS:
+        months, mean, _, _ = avoiding_band(results, policy, seg)
+        after = (months >= results.burn_in_months) & np.isfinite(mean)
+        if after.any():
+            i = int(np.argmax(np.where(after, mean, -np.inf)))
+            peaks[seg] = (float(mean[i]), int(months[i]) - results.burn_in_months)
+    out: dict = {"policy": policy, "peaks": peaks, "repeal": None}
+    pair = repeal_pair(results)
+    if pair is not None:
+        bill, repealed, end = pair
+        later = min(end + 12 * YEARS_AFTER_REPEAL, results.months - 1 - results.burn_in_months)
+        shares = {}
+        for seg in (EXPOSED, ALL):
+            months, mean, _, _ = avoiding_band(results, repealed, seg)
+            kept = avoiding_band(results, bill, seg)[1]
+            shares[seg] = tuple(
+                at_policy_month(months, v, results, m) for v, m in ((mean, end), (mean, later), (kept, later))
+            )
+        out["repeal"] = {"scenario": repealed, "month": end, "later": later, "shares": shares}
+    return out
+
+
 def cell(value: object) -> str:
     """A CSV cell: floats in their shortest exact form, NaN as an empty cell."""
     if isinstance(value, float | np.floating):

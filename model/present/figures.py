@@ -19,15 +19,25 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure, SubFigure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 from model.core.layout import SEGMENTS  # noqa: E402
 from model.present import headlines  # noqa: E402
 from model.present.figure_data import (  # noqa: E402
+    ALL,
+    AVOIDANCE_SEGMENTS,
+    EXPOSED,
     ROLLING_MONTHS,
+    avoidance_policy,
+    avoidance_rows,
+    avoidance_summary,
+    avoiding_band,
     effect_rows,
     paired_series,
+    repeal_pair,
     rolling,
     series_rows,
+    simulated_families,
     stable_segments,
     write_rows,
 )
@@ -41,6 +51,7 @@ from model.present.figures_design import (  # noqa: E402
 )
 from model.present.results_folder import BASELINE, Effect, Results, band  # noqa: E402
 from model.present.style import (  # noqa: E402
+    SEGMENT_COLOURS,
     SEGMENT_LABELS,
     SLIDE,
     STYLE,
@@ -50,6 +61,7 @@ from model.present.style import (  # noqa: E402
     pad_zero,
     save,
 )
+from model.present.words import SEGMENT_PHRASES, round_count  # noqa: E402
 
 WHO_TARGET_PCT = 95.0
 CAP_POINTS_PER_HEIGHT = 20.0  # interval caps in points per unit of bar height (bars sit one unit apart)
@@ -331,7 +343,7 @@ def who_loses(results: Results) -> Figure:
     with plt.rc_context(STYLE):
         fig, body, axes = framed(
             results,
-            headlines.who_loses_sentence(results, stable, SEGMENT_LABELS),
+            headlines.who_loses_sentence(results, stable, SEGMENT_PHRASES),
             f"Per 10,000 children in each group, over {final_year_words(results)}, against the status quo; "
             "groups hit hardest at the top. Grey (at the bottom): too few children in the simulation for a stable "
             "estimate (the numbers are written, not drawn). " + bar_note(results),
@@ -383,11 +395,135 @@ def who_loses(results: Results) -> Figure:
     return fig
 
 
-FIGURES: dict[str, Callable[[Results], Figure]] = {
+def avoidance_note(results: Results, repeal: tuple[str, str, int] | None) -> str:
+    """How to read the avoidance figure."""
+    text = (
+        "A family avoiding health services keeps away because of the data sharing: no vaccinations or health "
+        "visitor reviews, and less GP registration and unscheduled care. "
+    )
+    if repeal is not None:
+        text += (
+            "Left: each group of families; middle and right: the policy kept in force against the same policy "
+            f"repealed after {headlines.years_words(repeal[2])} (its flows stop at the dashed line; before it both "
+            "are the same simulated families, so one line is drawn). "
+        )
+    return text + (
+        f"Lines: each month's average over {results.n_runs} runs; shading: middle 90% of runs. In brackets, each "
+        "group's simulated families: the small groups' lines are noisy."
+    )
+
+
+def avoiding_lines(
+    results: Results,
+    ax: Axes,
+    scenario: str,
+    segment: str,
+    c: str,
+    gid: str,
+    name: str,
+    after: int | None = None,
+    band_alpha: float = 0.13,
+) -> Line2D:
+    """One line (percent of families avoiding) and its 90% band, from a year before the policy (or from `after`)."""
+    months, mean, lo, hi = avoiding_band(results, scenario, segment)
+    start = results.burn_in_months
+    first = max(0, start - 12 * PRE_POLICY_YEARS_SHOWN) if after is None else start + after - 1
+    keep = months >= first
+    years = (months[keep] - start) / 12
+    ax.fill_between(years, 100 * lo[keep], 100 * hi[keep], color=c, alpha=band_alpha, linewidth=0, gid=gid)
+    (line,) = ax.plot(years, 100 * mean[keep], color=c, linewidth=1.9, label=name, gid=gid)
+    return line
+
+
+def mark_value(
+    ax: Axes, results: Results, scenario: str, segment: str, month: int, c: str, words: str, below: bool = False
+) -> None:
+    """A dot on a scenario's line at a policy month, with its value written above right (or below right)."""
+    months, mean, _, _ = avoiding_band(results, scenario, segment)
+    i = np.flatnonzero(months == results.burn_in_months + month)
+    if i.size == 0 or not np.isfinite(mean[i[0]]):
+        return
+    x, y = month / 12, 100 * float(mean[i[0]])
+    ax.plot([x], [y], marker="o", color=c, markersize=5, gid="marked")
+    ax.annotate(
+        f"{headlines.percent(y / 100)} {words}",
+        (x, y),
+        xytext=(6, -16) if below else (6, 6),
+        textcoords="offset points",
+        fontsize=9,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.0},
+    )
+
+
+def avoidance(results: Results) -> Figure | None:
+    """Families avoiding health services over time: by group under the Bill, and the Bill kept against repealed."""
+    summary = avoidance_summary(results)
+    if summary is None:
+        return None
+    policy = avoidance_policy(results)
+    pair = repeal_pair(results)
+    families = simulated_families(results)
+    start = results.burn_in_months
+    with plt.rc_context(STYLE):
+        fig, body, axes = framed(
+            results,
+            headlines.avoidance_sentence(results),
+            avoidance_note(results, pair),
+            ncols=3 if pair else 1,
+            gridspec_kw={"width_ratios": [1.7, 1, 1] if pair else [1]},
+        )
+        ax = axes[0][0]
+        peaks = summary["peaks"]
+        for seg in sorted(AVOIDANCE_SEGMENTS, key=lambda g: -peaks.get(g, (0.0, 0))[0]):
+            name = f"{SEGMENT_LABELS.get(seg, seg)} ({round_count(families[seg])})"
+            avoiding_lines(results, ax, policy, seg, SEGMENT_COLOURS[seg], seg, name, band_alpha=0.08)
+        ax.axvline(0, color="black", linewidth=1, linestyle=":", gid="policy_start")
+        ax.xaxis.set_major_locator(MultipleLocator(2))
+        ax.set_title(textwrap.fill(f"Each group, under \u201c{results.label(policy)}\u201d", 48), weight="bold")
+        ax.set_ylabel("% of the group's families avoiding services")
+        ax.set_xlabel("years since the policy started")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, handlelength=1.5)
+        if pair is not None:
+            bill, repealed, end = pair
+            exposed = SEGMENT_LABELS.get(EXPOSED, EXPOSED)
+            panels = ((axes[0][1], EXPOSED, exposed), (axes[0][2], ALL, "All families"))
+            handles = {}
+            for ax, seg, title in panels:
+                for sc in (bill, repealed):
+                    after = None
+                    if sc == repealed:
+                        before = [avoiding_band(results, s, seg)[1][: start + end] for s in (bill, repealed)]
+                        after = end if np.array_equal(*before, equal_nan=True) else None
+                    c = colour(sc, results.scenarios)
+                    handles[sc] = avoiding_lines(results, ax, sc, seg, c, sc, results.label(sc), after)
+                ax.axvline(0, color="black", linewidth=1, linestyle=":", gid="policy_start")
+                ax.axvline(end / 12, color="black", linewidth=1.2, linestyle="--", gid="repeal")
+                ax.xaxis.set_major_locator(MultipleLocator(2))
+                c = colour(repealed, results.scenarios)
+                later = summary["repeal"]["later"]
+                mark_value(ax, results, repealed, seg, end, c, "at the repeal")
+                mark_value(ax, results, repealed, seg, later, c, f"{headlines.years_words(later - end)} on", True)
+                ax.set_title(f"{title}:\nthe policy kept or repealed", weight="bold")
+                ax.set_ylabel("% of families avoiding services")
+                ax.set_xlabel("years since the policy started")
+                ax.set_ylim(bottom=0)
+            start_line = Line2D([], [], color="black", linewidth=1, linestyle=":")
+            repeal_line = Line2D([], [], color="black", linewidth=1.2, linestyle="--")
+            legend_below(
+                body,
+                [(handles[sc], results.label(sc)) for sc in (bill, repealed)]
+                + [(start_line, "policy starts"), (repeal_line, f"repeal ({end / 12:g} years in)")],
+            )
+    return fig
+
+
+FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "headline": headline,
     "vaccination": vaccination,
     "who_loses": who_loses,
     "awareness_trust": awareness_trust,
+    "avoidance": avoidance,
 }
 
 
@@ -400,6 +536,7 @@ FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
     "vaccination": lambda r: series_rows(r, [p[0] for p in VACCINATION_PANELS]),
     "who_loses": lambda r: effect_rows(r, [name for name, _, _ in WHO_LOSES_PANELS], by_segment=True),
     "awareness_trust": lambda r: series_rows(r, [p[0] for p in AWARENESS_PANELS], change=("gp_registered_share",)),
+    "avoidance": avoidance_rows,
     "sensitivity": sensitivity_rows,
     "design_grid": design_grid_rows,
 }
@@ -407,8 +544,9 @@ FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
 CAPTIONS: dict[str, Callable[[Results], str]] = {
     "headline": headlines.headline_sentence,
     "vaccination": headlines.vaccination_sentence,
-    "who_loses": lambda r: headlines.who_loses_sentence(r, stable_segments(r)[0], SEGMENT_LABELS),
+    "who_loses": lambda r: headlines.who_loses_sentence(r, stable_segments(r)[0], SEGMENT_PHRASES),
     "awareness_trust": headlines.awareness_sentence,
+    "avoidance": headlines.avoidance_sentence,
     "sensitivity": sensitivity_sentence,
     "design_grid": design_grid_sentence,
 }

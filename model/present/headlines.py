@@ -7,8 +7,10 @@ numbers it needs are missing (a folder without that effect, or all NaN).
 
 import math
 
+from model.present.figure_data import EXPOSED, avoidance_summary
 from model.present.results_folder import Effect, Results
-from model.present.words import place_count, round_count
+from model.present.style import fmt_value
+from model.present.words import SEGMENT_PHRASES, place_count, round_count
 
 LOST = "lost_safeguarding_contacts_per_10k"
 LOST_IDS = "lost_identifications_per_10k"
@@ -21,6 +23,7 @@ FALLBACK = {
     "awareness_trust": "What families know, how far they trust the NHS, and whether children stay registered.",
     "sensitivity": "Which uncertain assumptions matter most.",
     "design_grid": "How the lost safeguarding contacts depend on two uncertain assumptions.",
+    "avoidance": "Families avoiding health services over time, by group, and what is left after a repeal.",
 }
 
 
@@ -87,7 +90,7 @@ def vaccination_sentence(results: Results) -> str:
             f"(largest change: {e.mean:+.2f} points, under \u201c{results.label(sc)}\u201d)."
         )
     return (
-        f"Under \u201c{results.label(sc)}\u201d, MMR first-dose coverage at 24 months changes by {e.mean:+.1f} "
+        f"Under \u201c{results.label(sc)}\u201d, MMR first-dose coverage at 24 months changes by {fmt_value(e.mean)} "
         f"percentage points: {round_count(count)} children a year in {results.place_name} turning 2 without it."
     )
 
@@ -126,9 +129,58 @@ def awareness_sentence(results: Results) -> str:
     if gp is not None:
         n = place_count("gp_registered_share_change_pp", gp.mean, results.n_children)
         parts.append(
-            f"GP registration of children aged 0-6 changes by {gp.mean:+.1f} points ({round_count(n)} "
+            f"GP registration of children aged 0-6 changes by {fmt_value(gp.mean)} points ({round_count(n)} "
             "children unregistered)"
         )
     if not parts:
         return FALLBACK["awareness_trust"]
     return f"Under \u201c{results.label(sc)}\u201d, by the final year " + "; ".join(parts) + "."
+
+
+YEARS_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def percent(share: float) -> str:
+    """A share as a percentage with the digits its size needs: '15.9%', '0.28%', '0.07%', 'under 0.01%'."""
+    value = 100.0 * share
+    if math.isnan(value):
+        return "no data"
+    if value == 0:
+        return "0%"
+    if value < 0.005:
+        return "under 0.01%"
+    return f"{value:.1f}%" if value >= 1 else f"{value:.2f}%"
+
+
+def years_words(months: int) -> str:
+    """'two years' for 24 months, '1.5 years' for 18, 'one year' for 12."""
+    years = months / 12
+    if years == int(years) and int(years) < len(YEARS_WORDS):
+        return f"{YEARS_WORDS[int(years)]} year{'' if years == 1 else 's'}"
+    return f"{years:.3g} years"
+
+
+def avoidance_sentence(results: Results) -> str:
+    """The avoidance figure's sentence: the group that avoids most at the peak, the general population, and,
+    with a repeal, how many of the exposed group still avoid at the repeal and two years later."""
+    summary = avoidance_summary(results)
+    if summary is None or not summary["peaks"]:
+        return FALLBACK["avoidance"]
+    peaks = summary["peaks"]
+    top = max(peaks, key=lambda seg: peaks[seg][0])
+    share, month = peaks[top]
+    text = (
+        f"Under \u201c{results.label(summary['policy'])}\u201d, up to {percent(share)} of "
+        f"{SEGMENT_PHRASES.get(top, top)} avoid health services"
+    )
+    if "general" in peaks and top != "general":
+        text += f" (at most {percent(peaks['general'][0])} of the general population)"
+    repeal = summary["repeal"]
+    if repeal is not None:
+        at, later, _ = repeal["shares"][EXPOSED]
+        who = "them" if top == EXPOSED else SEGMENT_PHRASES.get(EXPOSED, EXPOSED)
+        text += (
+            f"; repealed after {years_words(repeal['month'])}, {percent(at)} of {who} avoid at the repeal and "
+            f"{percent(later)} {years_words(repeal['later'] - repeal['month'])} on"
+        )
+    return text + "."

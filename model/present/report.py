@@ -17,11 +17,21 @@ import numpy as np
 from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.present.figure_data import avoidance_summary, avoiding_band
 from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
+from model.present.headlines import percent
 from model.present.results_folder import Effect, Results
 from model.present.style import colour, fmt_value
-from model.present.words import cite_plainly, count_phrase, definition, outcome_of, place_count, round_count
+from model.present.words import (
+    SEGMENT_PHRASES,
+    cite_plainly,
+    count_phrase,
+    definition,
+    outcome_of,
+    place_count,
+    round_count,
+)
 
 QUESTION = (
     "If the NHS numbers in children's health records flow to local authorities (and beyond), how many families "
@@ -32,9 +42,19 @@ QUESTION = (
 HEADLINE_EFFECTS = {
     "lost_safeguarding_contacts_per_10k": ("Safeguarding contacts lost", "per 10,000 children a year"),
     "lost_identifications_per_10k": ("Children at risk no longer spotted", "per 10,000 children a year"),
-    "cme_found_per_10k_change": ("Children missing education found by data matching", "per 10,000 children a year"),
+    "avoiding_share_change_pp": ("Families avoiding health services", "change, percentage points of households"),
+    "cme_found_per_10k_change": (
+        "Children truly missing education found by data matching",
+        "per 10,000 children a year",
+    ),
+    "matching_flagged_per_10k_change": (
+        "Children flagged by data matching, missing education or not",
+        "per 10,000 children a year",
+    ),
     "coverage_6in1_12m_change_pp": ("6-in-1 vaccine by 12 months", "change, percentage points"),
+    "coverage_6in1_24m_change_pp": ("6-in-1 vaccine by 24 months", "change, percentage points"),
     "coverage_mmr1_24m_change_pp": ("MMR first dose by 24 months", "change, percentage points"),
+    "coverage_mmr1_5y_change_pp": ("MMR first dose by 5 years", "change, percentage points"),
     "coverage_mmr2_5y_change_pp": ("MMR both doses by 5 years", "change, percentage points"),
     "gp_registered_share_change_pp": ("Children aged 0-6 registered with a GP", "change, percentage points"),
     "hv_review_coverage_change_pp": ("Health visitor reviews done", "change, percentage points"),
@@ -68,7 +88,8 @@ h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-to
      padding: 0.6em 1em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92em; margin: 0.6em 0; }
 th, td { border-bottom: 1px solid #dddddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; } .interval { color: #555555;
+th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; } td.wrap { white-space: normal; }
+.interval { color: #555555;
      font-size: 0.85em; } .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em;
      vertical-align: -0.1em; border-radius: 2px; }
 figure { margin: 1.2em 0; } figure img { width: 100%; height: auto; border: 1px solid #eeeeee; }
@@ -136,7 +157,7 @@ def cell(results: Results, name: str, e: Effect) -> str:
     """A table cell: the mean, the interval under it, and the count for the whole place a year."""
     if math.isnan(e.mean):
         return '<td class="num">no data</td>'
-    count = count_phrase(name, e.mean, results.n_children, results.place_name)
+    count = count_phrase(name, e.mean, results.n_children, results.place_name, results.n_families)
     return (
         f'<td class="num">{esc(fmt_value(e.mean))}<br>'
         f'<span class="interval">{esc(fmt_value(e.lo))} to {esc(fmt_value(e.hi))}</span>'
@@ -186,12 +207,40 @@ def effects_table(results: Results) -> str:
         cells = "".join(cell(results, name, results.effect(sc, name)) for sc in results.policies)
         rows.append(f'<tr><td>{esc(what)}<br><span class="small">{esc(unit)}</span></td>{cells}</tr>')
     note = (
-        f'<p class="small">Final 12 months of the run. Each cell: the average, and under it the range holding the '
-        f"middle 90%, over {esc(results.interval_basis())}, and under them the count for the place a year. "
-        "Positive \u201clost\u201d numbers are chances to protect a child that the policy cost; negative coverage "
-        f"changes are children not vaccinated on time. {scale_note(results)}</p>"
+        f'<p class="small">Final 12 months of the run. Each cell: the average of the paired differences (the '
+        "policy minus the status quo on the same simulated families with the same random numbers) over "
+        f"{esc(results.interval_basis())}, under it the 90% interval of those differences (their 5th to 95th "
+        "percentiles), and under them the count for the place. Positive \u201clost\u201d numbers are chances to "
+        "protect a child that the policy cost; negative coverage changes are children not vaccinated on time. "
+        f"{matching_note(results)}{scale_note(results)}</p>"
     )
     return f'<table class="effects"><tr><th>Effect</th>{head}</tr>{"".join(rows)}</table>{note}'
+
+MATCH_FOUND, MATCH_FLAGGED = "cme_found_per_10k_change", "matching_flagged_per_10k_change"
+
+
+def matching_note(results: Results) -> str:
+    """What the two data-matching rows say together, read from effects.csv: flags against children truly found."""
+    names = results.effect_names()
+    if MATCH_FOUND not in names or MATCH_FLAGGED not in names:
+        return ""
+    pairs = [(results.effect(sc, MATCH_FLAGGED).mean, results.effect(sc, MATCH_FOUND).mean) for sc in results.policies]
+    pairs = [(flagged, found) for flagged, found in pairs if not (math.isnan(flagged) or math.isnan(found))]
+    if not pairs:
+        return ""
+    if all(math.isclose(flagged, found, rel_tol=1e-9, abs_tol=1e-9) for flagged, found in pairs):
+        return (
+            "Data matching flags exactly the children it finds truly missing education in every policy here (the "
+            "two matching rows are equal): the model does not yet flag children who turn out not to be missing. "
+        )
+    flagged, found = max(pairs)
+    share = found / flagged if flagged > 0 else math.nan
+    return (
+        f"Of the children data matching flags, {100 * share:.0f}% are truly missing education under the policy "
+        "that flags most. "
+        if not math.isnan(share)
+        else ""
+    )
 
 
 def brief(results: Results) -> str:
@@ -213,9 +262,27 @@ def brief(results: Results) -> str:
             f"at risk not spotted ({esc(with_interval(ids))} per 10,000); MMR first-dose coverage changes by "
             f"{esc(with_interval(mmr1))} percentage points ({esc(n['coverage_mmr1_24m_change_pp'])} children a year "
             f"turning 2 without it); data matching finds {esc(n['cme_found_per_10k_change'])} more children missing "
-            f"education a year ({esc(with_interval(found))} per 10,000).</li>"
+            f"education a year ({esc(with_interval(found))} per 10,000){avoiding_clause(results, sc)}.</li>"
         )
     return f"<ul>{''.join(items)}</ul>"
+
+
+AVOIDING = "avoiding_share_change_pp"
+
+
+def avoiding_clause(results: Results, scenario: str) -> str:
+    """'; the share of families avoiding health services changes by ... (about 30 families)', or '' without it."""
+    if AVOIDING not in results.effect_names():
+        return ""
+    e = results.effect(scenario, AVOIDING)
+    if math.isnan(e.mean):
+        return ""
+    count = place_count(AVOIDING, e.mean, results.n_children, results.n_families)
+    families = f" ({round_count(count)} families)" if count is not None else ""
+    return (
+        f"; the share of families avoiding health services changes by {esc(with_interval(e))} percentage points"
+        f"{esc(families)}"
+    )
 
 
 def scenarios_list(results: Results) -> str:
@@ -294,7 +361,7 @@ def assumptions_table(results: Results) -> str:
             used = f"drawn from {lo:g}-{hi:g} ({shape}{mode}) for each replicate"
         rows.append(
             f"<tr><td><code>{esc(path)}</code><br><span class='small'>{esc(p.unit)}</span></td>"
-            f'<td class="num">{esc(used)}{flag}{varied}</td><td class="num">{p.lo:g} to {p.hi:g}</td>'
+            f'<td class="num wrap">{esc(used)}{flag}{varied}</td><td class="num">{p.lo:g} to {p.hi:g}</td>'
             f"<td>{evidence(p, citations)}</td></tr>"
         )
     return (
@@ -311,7 +378,8 @@ def interval_caveat(results: Results) -> str:
     if results.drawn_ranges and not results.design_parameters:
         groups = ", ".join(results.draw_groups)
         return (
-            f"Intervals span {esc(results.interval_basis())}. They hold chance (which families have children at "
+            "Intervals are the middle 90% (5th to 95th percentiles) of the paired differences over "
+            f"{esc(results.interval_basis())}. They hold chance (which families have children at "
             "risk, who hears of the sharing and when) and what we do not know about behaviour: each replicate drew "
             f"{len(results.drawn_ranges)} behavioural parameters (<code>{esc(groups)}</code>) from their plausible "
             f"ranges ({esc(results.draw_distribution)}), the same draw for every scenario of that replicate. Every "
@@ -330,8 +398,29 @@ def interval_caveat(results: Results) -> str:
         else "a sensitivity analysis over the parameters' plausible ranges is needed for that."
     )
     return (
-        f"Intervals show how results vary by chance over {esc(results.interval_basis())} of the simulation with "
-        f"the same assumptions, not uncertainty in the assumptions; {then}"
+        "Intervals are the middle 90% (5th to 95th percentiles) of the paired differences over "
+        f"{esc(results.interval_basis())} of the simulation with the same assumptions: they show chance, not "
+        f"uncertainty in the assumptions; {then}"
+    )
+
+
+def timing_caveat(results: Results) -> str:
+    """Which months the effects describe and, read from the avoidance series, whether they peaked earlier."""
+    text = "Results are for the final 12 months of the run."
+    summary = avoidance_summary(results)
+    if summary is None or not summary["peaks"]:
+        return text + " Trust and awareness change slowly, so effects may still be growing at the end of the run."
+    top = max(summary["peaks"], key=lambda seg: summary["peaks"][seg][0])
+    share, month = summary["peaks"][top]
+    months, mean, _, _ = avoiding_band(results, summary["policy"], top)
+    final = float(np.nanmean(mean[months >= results.months - 12])) if np.isfinite(mean[-12:]).any() else math.nan
+    if month >= results.months - results.burn_in_months - 12 or math.isnan(final):
+        return text + " Avoidance is still at its highest in the final year, so effects may still be growing."
+    return text + (
+        f" Under \u201c{esc(results.label(summary['policy']))}\u201d, avoidance among "
+        f"{esc(SEGMENT_PHRASES.get(top, top))} peaks in year {month // 12 + 1} of the policy ({percent(share)}) and "
+        f"averages {percent(final)} in the final year, so the effects of the first years were probably larger than "
+        "these (the avoidance figure shows the whole course)."
     )
 
 
@@ -351,8 +440,7 @@ def caveats(results: Results) -> str:
         scale_note(results),
         "Groups that make up under 1% of households have few children in the model, so their rates per 10,000 "
         "children have wide intervals.",
-        "Results are for the final 12 months of the run. Trust and awareness change slowly, so effects may still "
-        "be growing at the end of the run.",
+        timing_caveat(results),
     ]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 

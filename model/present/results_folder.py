@@ -23,6 +23,7 @@ SCENARIO_ORDER = (
     "wigan_direct_care",
     "wales_cme_matching",
     "national_sui_mandate",
+    "national_mandate_repealed",
     "national_with_safeguards",
 )
 INTERVAL = (5.0, 95.0)  # percentiles: the 90% band over replicates, as in effects.csv
@@ -169,6 +170,19 @@ class Results:
         return int(self.resolved["place"]["n_children"])
 
     @property
+    def n_families(self) -> int:
+        """Households of the whole place (its file's n_families), to turn shares of households into counts."""
+        return int(self.resolved["place"]["n_families"])
+
+    def end_month(self, scenario: str) -> int | None:
+        """The policy month from which none of the scenario's flows runs (a repeal), or None if any runs on."""
+        flows = next((s.get("flows") or [] for s in self.resolved["scenarios"] if s["name"] == scenario), [])
+        ends = [f.get("end_month") for f in flows]
+        if not ends or any(e is None for e in ends):
+            return None
+        return int(max(ends))
+
+    @property
     def drawn_ranges(self) -> dict[str, tuple[float, float]]:
         """Parameters each replicate drew (`uncertainty:`), with the range each was drawn from; empty if none."""
         unc = self.resolved.get("uncertainty") or {}
@@ -254,8 +268,14 @@ class Results:
     def _timeseries(self) -> tuple[list[str], list[list[str]]]:
         return read_table(self.folder / "timeseries.csv")
 
+    def has_series(self, outcome: str) -> bool:
+        """Whether timeseries.csv has a column for the outcome (older folders lack the newer outcomes)."""
+        return outcome in self._timeseries[0]
+
     def series(self, outcome: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Months, and per scenario an array [run, month] of one outcome (a run: a replicate, or a point's)."""
+        if outcome in self._series_cache:
+            return self._series_cache[outcome]
         header, rows = self._timeseries
         if outcome not in header:
             raise InputError(self.folder / "timeseries.csv", "header", f"a column {outcome}")
@@ -273,7 +293,12 @@ class Results:
         for r, month in zip(rows, month_of, strict=True):
             value = number(r[i_val], file, outcome)
             out[r[i_sc]][runs[r[i_sc]][tuple(r[j] for j in ident)], col[month]] = value
-        return np.array(months), out
+        self._series_cache[outcome] = (np.array(months), out)
+        return self._series_cache[outcome]
+
+    @cached_property
+    def _series_cache(self) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
+        return {}
 
     # --- sensitivity.csv (after a sensitivity analysis only) ---
     @cached_property

@@ -25,9 +25,21 @@ SCENARIO_COLOURS = {
     "wigan_direct_care": "#0072B2",
     "wales_cme_matching": "#E69F00",
     "national_sui_mandate": "#D55E00",
+    "national_mandate_repealed": "#CC79A7",
     "national_with_safeguards": "#009E73",
 }
-FALLBACK = ("#CC79A7", "#56B4E9", "#000000", "#F0E442")
+# One colour per group of families where lines are groups (Paul Tol's muted scheme, colour-blind safe)
+SEGMENT_COLOURS = {
+    "insecure_immigration": "#882255",
+    "grt": "#332288",
+    "ehe": "#117733",
+    "domestic_abuse": "#AA4499",
+    "csc_known": "#44AA99",
+    "general": "#555555",
+    "adoptive": "#DDCC77",
+    "disabled_parents": "#88CCEE",
+}
+FALLBACK = ("#56B4E9", "#000000", "#F0E442", "#882255")
 FOOTER_GID = "footer"
 SLIDE = (13.0, 7.3)  # inches: 16:9 at 150 dpi is about 1950 x 1100 pixels
 HEAD_IN, FOOT_IN = 1.2, 0.35
@@ -46,7 +58,7 @@ STYLE = {
 
 
 def colour(scenario: str, scenarios: list[str]) -> str:
-    """The scenario's fixed colour; scenarios outside the project's five take the spare colours in turn."""
+    """The scenario's fixed colour; scenarios outside the project's six take the spare colours in turn."""
     if scenario in SCENARIO_COLOURS:
         return SCENARIO_COLOURS[scenario]
     extras = [s for s in scenarios if s not in SCENARIO_COLOURS]

@@ -21,6 +21,17 @@ SEGMENT_LABELS = {
     "adoptive": "Adoptive families",
     "disabled_parents": "Disabled parents",
 }
+# segment -> the group as a sentence names it ("15% of families with insecure immigration status")
+SEGMENT_PHRASES = {
+    "general": "the general population",
+    "csc_known": "families known to children's social care",
+    "domestic_abuse": "domestic abuse survivors",
+    "insecure_immigration": "families with insecure immigration status",
+    "grt": "Gypsy, Roma and Traveller families",
+    "ehe": "home-educating families",
+    "adoptive": "adoptive families",
+    "disabled_parents": "families with disabled parents",
+}
 RECIPIENT_WORDS = {
     "csc": "children's social care",
     "education": "education",
@@ -87,6 +98,20 @@ DEFINITIONS = {
     "identified, on average.",
     "cme_found_per_10k": "Children missing education found: children not on any school roll whom data matching "
     "finds, per 10,000 children a year.",
+    "avoiding_share": "Families avoiding health services: the share of households keeping away from health "
+    "services because of the data sharing (no vaccinations or health visitor reviews, less GP registration and "
+    "unscheduled care) in a month.",
+    "objecting_share": "Families objecting: the share of households that have opted their children's records out "
+    "of at least one flow (only where objection is respected).",
+    "coverage_6in1_24m": "6-in-1 coverage at 24 months: the share of children turning 2 who have had all three "
+    "doses of the 6-in-1 vaccine (an NHS COVER milestone).",
+    "coverage_mmr1_5y": "MMR1 coverage at 5 years: the share of children turning 5 who have had a first MMR dose "
+    "(an NHS COVER milestone).",
+    "missing_education_per_10k": "Children missing education: school-age children on no school roll, per 10,000 "
+    "children, at a point in time.",
+    "matching_flagged_per_10k": "Children flagged by data matching: children a match flags as possibly missing "
+    "education, per 10,000 children a year, whether or not they turn out to be missing (those who are, are the "
+    "children missing education found).",
 }
 NAMES = {
     "aware_share": "Families aware of the data sharing",
@@ -100,21 +125,34 @@ NAMES = {
     "identifications_per_10k": "Children at risk spotted",
     "months_to_identification": "Months to identification",
     "cme_found_per_10k": "Children missing education found",
+    "avoiding_share": "Families avoiding health services",
+    "objecting_share": "Families objecting to a flow",
+    "coverage_6in1_24m": "6-in-1 vaccine by 24 months",
+    "coverage_mmr1_5y": "MMR first dose by 5 years",
+    "missing_education_per_10k": "Children missing education",
+    "matching_flagged_per_10k": "Children flagged by data matching",
 }
 # effect -> what its count for the whole place a year counts
 COUNT_NOUNS = {
     "lost_safeguarding_contacts_per_10k": "safeguarding contacts lost",
     "lost_identifications_per_10k": "children at risk not spotted",
     "cme_found_per_10k_change": "more children missing education found",
+    "matching_flagged_per_10k_change": "more children flagged by data matching",
     "coverage_6in1_12m_change_pp": "children turning 1 without the 6-in-1 vaccine",
+    "coverage_6in1_24m_change_pp": "children turning 2 without the 6-in-1 vaccine",
     "coverage_mmr1_24m_change_pp": "children turning 2 without a first MMR dose",
+    "coverage_mmr1_5y_change_pp": "children turning 5 without a first MMR dose",
     "coverage_mmr2_5y_change_pp": "children turning 5 without both MMR doses",
     "gp_registered_share_change_pp": "children aged 0-6 not registered with a GP",
 }
+# effect -> what its count of the place's families counts (percentage points of households)
+FAMILY_COUNT_NOUNS = {"avoiding_share_change_pp": "more families avoiding health services"}
 # How many of the place's children an effect's unit applies to: "all" (rates per 10,000), or ages in months
 COHORT_MONTHS = {
     "coverage_6in1_12m_change_pp": 12,  # one year of age: the children turning 1 in a year
+    "coverage_6in1_24m_change_pp": 12,
     "coverage_mmr1_24m_change_pp": 12,
+    "coverage_mmr1_5y_change_pp": 12,
     "coverage_mmr2_5y_change_pp": 12,
     "gp_registered_share_change_pp": 84,  # children aged 0-6 (months 0-83)
 }
@@ -162,15 +200,20 @@ def children_counted(effect: str, n_children: int) -> float:
     return n_children if months is None else n_children * months / AGE_OUT_MONTHS
 
 
-def place_count(effect: str, value: float, n_children: int) -> float | None:
+def place_count(effect: str, value: float, n_children: int, n_families: int | None = None) -> float | None:
     """An effect as a number of children or contacts a year for the whole place; None if it has no count.
 
     Rates are per 10,000 children a year, so the count is rate x children / 10,000; percentage-point changes
     are counted over the children they are a share of (a one-year cohort, assuming the place's children are
-    spread evenly over ages 0-17), and a fall in coverage counts as children without the vaccine.
+    spread evenly over ages 0-17), and a fall in coverage counts as children without the vaccine. A change in
+    a share of households (families avoiding) is counted over `n_families`, when given.
     """
     base = effect.split("__", 1)[0]
-    if base not in COUNT_NOUNS or value != value:
+    if value != value:
+        return None
+    if base in FAMILY_COUNT_NOUNS:
+        return None if n_families is None else value / 100.0 * n_families
+    if base not in COUNT_NOUNS:
         return None
     if base in COHORT_MONTHS:
         return COVERAGE_SIGN * value / 100.0 * children_counted(base, n_children)
@@ -189,12 +232,15 @@ def round_count(count: float) -> str:
     return f"about {'-' if count < 0 else ''}{rounded:,.0f}"
 
 
-def count_phrase(effect: str, value: float, n_children: int, place: str) -> str:
+def count_phrase(effect: str, value: float, n_children: int, place: str, n_families: int | None = None) -> str:
     """'about 810 safeguarding contacts lost a year in Wigan', or '' when the effect has no count."""
-    count = place_count(effect, value, n_children)
+    count = place_count(effect, value, n_children, n_families)
     if count is None:
         return ""
-    return f"{round_count(count)} {COUNT_NOUNS[effect.split('__', 1)[0]]} a year in {place}"
+    base = effect.split("__", 1)[0]
+    if base in FAMILY_COUNT_NOUNS:
+        return f"{round_count(count)} {FAMILY_COUNT_NOUNS[base]} in {place} (final-year average)"
+    return f"{round_count(count)} {COUNT_NOUNS[base]} a year in {place}"
 
 
 def cite_plainly(text: str) -> str:
