@@ -76,4 +76,8 @@ golden: $(VENV)/.installed-run
 	$(BIN)/disengage run experiments/smoke.yaml --out $$tmp/smoke --quiet && \
 	mkdir -p tests/golden && \
 	cp $$tmp/smoke/runs.csv $$tmp/smoke/timeseries.csv $$tmp/smoke/effects.csv tests/golden/ && \
-	echo "tests/golden/ regenerated from experiments/smoke.yaml: say why in the commit message"
+	sed 's/^seed:/overrides: {behaviour.decision: contact}\nseed:/' experiments/smoke.yaml > $$tmp/contact.yaml && \
+	$(BIN)/disengage run $$tmp/contact.yaml --out $$tmp/contact --quiet && \
+	mkdir -p tests/golden/contact && rm -rf tests/golden/contact/scenarios && \
+	cp $$tmp/contact/runs.csv $$tmp/contact/timeseries.csv $$tmp/contact/effects.csv tests/golden/contact/ && \
+	echo "tests/golden/ and tests/golden/contact/ regenerated from experiments/smoke.yaml: say why in the commit message"
