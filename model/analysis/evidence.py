@@ -79,7 +79,8 @@ def persistence(a: np.ndarray, end: int, months_after: int = 12 * YEARS_AFTER) -
     ok = before > 0
     ratios = after[ok] / before[ok]
     lo, hi = np.percentile(ratios, [5, 95]) if ratios.size else (math.nan, math.nan)
-    return float(np.nanmean(after) / np.nanmean(before)), (float(lo), float(hi))
+    level = float(np.nanmean(before))
+    return (float(np.nanmean(after)) / level if level > 0 else math.nan), (float(lo), float(hi))
 
 
 def baseline_level(results: Results, column: str) -> float:
