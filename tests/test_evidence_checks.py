@@ -39,3 +39,26 @@ def test_the_bills_checks_read_effects_and_runs_of_the_smoke_results(smoke_resul
     assert not any("repeal" in what for what in rows)  # the smoke experiment has no repealed Bill
     assert main(["evidence", str(smoke_results)]) == 0
     assert "checks pass" in capsys.readouterr().out
+
+
+def test_the_headline_says_spotted_not_minus_one_unspotted_when_matching_finds_more_needs(smoke_results, tmp_path):
+    """A negative count of children unspotted reads as nonsense: the sentence turns it round."""
+    import shutil
+
+    from model.present.headlines import headline_sentence, worst_policy
+    from model.present.results_folder import Results
+
+    from .csv_edit import edit_rows
+
+    folder = tmp_path / "smoke"
+    shutil.copytree(smoke_results, folder)
+    worst = worst_policy(Results(folder), "lost_safeguarding_contacts_per_10k")
+
+    def negative(row):
+        if row["scenario"] == worst and row["outcome"] == "lost_identifications_per_10k":
+            row["mean"] = "-40"
+        return row
+
+    assert edit_rows(folder / "effects.csv", negative) == 1
+    text = headline_sentence(Results(folder))
+    assert "more children at risk a year would be spotted" in text and "about -" not in text

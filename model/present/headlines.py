@@ -68,8 +68,11 @@ def headline_sentence(results: Results) -> str:
     )
     ids = known(results, sc, LOST_IDS)
     if ids is not None:
-        text += f", and {round_count(place_count(LOST_IDS, ids.mean, results.n_children))} children at risk a year "
-        text += "would go unspotted"
+        n = place_count(LOST_IDS, ids.mean, results.n_children)
+        if n >= 0:
+            text += f", and {round_count(n)} children at risk a year would go unspotted"
+        else:  # more needs identified than lost: the matching enquiries find some
+            text += f", though {round_count(-n)} more children at risk a year would be spotted (by its enquiries)"
     found = known(results, sc, FOUND)
     if found is not None:
         n = place_count(FOUND, found.mean, results.n_children)
