@@ -82,7 +82,9 @@ def place_from_record(file: str, raw: Any) -> Place:
     """The place as run, from the manifest."""
     field = "resolved.place"
     rec = config.as_mapping(file, field, raw)
-    config.check_keys(file, field, rec, {"name", "n_families", "n_children", "segment_shares", "file"})
+    config.check_keys(
+        file, field, rec, {"name", "n_families", "n_children", "segment_shares", "file"}, {"need_rate_factor"}
+    )
     n_families = config.integer(file, f"{field}.n_families", rec["n_families"], 1)
     n_children = config.integer(file, f"{field}.n_children", rec["n_children"], n_families)
     shares = rec["segment_shares"]
@@ -97,6 +99,7 @@ def place_from_record(file: str, raw: Any) -> Place:
         n_children,
         tuple(shares),
         config.text(file, f"{field}.file", rec["file"]),
+        config.number(file, f"{field}.need_rate_factor", rec.get("need_rate_factor", 1.0), 0.0, 10.0),
     )
 
 

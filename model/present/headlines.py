@@ -7,6 +7,7 @@ numbers it needs are missing (a folder without that effect, or all NaN).
 
 import math
 
+from model.core.layout import SEGMENTS
 from model.present.figure_data import EXPOSED, avoidance_summary
 from model.present.results_folder import Effect, Results
 from model.present.style import fmt_value
@@ -108,11 +109,14 @@ def who_loses_sentence(results: Results, stable: list[str], names: dict[str, str
         return FALLBACK["who_loses"]
     top = max(per, key=per.get)
     text = (
-        f"Under \u201c{results.label(sc)}\u201d, {names.get(top, top)} lose most: {per[top]:.0f} safeguarding "
-        "contacts per 10,000 of their children a year"
+        f"Under \u201c{results.label(sc)}\u201d, of the groups large enough to estimate, {names.get(top, top)} lose "
+        f"most: {per[top]:.0f} safeguarding contacts per 10,000 of their children a year"
     )
     if "general" in per and top != "general":
         text += f", against {per['general']:.0f} in the general population"
+    small = [s for s in SEGMENTS if s not in stable and (e := known(results, sc, f"{LOST}__{s}")) and e.mean > per[top]]
+    if small:
+        text += f" (the smaller groups of {' and '.join(names.get(s, s) for s in small)} may lose more; grey below)"
     return text + "."
 
 

@@ -258,16 +258,39 @@ def brief(results: Results) -> str:
         items.append(
             f"<li>{swatch(results, sc)}<strong>{esc(results.label(sc))}</strong>: in {esc(where)}, "
             f"{esc(n['lost_safeguarding_contacts_per_10k'])} safeguarding contacts lost a year "
-            f"({esc(with_interval(lost))} per 10,000 children) and {esc(n['lost_identifications_per_10k'])} children "
-            f"at risk not spotted ({esc(with_interval(ids))} per 10,000); MMR first-dose coverage changes by "
+            f"({esc(with_interval(lost))} per 10,000 children) and {esc(spotted_words(results, ids))} "
+            f"({esc(with_interval(ids))} per 10,000); MMR first-dose coverage changes by "
             f"{esc(with_interval(mmr1))} percentage points ({esc(n['coverage_mmr1_24m_change_pp'])} children a year "
             f"turning 2 without it); data matching finds {esc(n['cme_found_per_10k_change'])} more children missing "
-            f"education a year ({esc(with_interval(found))} per 10,000){avoiding_clause(results, sc)}.</li>"
+            f"education a year ({esc(with_interval(found))} per 10,000){flagged_clause(results, sc, found)}"
+            f"{avoiding_clause(results, sc)}.</li>"
         )
     return f"<ul>{''.join(items)}</ul>"
 
 
 AVOIDING = "avoiding_share_change_pp"
+FLAGGED = "matching_flagged_per_10k_change"
+
+
+def spotted_words(results: Results, ids: Effect) -> str:
+    """'about 20 children at risk not spotted', or, when the policy identifies more than it loses (its matching
+    enquiries find some), 'about 2 more children at risk spotted': never a negative count."""
+    lost = ids.mean >= 0 or math.isnan(ids.mean)
+    words = count_words(results, "lost_identifications_per_10k", ids if lost else Effect(-ids.mean, 0, 0, 0))
+    return f"{words} children at risk not spotted" if lost else f"{words} more children at risk spotted"
+
+
+def flagged_clause(results: Results, scenario: str, found: Effect) -> str:
+    """'; it flags about 1,100 children a year and writes to their families (169 per 10,000), 27% of them missing
+    education' when matching flags children, '' otherwise."""
+    if FLAGGED not in results.effect_names():
+        return ""
+    e = results.effect(scenario, FLAGGED)
+    if math.isnan(e.mean) or e.mean <= 0:
+        return ""
+    share = "" if math.isnan(found.mean) else f", {100 * found.mean / e.mean:.0f}% of them missing education"
+    return (f"; it flags {count_words(results, FLAGGED, e)} children a year and writes to their families "
+            f"({e.mean:.0f} per 10,000){share}")  # fmt: skip
 
 
 def avoiding_clause(results: Results, scenario: str) -> str:

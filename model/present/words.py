@@ -145,6 +145,19 @@ COUNT_NOUNS = {
     "coverage_mmr2_5y_change_pp": "children turning 5 without both MMR doses",
     "gp_registered_share_change_pp": "children aged 0-6 not registered with a GP",
 }
+# effect -> what a negative count of it counts, so no count reads as a negative number of children
+OPPOSITE_COUNT_NOUNS = {
+    "lost_safeguarding_contacts_per_10k": "more safeguarding contacts",
+    "lost_identifications_per_10k": "more children at risk spotted",
+    "cme_found_per_10k_change": "fewer children missing education found",
+    "matching_flagged_per_10k_change": "fewer children flagged by data matching",
+    "coverage_6in1_12m_change_pp": "more children turning 1 with the 6-in-1 vaccine",
+    "coverage_6in1_24m_change_pp": "more children turning 2 with the 6-in-1 vaccine",
+    "coverage_mmr1_24m_change_pp": "more children turning 2 with a first MMR dose",
+    "coverage_mmr1_5y_change_pp": "more children turning 5 with a first MMR dose",
+    "coverage_mmr2_5y_change_pp": "more children turning 5 with both MMR doses",
+    "gp_registered_share_change_pp": "more children aged 0-6 registered with a GP",
+}
 # effect -> what its count of the place's families counts (percentage points of households)
 FAMILY_COUNT_NOUNS = {"avoiding_share_change_pp": "more families avoiding health services"}
 # How many of the place's children an effect's unit applies to: "all" (rates per 10,000), or ages in months
@@ -240,6 +253,8 @@ def count_phrase(effect: str, value: float, n_children: int, place: str, n_famil
     base = effect.split("__", 1)[0]
     if base in FAMILY_COUNT_NOUNS:
         return f"{round_count(count)} {FAMILY_COUNT_NOUNS[base]} in {place} (final-year average)"
+    if count <= -0.5 and base in OPPOSITE_COUNT_NOUNS:
+        return f"{round_count(-count)} {OPPOSITE_COUNT_NOUNS[base]} a year in {place}"
     return f"{round_count(count)} {COUNT_NOUNS[base]} a year in {place}"
 
 
