@@ -49,6 +49,21 @@ def all_fears(value_of) -> dict[str, float]:
     return {k: value_of(p.value) for k, p in params.entries.items() if ".fear." in k}
 
 
+def run_tables(path, out, **options) -> Path:
+    """Run an experiment to its tables and manifest only: figures and the report take about 8 s a folder, and
+    tests that read only tables need none (tests/test_figures.py and tests/test_report.py draw them)."""
+    from model.experiments import runner
+
+    return runner.run_experiment(path, out, **options)
+
+
+@pytest.fixture
+def no_figures(monkeypatch):
+    """`disengage run` (model.cli.main) in this process draws no figures and no report: for tests of the command's
+    tables, store and exit codes, not of the drawing (tests/test_figures.py and tests/test_report.py test that)."""
+    monkeypatch.setattr("model.api.figures_and_report", lambda folder, manifest=None: [])
+
+
 @pytest.fixture
 def tmp_experiment(tmp_path):
     """Factory: write an experiment into tmp_path and return its path."""

@@ -6,9 +6,7 @@ import csv
 
 import pytest
 
-from model import run_experiment
-
-from .conftest import write_experiment
+from .conftest import run_tables, write_experiment
 
 GENERAL_COVERAGE_BOUND_PP = 0.5  # EVIDENCE.md: 0-0.5 pp for the general population
 CONCENTRATION = 3.0  # exposed segments lose at least this many times the general population's contacts
@@ -28,7 +26,7 @@ def effects(tmp_path_factory):
         seed=5,
         scenarios=["baseline", "national_sui_mandate"],
     )
-    out = run_experiment(exp, tmp / "out")
+    out = run_tables(exp, tmp / "out")
     with (out / "effects.csv").open(encoding="utf-8") as fh:
         return {r["outcome"]: float(r["mean"]) for r in csv.DictReader(fh) if r["scenario"] == "national_sui_mandate"}
 

@@ -7,9 +7,7 @@ import sys
 
 import pytest
 
-from model import run_experiment
-
-from .conftest import REPO, all_fears, write_experiment, write_scenario
+from .conftest import REPO, all_fears, run_tables, write_experiment, write_scenario
 
 TABLES = ("runs.csv", "timeseries.csv", "effects.csv")
 
@@ -21,21 +19,21 @@ def read_effects(folder):
 
 def test_same_seed_gives_identical_files_and_other_seeds_differ(tmp_path):
     exp = write_experiment(tmp_path)
-    a = run_experiment(exp, tmp_path / "a")
-    b = run_experiment(exp, tmp_path / "b")
+    a = run_tables(exp, tmp_path / "a")
+    b = run_tables(exp, tmp_path / "b")
     for name in TABLES:
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between identical runs"
     ma, mb = (json.loads((d / "manifest.json").read_text()) for d in (a, b))
     for m in (ma, mb):
         m.pop("started_utc"), m.pop("finished_utc")
     assert ma == mb, "manifests differ beyond their timestamps"
-    c = run_experiment(write_experiment(tmp_path, name="other", seed=8), tmp_path / "c")
+    c = run_tables(write_experiment(tmp_path, name="other", seed=8), tmp_path / "c")
     assert (a / "runs.csv").read_bytes() != (c / "runs.csv").read_bytes(), "a different seed gave the same runs"
 
 
 def test_copy_of_baseline_gives_exactly_zero_effects(tmp_path):
     copy = write_scenario(tmp_path, "baseline_copy", [])
-    out = run_experiment(write_experiment(tmp_path, scenarios=["baseline", str(copy)]), tmp_path / "out")
+    out = run_tables(write_experiment(tmp_path, scenarios=["baseline", str(copy)]), tmp_path / "out")
     effects = read_effects(out)
     assert effects, "no effects written"
     for (_scenario, outcome), row in effects.items():
@@ -48,7 +46,7 @@ def test_zero_fear_gives_exactly_zero_lost_contacts(tmp_path):
         scenarios=["baseline", "national_sui_mandate", "wales_cme_matching"],
         overrides=all_fears(lambda v: 0.0),
     )
-    effects = read_effects(run_experiment(exp, tmp_path / "out"))
+    effects = read_effects(run_tables(exp, tmp_path / "out"))
     for scenario in ("national_sui_mandate", "wales_cme_matching"):
         for outcome in (
             "lost_safeguarding_contacts_per_10k",
@@ -72,7 +70,7 @@ def test_more_fear_gives_no_fewer_lost_contacts(tmp_path):
             replicates=3,
             overrides=all_fears(lambda v, f=factor: min(1.0, v * f)),
         )
-        effects = read_effects(run_experiment(exp, tmp_path / label))
+        effects = read_effects(run_tables(exp, tmp_path / label))
         lost[label] = float(effects[("national_sui_mandate", "lost_safeguarding_contacts_per_10k")]["mean"])
     assert lost["high"] >= lost["low"] > 0, f"lost contacts per 10k with fear x0.5 and x1: {lost}"
 

@@ -8,13 +8,13 @@ import mesa
 import numpy as np
 import pytest
 
-from model import DisengageModel, effects, run_experiment, simulate
+from model import DisengageModel, effects, simulate
 from model.inputs.errors import InputError
 from model.inputs.params import load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.sim.build import load_named
 
-from .conftest import write_experiment
+from .conftest import run_tables, write_experiment
 
 SMALL = {"place": "wigan", "scale": 0.01, "months": 30, "burn_in_months": 6}
 
@@ -71,7 +71,7 @@ def test_batch_run_equals_disengage_run(tmp_path):
     exp = write_experiment(
         tmp_path, name="pair", scenarios=policies, replicates=2, seed=11, months=24, burn_in_months=6, scale=0.01
     )
-    out = run_experiment(exp, tmp_path / "pair")
+    out = run_tables(exp, tmp_path / "pair")
     seeds = json.loads((out / "manifest.json").read_text())["seeds"]
     with (out / "timeseries.csv").open(newline="") as fh:
         rows = {(r["scenario"], int(r["seed"]), int(r["month"])): r for r in csv.DictReader(fh)}
@@ -98,7 +98,7 @@ def test_batch_run_equals_disengage_run(tmp_path):
 
 def test_effects_equal_effects_csv_of_a_one_replicate_experiment(tmp_path):
     exp = write_experiment(tmp_path, name="one", replicates=1, seed=4, months=30, burn_in_months=6, scale=0.01)
-    out = run_experiment(exp, tmp_path / "one")
+    out = run_tables(exp, tmp_path / "one")
     seed = json.loads((out / "manifest.json").read_text())["seeds"]["0"]
     got = effects("national_sui_mandate", place="wigan", scale=0.01, seed=seed, months=30, burn_in_months=6)
     with (out / "effects.csv").open(newline="") as fh:

@@ -6,13 +6,12 @@ import shutil
 
 import pytest
 
-from model import run_experiment
 from model.cli import main
 from model.experiments.experiment import resolved_config
 from model.experiments.provenance import config_hash
 from model.experiments.reproduce import experiment_from_manifest
 
-from .conftest import write_experiment, write_scenario
+from .conftest import run_tables, write_experiment, write_scenario
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def results(tmp_path_factory):
         ],
     )
     exp = write_experiment(src, scenarios=["baseline", "national_sui_mandate", str(told)])
-    out = run_experiment(exp, tmp_path_factory.mktemp("runs") / "tiny")
+    out = run_tables(exp, tmp_path_factory.mktemp("runs") / "tiny")
     shutil.rmtree(src)
     return out
 
@@ -141,7 +140,7 @@ def test_experiment_with_behavioural_draws_reproduces(capsys, tmp_path):
             "parameters": ["chilling_response", "awareness_speed", "trust_dynamics"],
         },
     )
-    out = run_experiment(exp, tmp_path / "drawn")
+    out = run_tables(exp, tmp_path / "drawn")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["resolved"]["uncertainty"]["ranges"], "the drawn parameters' ranges are not recorded"
     exp.unlink()

@@ -22,7 +22,7 @@ from model.experiments.progress import Progress
 from model.experiments.store import STORE, ResultStore, read_failures, read_info, status_lines
 from model.experiments.tables import mcse, write_tables
 
-from .conftest import ALL_SCENARIOS, write_experiment
+from .conftest import ALL_SCENARIOS, run_tables, write_experiment
 
 TABLES = ("runs.csv", "timeseries.csv", "effects.csv")
 KILL_TIMEOUT_SECONDS = 120
@@ -43,7 +43,8 @@ def read_rows(path):
 
 @pytest.fixture(scope="module")
 def grid_experiment(tmp_path_factory):
-    """A small grid design (two values of w_risk, two scenarios, two replicates: 8 runs), run serially."""
+    """A small grid design (two values of w_risk, two scenarios, two replicates: 8 runs), run serially (figures and
+    report drawn: the suite's one real grid folder to draw them for)."""
     tmp = tmp_path_factory.mktemp("grid")
     exp = write_experiment(tmp, name="grid", months=24, scale=0.02, design={"grid": {"behaviour.w_risk": [1.0, 3.0]}})
     return tmp, exp, run_experiment(exp, tmp / "serial", workers=1)
@@ -53,10 +54,10 @@ def test_serial_pool_and_dask_give_identical_tables(grid_experiment):
     from dask.distributed import LocalCluster
 
     tmp, exp, serial = grid_experiment
-    pool = run_experiment(exp, tmp / "pool", workers=2)
+    pool = run_tables(exp, tmp / "pool", workers=2)
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     try:
-        dask = run_experiment(exp, tmp / "dask", executor="dask", scheduler=cluster.scheduler_address)
+        dask = run_tables(exp, tmp / "dask", executor="dask", scheduler=cluster.scheduler_address)
     finally:
         cluster.close()
     for name, data in tables_of(serial).items():
@@ -84,7 +85,7 @@ def test_design_adds_columns_and_keeps_seeds(grid_experiment, tmp_path):
     for r in runs:
         assert int(r["seed"]) == derive_seed(7, int(r["replicate"])), f"point {r['point']} changed a replicate's seed"
     # the point whose w_risk equals a plain experiment's override gives that experiment's runs exactly
-    plain = run_experiment(
+    plain = run_tables(
         write_experiment(tmp_path, name="plain", months=24, scale=0.02, overrides={"behaviour.w_risk": 3.0}),
         tmp_path / "plain",
     )
@@ -117,7 +118,7 @@ def test_killed_run_resumes_to_identical_tables(tmp_path):
     assert not (out / "manifest.json").exists(), "a killed run wrote its manifest"
     resumed = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
-    reference = run_experiment(exp, tmp_path / "reference", workers=1)
+    reference = run_tables(exp, tmp_path / "reference", workers=1)
     assert tables_of(out) == tables_of(reference), "tables after kill and resume differ from an uninterrupted run"
     files = list(runs_dir.iterdir())
     assert len(files) == 15 and all(f.suffix == ".parquet" for f in files), (
@@ -126,7 +127,7 @@ def test_killed_run_resumes_to_identical_tables(tmp_path):
     assert "15 runs" in " ".join(status_lines(out)) and "pending  0" in "\n".join(status_lines(out))
 
 
-def test_failing_run_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
+def test_failing_run_is_recorded_and_retried(tmp_path, monkeypatch, capsys, no_figures):
     exp = write_experiment(tmp_path, months=24, replicates=3)
     out = tmp_path / "out"
 
@@ -152,7 +153,7 @@ def test_failing_run_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("model.experiments.experiment.run_one", lambda e, s: calls.append(s) or run_one(e, s))
     assert main(["run", str(exp), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     assert [(s.scenario.name, s.replicate) for s in calls] == [("national_sui_mandate", 1)], "retry re-ran stored runs"
-    reference = run_experiment(exp, tmp_path / "reference")
+    reference = run_tables(exp, tmp_path / "reference")
     assert tables_of(out) == tables_of(reference), "tables after a retried failure differ from a clean run"
     assert "failed   0" in "\n".join(status_lines(out))
 
@@ -163,7 +164,7 @@ def test_target_mcse_adds_replicates_until_met_or_capped(tmp_path, tolerance, ex
     target = {"effects": {effect: tolerance}, "max_replicates": 6, "batch_replicates": 2}
     # at 0.05 of Wigan (not the tiny default) some families avoid services, so the effect has replicate noise
     exp = write_experiment(tmp_path, scale=0.05, replicates=2, design={"target_mcse": target})
-    out = run_experiment(exp, tmp_path / "o")
+    out = run_tables(exp, tmp_path / "o")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replicates_run"] == expected_replicates, f"ran {manifest['replicates_run']} replicates"
     runs = read_rows(out / "runs.csv")
@@ -180,9 +181,9 @@ def test_target_mcse_adds_replicates_until_met_or_capped(tmp_path, tolerance, ex
     assert float(row["mcse"]) > 0, "the effect has no replicate noise, so the test cannot tell met from capped"
 
 
-def test_changed_config_is_refused_unless_force_new(tmp_path, capsys):
+def test_changed_config_is_refused_unless_force_new(tmp_path, capsys, no_figures):
     out = tmp_path / "out"
-    run_experiment(write_experiment(tmp_path, months=24), out)
+    run_tables(write_experiment(tmp_path, months=24), out)
     before = tables_of(out)
     changed = write_experiment(tmp_path, months=24, seed=8)
     code = main(["run", str(changed), "--out", str(out), "--workers", "1", "--quiet"])

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import run_experiment
 from model.cli import main
 from model.core.layout import SEGMENTS
 from model.experiments.experiment import load_experiment, plan_runs, replicate_params
@@ -15,7 +14,7 @@ from model.experiments.uncertainty import drawn_values, load_uncertainty
 from model.inputs.params import load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 
-from .conftest import write_experiment, write_scenario
+from .conftest import run_tables, write_experiment, write_scenario
 
 ALL_BEHAVIOUR = {"distribution": "triangular", "parameters": ["chilling_response", "awareness_speed", "trust_dynamics"]}
 KS_P_MIN = 0.001  # a correct sampler fails this Kolmogorov-Smirnov test one time in a thousand
@@ -67,7 +66,7 @@ def test_draws_follow_the_named_distribution(distribution):
 def test_manifest_records_each_replicates_draw_and_a_baseline_copy_still_gives_zero_effects(tmp_path):
     copy = write_scenario(tmp_path, "baseline_copy", [])
     path = write_experiment(tmp_path, scenarios=["baseline", str(copy)], uncertainty=ALL_BEHAVIOUR)
-    out = run_experiment(path, tmp_path / "out")
+    out = run_tables(path, tmp_path / "out")
     manifest = json.loads((out / "manifest.json").read_text())
     exp = load_experiment(path)
     assert manifest["replicate_parameters"] == {
