@@ -2,18 +2,18 @@
 
 import yaml
 
-from model import run_experiment
 from model.experiments.tablediff import TABLES, compare_folders, report
 
-from .conftest import REPO
+from .conftest import REPO, run_tables
 
 GOLDEN = REPO / "tests" / "golden"
 
 
-def test_smoke_experiment_gives_the_golden_tables(tmp_path):
+def test_smoke_experiment_gives_the_golden_tables(smoke_results):
+    """The session's smoke run (made by `model.run_experiment`, as `make golden` makes it) against the goldens."""
     missing = [t for t in TABLES if not (GOLDEN / t).is_file()]
     assert not missing, f"tests/golden/ lacks {', '.join(missing)}: run `make golden` and commit the tables"
-    out = run_experiment(REPO / "experiments" / "smoke.yaml", tmp_path / "smoke")
+    out = smoke_results
     diffs = compare_folders(GOLDEN, out)
     assert all(d.identical for d in diffs), (
         "experiments/smoke.yaml no longer gives the golden tables in tests/golden/ (recorded = golden, now = this "
@@ -37,7 +37,7 @@ def test_contact_decision_gives_its_golden_tables(tmp_path):
     exp["overrides"] = {"behaviour.decision": "contact"}
     path = tmp_path / "smoke.yaml"
     path.write_text(yaml.safe_dump(exp, sort_keys=False), encoding="utf-8")
-    out = run_experiment(path, tmp_path / "smoke_contact")
+    out = run_tables(path, tmp_path / "smoke_contact")
     diffs = compare_folders(CONTACT_GOLDEN, out)
     assert all(d.identical for d in diffs), f"the per-contact decision moved the recorded tables:\n{report(diffs)}"
 
