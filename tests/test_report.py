@@ -239,7 +239,7 @@ def test_the_matching_note_reads_flags_against_finds_from_effects_csv(smoke_resu
     )
     assert ("the two matching rows are equal" in matching_note(Results(smoke_results))) == equal
     copy = shutil.copytree(smoke_results, tmp_path / "flags")
-    means = {"matching_flagged_per_10k_change": "40.0", "cme_found_per_10k_change": "10.0"}
+    means = {"matching_flagged_per_10k_change": "4000.0", "cme_found_per_10k_change": "1000.0"}  # flags most
 
     def flags(r: dict[str, str]) -> dict[str, str] | None:
         hit = r["scenario"] == "wales_cme_matching" and r["outcome"] in means
