@@ -367,3 +367,20 @@ def test_sensitivity_clips_negative_shares_and_says_when_an_interval_is_too_wide
     subtitle = " ".join(t.get_text() for sub in fig.subfigs for t in sub.texts)
     assert "drawn at zero" in subtitle and "wider than the index" in subtitle, subtitle
     plt.close(fig)
+
+
+def test_the_headline_figure_grows_with_its_policies_so_their_labels_never_overlap(smoke_results, monkeypatch):
+    """An experiment with many policies (the explorer's grid has 36) gets a taller figure, one readable row each."""
+    from model.present.style import SLIDE
+
+    results = Results(smoke_results)
+    many = results.policies * 6
+    monkeypatch.setattr(Results, "policies", property(lambda self: many))
+    fig = headline(results)
+    fig.canvas.draw()
+    assert fig.get_size_inches()[1] > SLIDE[1]
+    boxes = sorted((t.get_window_extent() for t in fig.axes[0].get_yticklabels()), key=lambda b: b.y0)
+    assert len(boxes) == len(many)
+    overlaps = [i for i in range(len(boxes) - 1) if boxes[i].y1 > boxes[i + 1].y0 + 0.5]
+    plt.close(fig)
+    assert not overlaps, f"labels of rows {overlaps[:5]} overlap"

@@ -137,9 +137,17 @@ HEADLINE_PANELS = (
 )
 
 
+LABEL_WIDTH = 26  # characters a line of a policy's label on the headline figure (wider beyond MANY policies)
+MANY, WIDE_LABEL_WIDTH = 8, 48
+LINE_IN = 0.18  # inches a line of a label takes (10 pt), plus a gap between rows
+
+
 def headline(results: Results) -> Figure:
     """Lost safeguarding contacts and identifications by scenario, next to what data matching finds."""
     policies = results.policies
+    width = LABEL_WIDTH if len(policies) <= MANY else WIDE_LABEL_WIDTH
+    labels = [textwrap.fill(results.label(s), width) for s in policies]
+    row_in = LINE_IN * (max((t.count("\n") + 1 for t in labels), default=1) + 1)
     with plt.rc_context(STYLE):
         fig, body, axes = framed(
             results,
@@ -151,6 +159,7 @@ def headline(results: Results) -> Figure:
             + bar_note(results),
             ncols=len(HEADLINE_PANELS),
             sharey=True,
+            size=(SLIDE[0], SLIDE[1] + max(0.0, row_in * len(policies) - (SLIDE[1] - 2.8))),  # rows never overlap
         )
         for ax, (name, title, unit) in zip(axes[0], HEADLINE_PANELS, strict=True):
             for i, sc in enumerate(policies):
@@ -159,7 +168,7 @@ def headline(results: Results) -> Figure:
             ax.set_title(title, weight="bold")
             ax.set_xlabel(unit)
             ax.tick_params(axis="y", length=0)
-        axes[0][0].set_yticks(range(len(policies)), [textwrap.fill(results.label(s), 26) for s in policies])
+        axes[0][0].set_yticks(range(len(policies)), labels)
         axes[0][0].set_ylim(len(policies) - 0.5, -0.5)
     return fig
 
