@@ -1,6 +1,7 @@
 """`disengage evidence`: the behavioural checks read from a results folder, each recomputed here from the tables."""
 
 import csv
+import math
 
 import numpy as np
 import pytest
@@ -19,10 +20,11 @@ from model.cli import main
 from model.present.results_folder import Results
 
 
-def test_persistence_is_the_ratio_of_means_two_years_after_the_last_month_the_flows_ran():
+def test_persistence_is_the_ratio_of_means_at_the_repeal_and_two_years_after():
     a = np.zeros((3, 80))
-    a[:, 35] = [0.10, 0.20, 0.30]  # the last month the flows ran (end month 36)
-    a[:, 59] = [0.08, 0.10, 0.27]
+    a[:, 36] = [0.10, 0.20, 0.30]  # the first month the flows no longer run (end month 36)
+    a[:, 60] = [0.08, 0.10, 0.27]
+    assert math.isnan(persistence(a[:, :60], 36)[0])  # a run that stops before two years after gives no ratio
     mean, (lo, hi) = persistence(a, 36)
     assert mean == pytest.approx((0.08 + 0.10 + 0.27) / (0.10 + 0.20 + 0.30))
     ratios = [0.8, 0.5, 0.9]

@@ -4,7 +4,6 @@
 sources in params/sources.yaml allow, and a check that fails says so.
 """
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from model.inputs.errors import InputError
-from model.present.results_folder import Results
+from model.present.results_folder import BASELINE, Results, numeric_rows, read_table
 
 BILL = "national_sui_mandate"
 REPEALED = "national_mandate_repealed"
@@ -41,41 +40,13 @@ class Check:
         return self.lo <= self.mean <= self.hi
 
 
-def series(folder: Path, column: str) -> dict[str, np.ndarray]:
-    """A timeseries.csv column as [replicate, month] per scenario."""
-    path = folder / "timeseries.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or column not in reader.fieldnames:
-            raise InputError(path, column, "a column of the results folder's time series")
-        cells: dict[str, dict[tuple[int, int], float]] = {}
-        for row in reader:
-            key = int(row["replicate"]), int(row["month"])
-            cells.setdefault(row["scenario"], {})[key] = float(row[column] or "nan")
-    out = {}
-    for sc, d in cells.items():
-        reps, months = max(r for r, _ in d) + 1, max(m for _, m in d) + 1
-        a = np.full((reps, months), math.nan)
-        for (r, m), v in d.items():
-            a[r, m] = v
-        out[sc] = a
-    return out
-
-
-def repeal_month(results: Results) -> int:
-    """Absolute month in which the repealed scenario's flows stop (its latest end month after burn-in)."""
-    flows = next(s["flows"] for s in results.resolved["scenarios"] if s["name"] == REPEALED)
-    ends = [f["end_month"] for f in flows if f.get("end_month") is not None]
-    if not ends:
-        raise InputError(results.folder / "manifest.json", f"scenarios.{REPEALED}.flows", "flows with an end_month")
-    return results.burn_in_months + max(ends)
-
-
 def persistence(a: np.ndarray, end: int, months_after: int = 12 * YEARS_AFTER) -> tuple[float, tuple[float, float]]:
-    """Share of a stock left `months_after` the month `end` in which the flows stop: from [replicate, month] values,
-    the ratio of the replicates' means (after over the last month the flows ran), and the 5th-95th percentiles of
-    the replicates' own ratios."""
-    before, after = a[:, end - 1], a[:, end - 1 + months_after]
+    """Share of a stock left `months_after` the month `end` from which the flows no longer run, read at the same
+    months as the avoidance figure (`figure_data.avoidance_summary`): from [run, month] values, the ratio of the
+    runs' means, and the 5th-95th percentiles of the runs' own ratios."""
+    if end + months_after >= a.shape[1]:  # the run stops before the later month
+        return math.nan, (math.nan, math.nan)
+    before, after = a[:, end], a[:, end + months_after]
     ok = before > 0
     ratios = after[ok] / before[ok]
     lo, hi = np.percentile(ratios, [5, 95]) if ratios.size else (math.nan, math.nan)
@@ -84,10 +55,10 @@ def persistence(a: np.ndarray, end: int, months_after: int = 12 * YEARS_AFTER) -
 
 
 def baseline_level(results: Results, column: str) -> float:
-    """Mean over replicates of a final-year outcome under baseline (runs.csv), in percent."""
+    """Mean over runs of a final-year outcome under baseline (runs.csv), in percent."""
     path = results.folder / "runs.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        values = [float(r[column]) for r in csv.DictReader(fh) if r["scenario"] == "baseline"]
+    header, rows = read_table(path)
+    values = [r[column] for r in numeric_rows(path, header, rows, {column}) if r["scenario"] == BASELINE]
     return 100.0 * float(np.mean(values))
 
 
@@ -112,8 +83,12 @@ def checks(folder: str | Path) -> list[Check]:
                          "about -4.5% relative (barofsky_2020_medicaid) to -5.5 points (state_laws_medicaid_chip_did)",
                          -ENROLMENT_POINTS, -ENROLMENT_RELATIVE * base, e.mean, (e.lo, e.hi)))  # fmt: skip
     if REPEALED in results.scenarios:
-        a = series(results.folder, f"avoiding_share__{EXPOSED}")[REPEALED]
-        mean, interval = persistence(a, repeal_month(results))
+        end = results.end_month(REPEALED)
+        if end is None:
+            raise InputError(results.folder / "manifest.json", f"scenarios.{REPEALED}.flows", "flows that all end")
+        months, by_scenario = results.series(f"avoiding_share__{EXPOSED}")
+        column = int(np.searchsorted(months, results.burn_in_months + end))
+        mean, interval = persistence(by_scenario[REPEALED], column)
         out.append(Check(f"Insecure immigration status, avoidance left {YEARS_AFTER} years after the repeal (share)",
                          "0.81-0.85 (urban_chilling_2019 to urban_chilling_2022)", *PERSISTENCE, mean,
                          interval))  # fmt: skip
