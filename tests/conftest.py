@@ -76,3 +76,30 @@ def smoke_results(tmp_path_factory) -> Path:
     from model import run_experiment
 
     return run_experiment(REPO / "experiments" / "smoke.yaml", tmp_path_factory.mktemp("smoke") / "smoke")
+
+
+def one_flow(
+    objection_respected: bool,
+    start_month: int = 0,
+    recipient: str = "police",
+    end_month: int | None = None,
+    national: bool = False,
+):
+    """A scenario of one safeguarding flow with no other safeguard, families not told, media reach 0.5."""
+    from model.inputs.scenario import Flow, Scenario
+
+    flow = Flow(
+        name="f",
+        recipient=recipient,
+        purpose="safeguarding",
+        start_month=start_month,
+        end_month=end_month,
+        families_told=False,
+        objection_respected=objection_respected,
+        confidentiality_kept=False,
+        direct_care_only=False,
+        media_intensity=0.5,
+        match_interval_months=0,
+        national=national,
+    )
+    return Scenario("one_flow", "test", (flow,), "test")

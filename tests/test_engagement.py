@@ -19,11 +19,11 @@ from model.core.step import update_engagement
 from model.experiments.experiment import load_experiment
 from model.inputs.params import load_parameters, to_arrays
 from model.inputs.paths import DEFAULT_PARAMS_DIR
-from model.inputs.scenario import Flow, Scenario, flow_table, load_scenario
+from model.inputs.scenario import flow_table, load_scenario
 from model.sim.build import build_run
 from model.sim.simulate import simulate
 
-from .conftest import REPO
+from .conftest import REPO, one_flow
 
 KS_ALPHA = 0.01  # a KS test fails when the sampled times are this unlikely under the closed form
 N_FAMILIES = 4000  # independent household streams per test
@@ -43,23 +43,6 @@ def key(seed: int, family: int, month: int) -> np.uint64:
     return np.uint64(household_key(seed, family, month))
 
 
-def one_flow(
-    objection_respected: bool, start_month: int = 0, recipient: str = "police", end_month: int | None = None
-) -> Scenario:
-    flow = Flow(
-        name="f",
-        recipient=recipient,
-        purpose="safeguarding",
-        start_month=start_month,
-        end_month=end_month,
-        families_told=False,
-        objection_respected=objection_respected,
-        confidentiality_kept=False,
-        direct_care_only=False,
-        media_intensity=0.5,
-        match_interval_months=0,
-    )
-    return Scenario("one_flow", "test", (flow,), "test")
 
 
 def fear_table(SEGP, FLOWS):

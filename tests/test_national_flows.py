@@ -14,18 +14,13 @@ from model.core.kernel import chunk_buffer, step_month
 from model.core.step import EV_BIRTH, EV_MOVE, EV_NEW_FAMILY, carried_over
 from model.experiments.experiment import load_experiment
 from model.inputs.paths import DEFAULT_PARAMS_DIR
-from model.inputs.scenario import Flow, Scenario, load_scenario
+from model.inputs.scenario import Flow, load_scenario
 from model.sim.build import build_run
 
-from .conftest import REPO
+from .conftest import REPO, one_flow
 
 SIGMA = 4.0  # binomial tolerance: observed share within 4 standard errors of the closed form
 MONTH = 10  # the month stepped (the flow has run since month 0)
-
-
-def police_flow(national: bool) -> Scenario:
-    flow = Flow("f", "police", "safeguarding", 0, None, False, False, False, False, 0.5, 0, national)
-    return Scenario("one_flow", "test", (flow,), "test")
 
 
 def test_carried_over_brings_national_flows_on_a_move_only():
@@ -42,7 +37,7 @@ def test_movers_bring_their_avoidance_only_under_a_national_flow(national: bool)
     under a local flow they arrive engaged and unaware, and only new learning can make them avoid."""
     exp = load_experiment(REPO / "experiments" / "smoke.yaml")
     place = dataclasses.replace(exp.place, segment_shares=tuple(1.0 if s == "general" else 0.0 for s in L.SEGMENTS))
-    run = build_run(exp.params, place, 0.2, police_flow(national), 0, 31)
+    run = build_run(exp.params, place, 0.2, one_flow(False, national=national), 0, 31)
     P = run.P.copy()
     P[L.P_P_MOVE_PER_MONTH] = 1.0
     st = run.state
