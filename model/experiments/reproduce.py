@@ -30,7 +30,7 @@ from model.inputs import config
 from model.inputs.errors import InputError
 from model.inputs.params import DEFAULT_SCHEMA, SEGMENT_SCHEMA, Param, Parameters, bounds_of, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
-from model.inputs.scenario import SHARE_TOLERANCE, Place, Scenario, read_flow
+from model.inputs.scenario import NEED_RATE_FACTOR, SHARE_TOLERANCE, Place, Scenario, read_flow
 from model.sim.simulate import DRIVERS
 
 RESOLVED_KEYS = {
@@ -99,7 +99,7 @@ def place_from_record(file: str, raw: Any) -> Place:
         n_children,
         tuple(shares),
         config.text(file, f"{field}.file", rec["file"]),
-        config.number(file, f"{field}.need_rate_factor", rec.get("need_rate_factor", 1.0), 0.0, 10.0),
+        config.number(file, f"{field}.need_rate_factor", rec.get("need_rate_factor", 1.0), *NEED_RATE_FACTOR),
     )
 
 

@@ -31,6 +31,7 @@ from model.inputs.errors import InputError
 from model.inputs.params import Parameters, check_source
 
 SHARE_TOLERANCE = 1e-6
+NEED_RATE_FACTOR = (0.0, 10.0)  # bounds of a place's need_rate_factor (its file, its schema, its manifest record)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def load_place(path: str | Path, source_ids: frozenset[str] | None = None) -> Pl
     need = 1.0
     if "need_rate_factor" in data:
         entry = cited(file, "need_rate_factor", data["need_rate_factor"], source_ids)
-        need = config.number(file, "need_rate_factor.value", entry["value"], 0.0, 10.0)
+        need = config.number(file, "need_rate_factor.value", entry["value"], *NEED_RATE_FACTOR)
     return Place(name, n_fam, n_ch, tuple(shares), file, need)
 
 

@@ -19,6 +19,7 @@ from model.core.layout import PURPOSES, RECIPIENTS, SEGMENTS
 from model.inputs.config import IDENTIFIER, IDENTIFIER_RULE, did_you_mean
 from model.inputs.errors import InputError
 from model.inputs.params import CHOICES, DEFAULT_SCHEMA, SEGMENT_SCHEMA
+from model.inputs.scenario import NEED_RATE_FACTOR
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 Name = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$", description=IDENTIFIER_RULE)]
@@ -101,10 +102,15 @@ class Share(Cited):
     value: Annotated[float, Field(ge=0.0, le=1.0, description="a number in [0.0, 1.0]")]
 
 
+NEED_LO, NEED_HI = NEED_RATE_FACTOR
+
+
 class NeedFactor(Cited):
     """A place's rate of need against England's, where it defines need differently."""
 
-    value: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False, description="a number in [0.0, 10.0]")]
+    value: Annotated[
+        float, Field(ge=NEED_LO, le=NEED_HI, allow_inf_nan=False, description=f"a number in [{NEED_LO}, {NEED_HI}]")
+    ]
 
 
 PlaceFile = create_model(
