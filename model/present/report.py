@@ -27,6 +27,7 @@ from model.present.words import (
     SEGMENT_PHRASES,
     cite_plainly,
     count_phrase,
+    counted,
     definition,
     outcome_of,
     place_count,
@@ -253,12 +254,14 @@ def brief(results: Results) -> str:
         found = results.effect(sc, "cme_found_per_10k_change")
         where = results.place_name
         n = {k: count_words(results, k, e) for k, e in (
-            ("lost_safeguarding_contacts_per_10k", lost), ("lost_identifications_per_10k", ids),
-            ("coverage_mmr1_24m_change_pp", mmr1), ("cme_found_per_10k_change", found))}
+            ("lost_safeguarding_contacts_per_10k", lost), ("coverage_mmr1_24m_change_pp", mmr1),
+            ("cme_found_per_10k_change", found))}
+        unspotted = counted("lost_identifications_per_10k", place_count(
+            "lost_identifications_per_10k", ids.mean, results.n_children))
         items.append(
             f"<li>{swatch(results, sc)}<strong>{esc(results.label(sc))}</strong>: in {esc(where)}, "
             f"{esc(n['lost_safeguarding_contacts_per_10k'])} safeguarding contacts lost a year "
-            f"({esc(with_interval(lost))} per 10,000 children) and {esc(spotted_words(results, ids))} "
+            f"({esc(with_interval(lost))} per 10,000 children) and {esc(unspotted)} "
             f"({esc(with_interval(ids))} per 10,000); MMR first-dose coverage changes by "
             f"{esc(with_interval(mmr1))} percentage points ({esc(n['coverage_mmr1_24m_change_pp'])} children a year "
             f"turning 2 without it); data matching finds {esc(n['cme_found_per_10k_change'])} more children missing "
@@ -270,14 +273,6 @@ def brief(results: Results) -> str:
 
 AVOIDING = "avoiding_share_change_pp"
 FLAGGED = "matching_flagged_per_10k_change"
-
-
-def spotted_words(results: Results, ids: Effect) -> str:
-    """'about 20 children at risk not spotted', or, when the policy identifies more than it loses (its matching
-    enquiries find some), 'about 2 more children at risk spotted': never a negative count."""
-    lost = ids.mean >= 0 or math.isnan(ids.mean)
-    words = count_words(results, "lost_identifications_per_10k", ids if lost else Effect(-ids.mean, 0, 0, 0))
-    return f"{words} children at risk not spotted" if lost else f"{words} more children at risk spotted"
 
 
 def flagged_clause(results: Results, scenario: str, found: Effect) -> str:

@@ -245,6 +245,15 @@ def round_count(count: float) -> str:
     return f"about {'-' if count < 0 else ''}{rounded:,.0f}"
 
 
+def counted(effect: str, count: float) -> str:
+    """'about 810 safeguarding contacts lost': a count of the place's children before what it counts; a negative
+    count is said the other way round ('about 7 more children at risk spotted'), never as a negative number."""
+    base = effect.split("__", 1)[0]
+    if count <= -0.5 and base in OPPOSITE_COUNT_NOUNS:
+        return f"{round_count(-count)} {OPPOSITE_COUNT_NOUNS[base]}"
+    return f"{round_count(count)} {COUNT_NOUNS[base]}"
+
+
 def count_phrase(effect: str, value: float, n_children: int, place: str, n_families: int | None = None) -> str:
     """'about 810 safeguarding contacts lost a year in Wigan', or '' when the effect has no count."""
     count = place_count(effect, value, n_children, n_families)
@@ -253,9 +262,7 @@ def count_phrase(effect: str, value: float, n_children: int, place: str, n_famil
     base = effect.split("__", 1)[0]
     if base in FAMILY_COUNT_NOUNS:
         return f"{round_count(count)} {FAMILY_COUNT_NOUNS[base]} in {place} (final-year average)"
-    if count <= -0.5 and base in OPPOSITE_COUNT_NOUNS:
-        return f"{round_count(-count)} {OPPOSITE_COUNT_NOUNS[base]} a year in {place}"
-    return f"{round_count(count)} {COUNT_NOUNS[base]} a year in {place}"
+    return f"{counted(effect, count)} a year in {place}"
 
 
 def cite_plainly(text: str) -> str:
