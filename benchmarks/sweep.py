@@ -1,6 +1,8 @@
-"""Sweep throughput at Wigan scale, and what the result store costs against running the model alone.
+"""Sweep throughput at Wigan scale, and what the result store costs against running the model alone;
+with --england, a planning table for a national uncertainty run instead.
 
-    python -m benchmarks.sweep [--months 60] [--replicates 3] [--workers CPUs] [--scale 1.0]
+    python -m benchmarks.sweep [--months 60] [--replicates 3] [--workers CPUs] [--place wigan] [--scale 1.0]
+    python -m benchmarks.sweep --england [--months 120] [--replicates 2] [--workers 2] [--place england] [--scale 0.1]
 
 Everything is measured in this one run, on the same runs, after a warm-up run
 (so numba compilation is not counted): the model alone (run_one in a loop),
@@ -10,6 +12,13 @@ every run already stored (skip and rewrite the tables). Timings are the best
 of REPEATS, since the machine may be shared; the sweep's overhead is also
 measured inside one sweep, as its wall time less the model time its runs
 recorded in the store, which no change in machine load can skew.
+
+With --england (England at scale 0.1, 120 months, 2 scenarios x 2 replicates unless told otherwise), after
+the same warm-up, the whole sweep runs through `run_experiment` serially, in a local pool of --workers
+processes and on a Dask LocalCluster of as many workers, best of REPEATS each, and the table gives seconds
+per run, runs per hour and the hours 1,000 runs would take. Each sweep's wall time is split as above: its
+runs' model time in the store over the workers is the cost of a run, and the rest (starting the workers,
+tables, figures and report) is paid once a sweep, so the projection to 1,000 runs does not repeat it.
 """
 
 import argparse
@@ -19,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numba
 import yaml
 
 from model.api import run_experiment
@@ -28,14 +38,18 @@ from model.experiments.store import STORE, ResultStore, read_info
 from model.present.report import figures_and_report
 
 REPEATS = 2
+PLAN_RUNS = 1_000  # the national run the planning table projects to
+# What --england stands for, where --place, --scale, --months, --replicates and --workers are not given.
+ENGLAND = {"place": "england", "scale": 0.1, "months": 120, "replicates": 2, "workers": 2}
+WIGAN = {"place": "wigan", "scale": 1.0, "months": 60, "replicates": 3, "workers": os.cpu_count() or 1}
 
 
-def write(folder: Path, months: int, replicates: int, scale: float) -> Path:
-    """The benchmark experiment: Wigan (all of it by default), the status quo and the Bill as drafted."""
+def write(folder: Path, months: int, replicates: int, scale: float, place: str = "wigan") -> Path:
+    """The benchmark experiment: a place (all of Wigan by default), the status quo and the Bill as drafted."""
     path = folder / "bench.yaml"
     exp = {
         "name": "bench",
-        "place": "wigan",
+        "place": place,
         "scale": scale,
         "months": months,
         "burn_in_months": min(12, months - 1),
@@ -57,25 +71,90 @@ def timed(fn) -> tuple[float, object]:
     return best, out
 
 
-def serial_sweep(path: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds of a fresh serial sweep, and the model seconds its runs recorded in the store."""
+def timed_sweep(path: Path, out: Path, workers: int = 1, executor: str = "local") -> tuple[float, float]:
+    """Wall seconds of a fresh sweep (serial unless told otherwise), and the model seconds its runs recorded in
+    the store."""
     start = time.perf_counter()
-    run_experiment(path, out, workers=1, force_new=True)
+    run_experiment(path, out, workers=workers, executor=executor, force_new=True)
     wall = time.perf_counter() - start
     return wall, sum(read_info(p)["seconds"] for p in (out / STORE / "runs").glob("*.parquet"))
 
 
-def main() -> None:
-    """Measure and print the table."""
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--months", type=int, default=60)
-    ap.add_argument("--replicates", type=int, default=3)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--scale", type=float, default=1.0, help="share of Wigan's households (1.0: all)")
-    args = ap.parse_args()
+def plan_table(args: argparse.Namespace) -> None:
+    """Measure one place's sweep serially, in a local pool and on Dask, and print runs per hour and hours for
+    PLAN_RUNS runs, for planning a national uncertainty run."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
-        path = write(tmp, args.months, args.replicates, args.scale)
+        path = write(tmp, args.months, args.replicates, args.scale, args.place)
+        exp = load_experiment(path, workers=args.workers)  # refuses a size whose workers would not fit in memory
+        specs = plan_runs(exp)
+        start = time.perf_counter()
+        run_one(exp, specs[0])  # warm-up: load or compile the kernels, and fill the cache the workers load from
+        t_warm = time.perf_counter() - start
+        ways = {
+            "serial": ("sweep, 1 worker (serial)", 1, "local"),
+            "pool": (f"sweep, {args.workers} workers (local pool)", args.workers, "local"),
+            "dask": (f"sweep, {args.workers} workers (Dask LocalCluster)", args.workers, "dask"),
+        }
+        measured = {
+            key: min(timed_sweep(path, tmp / key, workers, executor) for _ in range(REPEATS))
+            for key, (_, workers, executor) in ways.items()
+        }
+        same = all(
+            (tmp / "serial" / f).read_bytes() == (tmp / key / f).read_bytes()
+            for key in ("pool", "dask")
+            for f in ("runs.csv", "timeseries.csv", "effects.csv")
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    n = len(specs)
+    households = exp.place.scaled_families(args.scale)
+    print(f"{exp.place.name.title()} at scale {args.scale} ({households} households), {args.months} months "
+          f"(burn-in {exp.burn_in_months}), {n} runs a sweep, best of {REPEATS}; "
+          f"warm-up run {t_warm:.1f} s")  # fmt: skip
+    print(f"{'':44}{'sweep s':>9}{'once s':>8}{'s/run':>8}{'runs/hour':>11}{f'{PLAN_RUNS:,} runs h':>14}")
+    for key, (label, workers, _) in ways.items():
+        wall, model = measured[key]
+        per_run = model / min(workers, n) / n  # the workers' model time: what every further run adds
+        once = max(0.0, wall - per_run * n)  # starting workers, tables, figures and report: once a sweep
+        hours = (once + PLAN_RUNS * per_run) / 3600
+        print(f"{label:44}{wall:9.1f}{once:8.1f}{per_run:8.2f}{3600 / per_run:11.0f}{hours:14.2f}")
+    print(f"s/run: the model seconds the sweep's runs recorded in the store over its workers; once s: the rest of "
+          f"the sweep's wall time, paid once a sweep; {PLAN_RUNS:,} runs h: once s + {PLAN_RUNS:,} x s/run; "
+          f"runs/hour: 3600 / s/run")  # fmt: skip
+    print(f"serial runs numba on {numba.get_num_threads()} threads, pool and Dask workers on 1 each; "
+          f"tables identical: {same}; cpus: {os.cpu_count()}")  # fmt: skip
+
+
+def main() -> None:
+    """Measure and print the table (with --england, the planning table)."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--england", action="store_true",
+                    help="planning table: runs per hour serially, in a local pool and on Dask "
+                         f"(defaults {', '.join(f'{k} {v}' for k, v in ENGLAND.items())})")  # fmt: skip
+    ap.add_argument("--place", help=f"a name in params/places/ (default {WIGAN['place']}; "
+                                    f"with --england, {ENGLAND['place']})")  # fmt: skip
+    ap.add_argument("--months", type=int, help=f"default {WIGAN['months']}; with --england, {ENGLAND['months']}")
+    ap.add_argument("--replicates", type=int,
+                    help=f"of each of the 2 scenarios (default {WIGAN['replicates']}; "
+                         f"with --england, {ENGLAND['replicates']})")  # fmt: skip
+    ap.add_argument(
+        "--workers", type=int, help=f"of the pool (and Dask) (default the CPUs; with --england, {ENGLAND['workers']})"
+    )
+    ap.add_argument("--scale", type=float,
+                    help=f"share of the place's households (default {WIGAN['scale']}: all; "
+                         f"with --england, {ENGLAND['scale']})")  # fmt: skip
+    args = ap.parse_args()
+    for key, value in (ENGLAND if args.england else WIGAN).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.england:
+        plan_table(args)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    try:
+        path = write(tmp, args.months, args.replicates, args.scale, args.place)
         exp = load_experiment(path)
         specs = plan_runs(exp)
         n = len(specs)
@@ -94,7 +173,7 @@ def main() -> None:
         store_round_trip("store_first", [(specs[0], counters[0])])  # pyarrow's first use, once per process
         t_first = time.perf_counter() - start
         t_store, _ = timed(lambda: store_round_trip("store_only", list(zip(specs, counters, strict=True))))
-        t_serial, model_in_sweep = min(serial_sweep(path, tmp / "serial") for _ in range(REPEATS))
+        t_serial, model_in_sweep = min(timed_sweep(path, tmp / "serial") for _ in range(REPEATS))
         t_pool, _ = timed(lambda: run_experiment(path, tmp / "pool", workers=args.workers, force_new=True))
         t_rerun, _ = timed(lambda: run_experiment(path, tmp / "serial", workers=1))
         t_figures, _ = timed(lambda: figures_and_report(tmp / "serial"))
@@ -107,7 +186,7 @@ def main() -> None:
 
     per_min = lambda seconds: 60 * n / seconds  # noqa: E731
     households = exp.place.scaled_families(args.scale)
-    print(f"Wigan at scale {args.scale} ({households} households), {args.months} months, {n} runs")
+    print(f"{exp.place.name.title()} at scale {args.scale} ({households} households), {args.months} months, {n} runs")
     print(f"{'':38}{'seconds':>9}{'runs/min':>10}{'vs model':>10}")
     rows = [
         ("model alone (run_one, serial)", t_model, 1.0),
