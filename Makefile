@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke calibrate lint bench clean figures browser explore
+.PHONY: run test check smoke calibrate lint bench clean figures browser explore streams-check
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -35,6 +35,12 @@ check: $(VENV)/.installed-run
 
 bench: $(VENV)/.installed-run
 	$(BIN)/python -m benchmarks.kernel --england
+
+# After a deliberate change of the random streams: the headline's effects (a quarter of Wigan, 20 replicates,
+# about a minute) against those recorded before it; exits 1 if one moved by more than 2 standard errors.
+streams-check: $(VENV)/.installed-run
+	$(BIN)/disengage run experiments/streams_check.yaml --out results/streams_check --quiet
+	$(BIN)/python -m model.analysis.mc_error compare tests/data/streams_before_headline_quarter.csv results/streams_check
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check model tests benchmarks tools
