@@ -147,6 +147,20 @@ def test_who_loses_greys_groups_too_small_for_a_stable_estimate(smoke_results):
     plt.close(fig)
 
 
+def test_who_loses_notes_stay_inside_their_panel(smoke_results, tmp_path):
+    """A small group's note is read inside its grey band: it may not run past the panel's edge."""
+    fig = who_loses(Results(smoke_results))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        panel = ax.get_window_extent(renderer)
+        for t in ax.texts:
+            if "too few for a stable estimate" in t.get_text():
+                box = t.get_window_extent(renderer)
+                assert panel.x0 <= box.x0 and box.x1 <= panel.x1, f"{t.get_text()!r} runs past its panel"
+    plt.close(fig)
+
+
 def test_who_loses_has_a_bar_per_policy_and_segment(smoke_results, tmp_path):
     fig = who_loses(Results(at_full_scale(smoke_results, tmp_path / "full")))
     means = effect_means(smoke_results)

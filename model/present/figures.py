@@ -70,6 +70,8 @@ PRE_POLICY_YEARS_SHOWN = 1  # time series start a year before the policy (earlie
 MIN_AXIS_SPAN_PP = 10.0  # a coverage axis spans at least 10 points, so a small change does not look like a collapse
 MIN_CHANGE_SPAN_PP = 1.0  # a change panel spans at least -1 to +1 points around zero
 GREY = "#bbbbbb"
+GREY_BAND_ALPHA = 0.35
+GREY_BAND = "#e7e7e7"  # GREY at GREY_BAND_ALPHA over white: the band's colour behind a small group's note
 
 
 
@@ -365,15 +367,18 @@ def who_loses(results: Results) -> Figure:
                 if seg not in stable:
                     means = [results.effect(sc, f"{name}__{seg}").mean for sc in policies]
                     shown = ", ".join(fmt_value(m) for m in means)
-                    ax.axhspan(g - 0.45, g + 0.45, color=GREY, alpha=0.35, linewidth=0, gid="unstable")
-                    ax.annotate(
-                        f"about {children[seg]:,.0f} children simulated: too few for a stable estimate\n({shown})",
+                    ax.axhspan(g - 0.45, g + 0.45, color=GREY, alpha=GREY_BAND_ALPHA, linewidth=0, gid="unstable")
+                    ax.annotate(  # from the panel's left edge (x in axes units), so it stays inside the panel
+                        f"about {children[seg]:,.0f} children simulated:\ntoo few for a stable estimate\n({shown})",
                         (0, g),
+                        xycoords=ax.get_yaxis_transform(),
                         xytext=(4, 0),
                         textcoords="offset points",
                         va="center",
                         fontsize=8,
                         color="#444444",
+                        bbox={"boxstyle": "square,pad=0.2", "facecolor": GREY_BAND, "edgecolor": "none"},
+                        zorder=3,  # above the zero line, which would cross the text
                     )
                     continue
                 for j, sc in enumerate(policies):
