@@ -86,3 +86,15 @@ def test_recorded_values_are_the_twenty_seed_headline(name):
     headline = [rows[(sc, e)] for sc in scenarios for e in HEADLINE_EFFECTS]
     assert all(r["n"] == 20 for r in headline), "every headline effect has all 20 replicates"
     assert max(r["n"] for r in rows.values()) == 20
+
+
+def test_a_sweep_folder_is_refused_with_a_clear_error(tmp_path):
+    from model.core.outcomes import columns
+    from model.inputs.errors import InputError
+
+    header = ["scenario", "replicate", "point", "seed", *columns()]
+    rows = [[sc, 0, point, 1, *[0.0] * len(columns())] for sc in ("baseline", "bill") for point in (0, 1)]
+    with (tmp_path / "runs.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    with pytest.raises(InputError, match="point"):
+        mc_error.summarise(tmp_path)

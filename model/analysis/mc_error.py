@@ -15,27 +15,25 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.core import outcomes
 from model.experiments import tables
-from model.experiments.experiment import BASELINE
+from model.inputs.errors import InputError
 from model.present.report import HEADLINE_EFFECTS
-from model.present.results_folder import numeric_rows, read_table
+from model.present.results_folder import numeric_rows, paired_run_effects, read_table
 
 SUMMARY_COLUMNS = ("scenario", "effect", "mean", "mcse", "n")
 Z_LIMIT = 2.0  # an effect may move by at most 2 standard errors of the difference
 
 
 def replicate_effects(folder: Path) -> dict[tuple[str, str], list[float]]:
-    """Each (scenario, effect): the paired effect against baseline of every replicate, from runs.csv."""
-    path = folder / "runs.csv"
-    header, rows = read_table(path)
-    numeric = set(outcomes.columns())
-    finals = {(r["scenario"], int(r["replicate"])): r for r in numeric_rows(path, header, rows, numeric)}
+    """Each (scenario, effect): the paired effect against baseline of every replicate, in replicate order."""
+    paired = paired_run_effects(folder)
+    if any(point for _, point, _ in paired):
+        expected = "a folder without a design (a sweep's points are not replicates)"
+        raise InputError(folder / "runs.csv", "point", expected)
     out: dict[tuple[str, str], list[float]] = {}
-    for (sc, rep), row in sorted(finals.items()):
-        if sc != BASELINE:
-            for effect, value in outcomes.paired_effects(row, finals[(BASELINE, rep)]).items():
-                out.setdefault((sc, effect), []).append(value)
+    for (sc, _, _), effects in paired.items():
+        for effect, value in effects.items():
+            out.setdefault((sc, effect), []).append(value)
     return out
 
 
@@ -113,7 +111,7 @@ def main(argv: list[str]) -> int:
         outside = [c for c in rows if not c.within]
         print(f"{len(rows) - len(outside)} of {len(rows)} headline effects within {Z_LIMIT:g} standard errors")
         return 1 if outside else 0
-    print(__doc__.strip().splitlines()[-2:], file=sys.stderr)
+    print("\n".join(__doc__.strip().splitlines()[-2:]), file=sys.stderr)
     return 2
 
 

@@ -11,7 +11,6 @@ over the design has undefined indices, written as nan. Reads runs.csv and
 manifest.json only: it never re-runs the model.
 """
 
-import csv
 import json
 import math
 import warnings
@@ -25,6 +24,7 @@ from model.experiments.experiment import BASELINE
 from model.experiments.store import atomic_write
 from model.experiments.tables import write_csv
 from model.inputs.errors import InputError
+from model.present.results_folder import paired_run_effects
 
 COLUMNS = [
     "scenario",
@@ -60,18 +60,12 @@ def read_design(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def effects_by_point(folder: Path, scenarios: list[str], n_points: int) -> dict[tuple[str, str], np.ndarray]:
     """Paired effects [point, replicate] for each (scenario, overall effect), from runs.csv."""
-    finals: dict[tuple[str, int, int], dict[str, float]] = {}
-    with (folder / "runs.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            key = (row["scenario"], int(row["point"]), int(row["replicate"]))
-            finals[key] = {c: float(row[c]) for c in outcomes.columns()}
-    replicates = 1 + max(r for _, _, r in finals)
+    paired = paired_run_effects(folder)
+    replicates = 1 + max((r for _, _, r in paired), default=0)
     out = {(sc, e): np.full((n_points, replicates), math.nan) for sc in scenarios for e in outcomes.EFFECTS}
-    for (sc, point, r), row in finals.items():
-        if sc != BASELINE:
-            paired = outcomes.paired_effects(row, finals[(BASELINE, point, r)])
-            for e in outcomes.EFFECTS:
-                out[(sc, e)][point, r] = paired[e]
+    for (sc, point, r), effects in paired.items():
+        for e in outcomes.EFFECTS:
+            out[(sc, e)][point, r] = effects[e]
     return out
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.core import outcomes
 from model.inputs.errors import InputError
 
 BASELINE = "baseline"
@@ -79,6 +80,22 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     if missing:
         raise InputError(path, "header", f"the columns {', '.join(REQUIRED_COLUMNS[path.name])}", ",".join(header))
     return header, rows
+
+
+def paired_run_effects(folder: Path) -> dict[tuple[str, int, int], dict[str, float]]:
+    """From runs.csv, each policy run's effects against the status quo run of the same design point and replicate
+    (`outcomes.paired_effects`), by (scenario, point, replicate) in that order; point 0 without a design."""
+    path = folder / "runs.csv"
+    header, rows = read_table(path)
+    finals = {
+        (r["scenario"], int(r.get("point", 0)), int(r["replicate"])): r
+        for r in numeric_rows(path, header, rows, set(outcomes.columns()))
+    }
+    return {
+        key: outcomes.paired_effects(row, finals[(BASELINE, key[1], key[2])])
+        for key, row in sorted(finals.items())
+        if key[0] != BASELINE
+    }
 
 
 def ordered_scenarios(names: list[str]) -> list[str]:
