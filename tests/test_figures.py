@@ -147,7 +147,7 @@ def test_who_loses_greys_groups_too_small_for_a_stable_estimate(smoke_results):
     plt.close(fig)
 
 
-def test_who_loses_notes_stay_inside_their_panel(smoke_results, tmp_path):
+def test_who_loses_notes_stay_inside_their_panel(smoke_results):
     """A small group's note is read inside its grey band: it may not run past the panel's edge."""
     fig = who_loses(Results(smoke_results))
     fig.canvas.draw()

@@ -17,6 +17,7 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import to_hex, to_rgb  # noqa: E402
 from matplotlib.figure import Figure, SubFigure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MultipleLocator  # noqa: E402
@@ -71,7 +72,8 @@ MIN_AXIS_SPAN_PP = 10.0  # a coverage axis spans at least 10 points, so a small 
 MIN_CHANGE_SPAN_PP = 1.0  # a change panel spans at least -1 to +1 points around zero
 GREY = "#bbbbbb"
 GREY_BAND_ALPHA = 0.35
-GREY_BAND = "#e7e7e7"  # GREY at GREY_BAND_ALPHA over white: the band's colour behind a small group's note
+# GREY at GREY_BAND_ALPHA over white: the band's colour, behind a small group's note
+GREY_BAND = to_hex([c * GREY_BAND_ALPHA + 1.0 - GREY_BAND_ALPHA for c in to_rgb(GREY)])
 
 
 
