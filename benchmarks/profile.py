@@ -30,7 +30,7 @@ bk.SCENARIO = sys.argv[1]
 P, SEGP, flows, n, build = bk.setup(1.0, sys.argv[2])
 run_kernel(build(), P, SEGP, flows, 1, 1)  # compile
 cres = next(iter(step_chunk.overloads.values()))
-open(sys.argv[4] + '/loop.o', 'wb').write(cres.library._get_compiled_object())
+open(sys.argv[4] + '/loop.o', 'wb').write(cres.library._get_compiled_object())  # numba's own (private) object code
 name = cres.fndesc.llvm_func_name
 open(sys.argv[4] + '/loop.addr', 'w').write(f"{name} {cres.library.get_pointer_to_function(name)}")
 run_kernel(build(), P, SEGP, flows, int(sys.argv[3]), 1)
