@@ -54,6 +54,7 @@ def floor_bytes(state: State) -> float:
         + state.ch_birth.nbytes
         + state.ch_flags.nbytes
         + state.ch_need_start.nbytes
+        + state.ch_sched.nbytes
     ) / n
     return read + written
 

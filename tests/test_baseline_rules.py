@@ -13,7 +13,17 @@ from scipy import stats
 
 from model.core import layout as L
 from model.core.rng import household_key
-from model.core.step import Visit, education, household_month, immunisation, matching, vaccination_logit
+from model.core.step import (
+    Visit,
+    count_waiting_child,
+    education,
+    household_month,
+    immunisation,
+    matching,
+    step_child,
+    vaccination_logit,
+    wait_chances,
+)
 from model.inputs.errors import InputError
 from model.inputs.params import UNMATCHED_REASONS, load_parameters, monthly, to_arrays
 from model.inputs.paths import DEFAULT_PARAMS_DIR
@@ -25,6 +35,7 @@ CHI2_ALPHA = 0.001  # a chi-square test of a distribution of months fails below 
 GENERAL = L.SEGMENTS.index("general")
 GRT = L.SEGMENTS.index("grt")
 SCHOOL_AGE = 100  # months: inside compulsory school age (60-191)
+NEW_CHILD = (0, L.WAIT_UNSET, L.WAIT_UNSET, L.WAIT_UNSET)  # a child placed in month 0: ch_sched's four numbers
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +68,21 @@ def immunise(P, SEGP, s, seed, f, age, flags, c):
 
 @njit
 def episode(P, SEGP, s, seed, f, month, age, flags, c):
-    """Step (h) for one child."""
-    return education(0, age, flags, household(P, SEGP, s, seed, f, month, 0), P, c)
+    """Step (h) for one child in a month its education changes if it can."""
+    return education(age, flags, True, household(P, SEGP, s, seed, f, month, 0), c)
+
+
+@njit
+def scheduled_month(P, SEGP, s, seed, f, month, birth, flags, sched, c, finds=0):
+    """One month of the child in slot 0 as `step_family` moves it: in full (`step_child`) in its stored next month
+    or a month a match finds children, otherwise only counted. `sched` is (next full step, the streams' waits), as
+    ch_sched holds it; returns (flags, sched)."""
+    if sched[0] > month and not finds:
+        count_waiting_child(month - birth, flags, s, c)
+        return flags, sched
+    hh = household(P, SEGP, s, seed, f, month, finds)
+    flags, _, _, _, nxt, waits = step_child(0, flags, birth, 0, sched[1:], hh, P, c)
+    return flags, (nxt,) + waits
 
 
 @njit
@@ -131,7 +155,9 @@ def test_a_cohort_missing_mmr1_at_13_months_catches_up_when_the_hand_computed_sc
 
 def test_missing_education_settles_at_the_segments_share_in_spells_of_the_stated_length(tables):
     """A two-state chain: onset h = p x / (1 - p), return x = 1 - exp(-1/dur), so the share missing settles at
-    p; spells are geometric with mean 1/x; the share missing at some point in a year is 1 - (1 - p)(1 - h)^11."""
+    p; spells are geometric with mean 1/x; the share missing at some point in a year is 1 - (1 - p)(1 - h)^11.
+    Each child is moved on as the drivers move it, from full step to full step (its waiting times), so this is
+    the law of the scheduled chain, not of monthly draws."""
     params, P, SEGP = tables
     p = params.value("segments.grt.p_missing_education")
     x = 1.0 - math.exp(-1.0 / params.value("education.dur_missing_months"))
@@ -139,25 +165,17 @@ def test_missing_education_settles_at_the_segments_share_in_spells_of_the_stated
     assert P[L.P_P_EDU_RETURN_PER_MONTH] == pytest.approx(x)
     assert h == pytest.approx(p * x / (1 - p))
     burn, year = 60, 12
-    now, in_year, spells, onsets = 0, 0, [], 0
-    for f in range(N):
-        flags, run, seen = L.F_EXISTS | L.F_REGISTERED, 0, False
-        for m in range(burn + year):
-            c = counters()
-            was = bool(flags & L.F_MISSING_EDU)
-            flags = episode(P, SEGP, GRT, 12, f, m, SCHOOL_AGE, flags, c)
-            missing = bool(flags & L.F_MISSING_EDU)
-            onsets += int(c[GRT, L.K_MISSING_EDU_ONSETS])
-            assert c[GRT, L.K_MISSING_EDU_ONSETS] == int(missing and not was)
-            if missing:
-                run += 1
-            elif was:
-                spells.append(run)
-                run = 0
-            if m >= burn:
-                seen |= missing
-        now += int(missing)
-        in_year += int(seen)
+    start = L.F_EXISTS | L.F_REGISTERED
+    flags, onsets = scheduled_children(P, SEGP, GRT, 12, N, burn + year, -SCHOOL_AGE, start, 0, L.K_MISSING_EDU_ONSETS)
+    missing = (flags & L.F_MISSING_EDU) != 0
+    was = np.concatenate([np.zeros((N, 1), dtype=bool), missing[:, :-1]], axis=1)
+    assert (onsets == (missing & ~was)).all(), "an onset is counted in the month an episode starts, and only then"
+    spells = []
+    for row in missing.astype(np.int8):
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], row, [0]])))
+        starts, ends = edges[::2], edges[1::2]
+        spells += list((ends - starts)[ends < len(row)])  # spells that ended within the run
+    now, in_year, onsets = int(missing[:, -1].sum()), int(missing[:, burn:].any(axis=1).sum()), int(onsets.sum())
     assert within(now, N, p), f"share missing {now / N:.4f}, steady state {p:.4f}"
     whole_year = 1 - (1 - p) * (1 - h) ** (year - 1)
     assert within(in_year, N, whole_year), f"missing at some point in a year {in_year / N:.4f}, {whole_year:.4f}"
@@ -167,10 +185,31 @@ def test_missing_education_settles_at_the_segments_share_in_spells_of_the_stated
     assert onsets > 0
 
 
+@njit
+def scheduled_children(P, SEGP, s, seed, n, months, birth, start_flags, match_every, counter):
+    """n children, each the child in slot 0 of household f = 0..n-1, placed in month 0 with `start_flags` and born
+    in month `birth`, moved on month by month by `scheduled_month` (a match finds children every `match_every`
+    months; 0: never). Returns (flags [n, months], the child's `counter` [n, months]), each at the month's end."""
+    flags_out = np.zeros((n, months), dtype=np.int64)
+    count_out = np.zeros((n, months), dtype=np.int64)
+    for f in range(n):
+        flags, sched = start_flags, NEW_CHILD
+        for m in range(months):
+            c = np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
+            finds = 1 if match_every > 0 and m % match_every == 0 else 0
+            flags, sched = scheduled_month(P, SEGP, s, seed, f, m, birth, flags, sched, c, finds)
+            flags_out[f, m] = flags
+            count_out[f, m] = c[s, counter]
+    return flags_out, count_out
+
+
 def test_no_episode_outside_school_age(tables):
     _, P, SEGP = tables
+    certain = onset_certain(SEGP)
     for age in (0, 59, 192, 215):
-        assert episode(P, onset_certain(SEGP), GRT, 13, 0, 5, age, L.F_EXISTS, counters()) == L.F_EXISTS
+        assert episode(P, certain, GRT, 13, 0, 5, age, L.F_EXISTS, counters()) == L.F_EXISTS
+        assert wait_chances(age, L.F_EXISTS, household(P, certain, GRT, 13, 0, 5), P)[L.W_EDU] == 0.0
+    assert wait_chances(100, L.F_EXISTS, household(P, certain, GRT, 13, 0, 5), P)[L.W_EDU] == 1.0
 
 
 def test_matching_flags_every_unmatched_child_and_finds_only_the_missing(tables):

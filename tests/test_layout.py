@@ -21,8 +21,9 @@ def test_every_index_constant_names_its_tuple_entry():
 
 def child_purposes() -> list[int]:
     """Every child purpose used: ages, registration, the five doses, need, decisions, reviews."""
-    single = [L.RC_AGE, L.RC_REGISTERED, L.RC_MISSING_EDU, L.RC_NEED, L.RC_REGISTER, L.RC_VACC, L.RC_ILL]
+    single = [L.RC_AGE, L.RC_REGISTERED, L.RC_MISSING_EDU, L.RC_REGISTER, L.RC_VACC, L.RC_UNMATCHED]
     single += [L.RC_UNSCHEDULED, L.RC_DETECT, L.RC_DETECT_OTHER, L.RC_DETECT_MATCHING]
+    single += [L.RC_WAIT + 2 * w + anew for w in range(L.N_WAITS) for anew in (0, 1)]
     return single + [L.RC_DOSE + d for d in range(5)] + [L.RC_HV + r for r in range(len(L.HV_REVIEWS))]
 
 

@@ -16,7 +16,7 @@ from model.core.outcomes import EFFECTS
 from model.present.report import HEADLINE_EFFECTS
 
 DATA = Path(__file__).parent / "data"
-RECORDED = ("streams_before_headline.csv", "streams_before_headline_quarter.csv")
+RECORDED = ("streams_before_headline.csv",)
 
 
 def test_summary_is_the_mean_and_mcse_of_the_paired_effects(smoke_results):

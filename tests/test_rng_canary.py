@@ -49,3 +49,43 @@ def test_replicate_seeds_are_the_pinned_values():
     got = {key: derive_seed(*key) for key in PINNED_SEEDS}
     moved = {key: (want, got[key]) for key, want in PINNED_SEEDS.items() if got[key] != want}
     assert not moved, f"{MOVED}\nderive_seed(master seed, replicate): pinned -> now: {moved}"
+
+
+# The step's own streams (issue 16): each child's schedule after the first month of the smoke experiment's
+# status quo at a thousandth of Wigan, seed 20261124 -> [household][slot] = [next full step, the waits of
+# illness, need and education] (ch_sched; empty slots hold layout.NEVER). Computed once, with the waits drawn
+# by step.next_wait; a change of how the step draws moves them, and with them every result.
+NEVER = 16383  # layout.NEVER (held equal below)
+PINNED_SCHEDULES = [
+    [[4, 25, 97, NEVER], [35, 65, 125, 621], [NEVER, 0, 0, 0], [NEVER, 0, 0, 0]],
+    [[19, 19, 69, 3172], [NEVER, 0, 0, 0], [NEVER, 0, 0, 0], [NEVER, 0, 0, 0]],
+    [[11, 11, 333, NEVER], [NEVER, 0, 0, 0], [NEVER, 0, 0, 0], [NEVER, 0, 0, 0]],
+    [[3, 121, 148, NEVER], [8, 8, 65, NEVER], [20, 20, 143, 131], [NEVER, 0, 0, 0]],
+    [[1, 21, 398, 148], [NEVER, 0, 0, 0], [NEVER, 0, 0, 0], [NEVER, 0, 0, 0]],
+    [[5, 5, 362, NEVER], [45, 45, 143, 575], [8, 24, 23, NEVER], [9, 18, 13, NEVER]],
+]
+
+
+def first_month_schedules() -> list:
+    from model.core.kernel import chunk_buffer, step_month
+    from model.experiments.experiment import load_experiment
+    from model.sim.build import build_run
+
+    from .conftest import REPO
+
+    exp = load_experiment(REPO / "experiments" / "smoke.yaml")
+    status_quo = next(s for s in exp.scenarios if s.name == "baseline")
+    run = build_run(exp.params, exp.place, 0.001, status_quo, 0, 20261124)
+    step_month(run.state, run.P, run.SEGP, run.FLOWS, 0, 20261124, chunk_buffer(run.state))
+    return run.state.ch_sched[:6].tolist()
+
+
+def test_childrens_schedules_are_the_pinned_values():
+    got = first_month_schedules()
+    assert got == PINNED_SCHEDULES, f"{MOVED}\nchildren's schedules after month 0: pinned {PINNED_SCHEDULES}, now {got}"
+
+
+def test_the_pinned_never_is_layouts():
+    from model.core.layout import NEVER as LAYOUT_NEVER
+
+    assert NEVER == LAYOUT_NEVER

@@ -43,6 +43,13 @@ F_MISSING_EDU = 1 << 13  # in an episode of missing education now (episodes star
 F_FOUND = 1 << 14  # found by a data match during the current episode (cleared when an episode starts)
 F_VACC_LAST_MONTH = 1 << 15  # a dose was given last month, so the next one is already booked
 
+# --- A child's schedule (step.step_child): ch_sched holds the month it is next stepped in full, then the month of
+# the next event of each of its rare-event streams (W_*), each a single kind of event at a time ---
+NEVER = (1 << 14) - 1  # a month no run reaches (a run is at most 6,000 months)
+WAIT_UNSET = -1  # a stream of a child just placed, first drawn in its first full step
+W_ILL, W_NEED, W_EDU = 0, 1, 2  # illness; need onset, or its identification by other routes; education changes
+N_WAITS = 3
+
 # --- Immunisation schedule (age in months at which each dose falls due) ---
 AGE_6IN1 = (2, 3, 4)  # 8, 12, 16 weeks
 AGE_MMR = (12, 40)  # 1 year; 3 years 4 months
@@ -59,6 +66,16 @@ HV_FIRST_COUNTED = 1  # hv_review_coverage averages the four post-birth reviews
 AGE_REG_OUTCOME_END = 84  # gp_registered_share: children aged 0-6
 AGE_SCHOOL_START = 60
 AGE_SCHOOL_END = 192  # compulsory school age 5-15
+AGE_ILLNESS_BAND = 60  # the monthly chance of illness changes at the 5th birthday (rules.p_illness)
+COVER_AGES = (12, 24, 60)  # COVER milestones (step.cover_milestones)
+# Ages at which a child has something due that is not a rare event, or its rare events' chances change: a dose or
+# review falls due, a milestone is counted, school age starts or ends, the illness band changes, the child ages out
+DUE_AGES = tuple(
+    sorted(
+        set(AGE_6IN1 + AGE_MMR + HV_WINDOW_FIRST + HV_WINDOW_LAST + COVER_AGES + RECALL_AGES)
+        | {AGE_SCHOOL_START, AGE_SCHOOL_END, AGE_ILLNESS_BAND, AGE_OUT_MONTHS}
+    )
+)
 
 # --- Contact types (columns of the contact parameter table) ---
 CONTACTS = ("registration", "vaccination", "hv_review", "unscheduled")
@@ -324,14 +341,12 @@ RC_AGE = 0
 RC_REGISTERED = 1
 RC_DOSE = 2  # + dose (0..4)
 RC_MISSING_EDU = 8
-RC_NEED = 9
 RC_REGISTER = 10
 RC_VACC = 11
-RC_ILL = 13
 RC_UNSCHEDULED = 14
 RC_DETECT = 15
 RC_DETECT_OTHER = 16
 RC_DETECT_MATCHING = 17
-RC_EDU_EPISODE = 18  # a missing-education episode starts or ends this month
 RC_UNMATCHED = 19  # a child's standing chance of being unmatched (keyed by its birth month, not the month)
+RC_WAIT = 32  # + 2 x stream (+ 1 for a wait drawn anew: a first one, or at an age its chance changes)
 RC_HV = 24  # + review (0..4)

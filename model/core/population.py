@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from model.core.layout import MAX_CHILDREN, SOCIAL_ENGAGED
+from model.core.layout import MAX_CHILDREN, N_WAITS, SOCIAL_ENGAGED
 from model.core.rng import uniform
 from model.core.step import INIT_MONTH_KEY, StepArrays, new_household
 
@@ -30,6 +30,7 @@ class State:
     ch_birth: np.ndarray  # int16 [n, MAX_CHILDREN]: birth month of each child
     ch_flags: np.ndarray  # uint16 [n, MAX_CHILDREN]: registration, doses, reviews, need (layout.F_*)
     ch_need_start: np.ndarray  # int16 [n, MAX_CHILDREN]: month a latent need began
+    ch_sched: np.ndarray  # int16 [n, MAX_CHILDREN, 4]: month of the child's next full step, its streams' next events
     nbr_ptr: np.ndarray  # int64 [n + 1]: CSR offsets of each household's neighbours
     nbr_idx: np.ndarray  # int32: CSR neighbour list
 
@@ -54,6 +55,7 @@ class State:
             self.ch_birth,
             self.ch_flags,
             self.ch_need_start,
+            self.ch_sched,
         )
 
     def nbytes(self) -> int:
@@ -72,11 +74,25 @@ def segment_counts(n_families: int, shares: tuple[float, ...]) -> np.ndarray:
 
 
 @njit(cache=True)
-def _fill_households(seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start):
+def _fill_households(seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, ch_sched):
     """Every slot gets a household of its segment, with children of any age and a set-up history."""
     for f in range(seg.shape[0]):
         new_household(
-            f, 0, INIT_MONTH_KEY, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, True
+            f,
+            0,
+            INIT_MONTH_KEY,
+            seed,
+            P,
+            SEGP,
+            seg,
+            trust,
+            propensity,
+            ch_birth,
+            ch_flags,
+            ch_need_start,
+            ch_sched,
+            False,
+            True,
         )
 
 
@@ -132,7 +148,8 @@ def build_population(
     ch_birth = np.zeros((n_families, MAX_CHILDREN), dtype=np.int16)
     ch_flags = np.zeros((n_families, MAX_CHILDREN), dtype=np.uint16)
     ch_need_start = np.zeros((n_families, MAX_CHILDREN), dtype=np.int16)
-    _fill_households(seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start)
+    ch_sched = np.zeros((n_families, MAX_CHILDREN, 1 + N_WAITS), dtype=np.int16)
+    _fill_households(seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, ch_sched)
     block_start = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     degree = network.degree if n_families > 1 else 0
     nbr_idx = np.zeros(n_families * degree, dtype=np.int32)
@@ -149,6 +166,7 @@ def build_population(
         ch_birth=ch_birth,
         ch_flags=ch_flags,
         ch_need_start=ch_need_start,
+        ch_sched=ch_sched,
         nbr_ptr=nbr_ptr,
         nbr_idx=nbr_idx,
     )

@@ -10,7 +10,9 @@ import math
 
 from numba import njit
 
-from model.core.layout import FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
+from model.core.layout import AGE_ILLNESS_BAND, FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
+
+NO_EVENT_GAP = 1 << 30  # months_to_next_event when the chance is zero: later than any run
 
 
 @njit(cache=True)
@@ -176,7 +178,7 @@ def peer_share(n_engaged: int, n_neighbours: int, default: float) -> float:
 @njit(cache=True)
 def p_illness(age_months: int, p_under5: float, p_over5: float) -> float:
     """Monthly chance a child has an illness that calls for unscheduled care, by age band."""
-    return p_under5 if age_months < 60 else p_over5
+    return p_under5 if age_months < AGE_ILLNESS_BAND else p_over5
 
 
 @njit(cache=True)
@@ -218,3 +220,14 @@ def h_episode_onset(prevalence: float, p_end: float) -> float:
     if prevalence >= 1.0:
         return 1.0
     return min(prevalence * p_end / (1.0 - prevalence), 1.0)
+
+
+@njit(cache=True)
+def months_to_next_event(u: float, p: float) -> int:
+    """Months until the next month with an event, for an event with monthly chance p, from a uniform u in [0, 1):
+    the geometric time 1 + floor(log(1 - u) / log(1 - p)), so P(gap > g) = (1 - p)^g, as monthly draws give."""
+    if p <= 0.0:
+        return NO_EVENT_GAP
+    if p >= 1.0:
+        return 1
+    return 1 + int(min(math.log1p(-u) / math.log1p(-p), NO_EVENT_GAP - 1.0))

@@ -17,6 +17,7 @@ from model.core import rules
 from model.core.layout import (
     AGE_6IN1,
     AGE_CATCHUP_END_MONTHS,
+    AGE_ILLNESS_BAND,
     AGE_MMR,
     AGE_OUT_MONTHS,
     AGE_REG_OUTCOME_END,
@@ -26,6 +27,7 @@ from model.core.layout import (
     C_REGISTRATION,
     C_UNSCHEDULED,
     C_VACCINATION,
+    DUE_AGES,
     ENG_AVOIDING,
     ENG_OBJECTING,
     F_EXISTS,
@@ -79,6 +81,8 @@ from model.core.layout import (
     MASK_MMR,
     MAX_CHILDREN,
     MAX_DEGREE,
+    N_WAITS,
+    NEVER,
     P_CATCHUP_DECAY_MONTHS,
     P_DETECT0,
     P_EROSION_TOLD,
@@ -138,16 +142,14 @@ from model.core.layout import (
     RC_DETECT_MATCHING,
     RC_DETECT_OTHER,
     RC_DOSE,
-    RC_EDU_EPISODE,
     RC_HV,
-    RC_ILL,
     RC_MISSING_EDU,
-    RC_NEED,
     RC_REGISTER,
     RC_REGISTERED,
     RC_UNMATCHED,
     RC_UNSCHEDULED,
     RC_VACC,
+    RC_WAIT,
     RECALL_AGES,
     S_FEAR0,
     S_H_MISSING_EDUCATION_PER_MONTH,
@@ -169,6 +171,10 @@ from model.core.layout import (
     SOCIAL_LETTER,
     SOCIAL_LETTER_SHIFT,
     TRUST_SCALE,
+    W_EDU,
+    W_ILL,
+    W_NEED,
+    WAIT_UNSET,
 )
 from model.core.rng import draw, household_key
 
@@ -198,12 +204,15 @@ def n_children_draw(u: float, mean_children: float) -> int:
 
 
 @njit(cache=True)
-def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known, ch_birth, ch_flags, ch_need_start):
+def new_child(
+    f, slot, age, month, key_month, seed, P, SEGP, s, registered_known, ch_birth, ch_flags, ch_need_start, ch_sched
+):
     """Place a child of `age` months in a slot; history of doses and registration as set-up assumes.
 
     A child met at set-up has past doses with chance p_init_dose each and is registered with chance
     p_init_registered. A child arriving with a moving family (registered_known False) starts
-    unregistered and decides on registration in its first month, like a newborn.
+    unregistered and decides on registration in its first month, like a newborn. Every new child is stepped in
+    full in the month it is placed (its rare events drawn freely).
     """
     ikey = household_key(seed, f, key_month)
     flags = F_EXISTS
@@ -224,6 +233,9 @@ def new_child(f, slot, age, month, key_month, seed, P, SEGP, s, registered_known
     ch_birth[f, slot] = month - age
     ch_flags[f, slot] = flags
     ch_need_start[f, slot] = 0
+    ch_sched[f, slot, 0] = month
+    for w in range(N_WAITS):
+        ch_sched[f, slot, 1 + w] = WAIT_UNSET
 
 
 @njit(cache=True)
@@ -248,7 +260,21 @@ def init_propensity(f, key_month, seed, P) -> float:
 
 @njit(cache=True)
 def new_household(
-    f, month, key_month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, newborn_only, set_up
+    f,
+    month,
+    key_month,
+    seed,
+    P,
+    SEGP,
+    seg,
+    trust,
+    propensity,
+    ch_birth,
+    ch_flags,
+    ch_need_start,
+    ch_sched,
+    newborn_only,
+    set_up,
 ):
     """Fill slot f with a new household of the slot's segment; returns the number of children placed.
 
@@ -258,16 +284,26 @@ def new_household(
     s = seg[f]
     for k in range(MAX_CHILDREN):
         ch_flags[f, k] = 0
+        ch_sched[f, k, 0] = NEVER
     trust[f] = init_trust(f, key_month, seed, P, SEGP, s)
     propensity[f] = init_propensity(f, key_month, seed, P)
     if newborn_only:
-        new_child(f, 0, 0, month, key_month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+        new_child(f, 0, 0, month, key_month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start, ch_sched)
         return 1
     n = n_children_draw(draw(ikey, R_MOVE_CHILDREN), P[P_MEAN_CHILDREN])
     for k in range(n):
         age = int(draw(ikey, child_key(k, RC_AGE)) * AGE_OUT_MONTHS)
-        new_child(f, k, age, month, key_month, seed, P, SEGP, s, set_up, ch_birth, ch_flags, ch_need_start)
+        new_child(f, k, age, month, key_month, seed, P, SEGP, s, set_up, ch_birth, ch_flags, ch_need_start, ch_sched)
     return n
+
+
+@njit(cache=True, inline="always")
+def children_due(f, month, ch_sched) -> bool:
+    """Whether any child of household f is stepped in full this month (empty slots hold NEVER)."""
+    for k in range(MAX_CHILDREN):
+        if ch_sched[f, k, 0] <= month:
+            return True
+    return False
 
 
 M_ACTIVE, M_FINDS, M_LETTERED, M_NATIONAL = 0, 1, 2, 3  # the month's flow masks (`month_inputs`): a bit a flow
@@ -310,23 +346,53 @@ def demography_event(n_now, key, p_move, p_birth) -> int:
 
 
 @njit(cache=True)
-def demography(event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, c):
+def demography(
+    event, n_now, f, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, ch_sched, c
+):
     """Carry out a demographic event (rare, so not inlined); returns True if a new household arrived in slot f."""
     s = seg[f]
     if event == EV_MOVE:
         c[s, K_MOVED_OUT_CHILDREN] += n_now
         c[s, K_MOVED_IN_CHILDREN] += new_household(
-            f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, False, False
+            f,
+            month,
+            month,
+            seed,
+            P,
+            SEGP,
+            seg,
+            trust,
+            propensity,
+            ch_birth,
+            ch_flags,
+            ch_need_start,
+            ch_sched,
+            False,
+            False,
         )
         return True
     if event == EV_NEW_FAMILY:
         c[s, K_BIRTHS] += new_household(
-            f, month, month, seed, P, SEGP, seg, trust, propensity, ch_birth, ch_flags, ch_need_start, True, False
+            f,
+            month,
+            month,
+            seed,
+            P,
+            SEGP,
+            seg,
+            trust,
+            propensity,
+            ch_birth,
+            ch_flags,
+            ch_need_start,
+            ch_sched,
+            True,
+            False,
         )
         return True
     for k in range(MAX_CHILDREN):  # EV_BIRTH
         if not ch_flags[f, k] & F_EXISTS:
-            new_child(f, k, 0, month, month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start)
+            new_child(f, k, 0, month, month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start, ch_sched)
             c[s, K_BIRTHS] += 1
             break
     return False
@@ -564,13 +630,39 @@ def record_identification(c, s, month, need_start):
 
 
 @njit(cache=True, inline="always")
-def need_onset(k, flags, need_start, hh, c):
-    """(a) Onset of a latent need that a professional could identify, at the segment's monthly hazard."""
-    if not flags & (F_NEED | F_IDENTIFIED):
-        if draw(hh.key, child_key(k, RC_NEED)) < hh.h_need:
-            flags |= F_NEED
-            need_start = hh.month
-            c[hh.s, K_NEED_ONSETS] += 1
+def wait_chances(age, flags, hh, P):
+    """The monthly chance of the next event of each of a child's rare-event streams, from its age and flags: an
+    illness that calls for unscheduled care (W_ILL); onset of a latent need, or, once it has one not yet
+    identified, its identification by other routes (W_NEED); the start or end of an episode of missing education,
+    at school age (W_EDU). Each stays fixed until the stream's event, a change of the child's need, or an age in
+    DUE_AGES."""
+    p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
+    p_need = 0.0
+    if not flags & F_IDENTIFIED:
+        p_need = P[P_P_DETECT_OTHER_PER_MONTH] if flags & F_NEED else hh.h_need
+    p_edu = 0.0
+    if AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
+        p_edu = P[P_P_EDU_RETURN_PER_MONTH] if flags & F_MISSING_EDU else hh.h_missing_edu
+    return (p_ill, p_need, p_edu)
+
+
+@njit(cache=True, inline="always")
+def next_wait(k, w, anew, after, p, hh) -> int:
+    """The month of stream w's next event after month `after`, a geometric wait (`rules.months_to_next_event`) from
+    its chance p, drawn under this month's key (`anew`: a first wait, or one drawn again because its chance
+    changed); NEVER if it falls beyond any run."""
+    u = draw(hh.key, child_key(k, RC_WAIT + 2 * w + anew))
+    return min(after + rules.months_to_next_event(u, p), NEVER)
+
+
+@njit(cache=True, inline="always")
+def need_onset(flags, need_start, onset, hh, c):
+    """(a) Onset of a latent need that a professional could identify (a rare event, at the segment's monthly
+    hazard: `wait_chances`)."""
+    if onset:
+        flags |= F_NEED
+        need_start = hh.month
+        c[hh.s, K_NEED_ONSETS] += 1
     return flags, need_start
 
 
@@ -689,11 +781,11 @@ def reviews(k, age, flags, visit, hh, P, c):
 
 
 @njit(cache=True, inline="always")
-def unscheduled_care(k, age, visit, hh, P, c) -> Visit:
-    """(f) Unscheduled care when the child is ill (no registration needed); need damps the deterrent effect
-    of risk; an avoiding family presents with a share rel_unscheduled_avoiding of the chance."""
-    p_ill = rules.p_illness(age, P[P_P_ILLNESS_UNDER5_PER_MONTH], P[P_P_ILLNESS_OVER5_PER_MONTH])
-    if draw(hh.key, child_key(k, RC_ILL)) >= p_ill:
+def unscheduled_care(k, ill, visit, hh, P, c) -> Visit:
+    """(f) Unscheduled care when the child is ill (a rare event: `wait_chances`; no registration needed); need
+    damps the deterrent effect of risk; an avoiding family presents with a share rel_unscheduled_avoiding of the
+    chance."""
+    if not ill:
         return visit
     u = draw(hh.key, child_key(k, RC_UNSCHEDULED))
     scale = P[P_REL_UNSCHEDULED_AVOIDING] if hh.avoiding else 1.0
@@ -703,31 +795,32 @@ def unscheduled_care(k, age, visit, hh, P, c) -> Visit:
 
 
 @njit(cache=True, inline="always")
-def identification(k, flags, need_start, visit, hh, P, c):
-    """(g) Identification of a latent need: at this month's contacts (any of them), else by other routes."""
+def identification(k, flags, need_start, other_route, onset, visit, hh, P, c):
+    """(g) Identification of a latent need: at this month's contacts (any of them), else by other routes: a rare
+    event of a need already there at the month's start (`other_route`), drawn here for a need that began this
+    month (`onset`)."""
     if flags & F_NEED and not flags & F_IDENTIFIED:
         if visit.n_contacts > 0 and draw(hh.key, child_key(k, RC_DETECT)) < 1.0 - visit.p_missed_all:
             flags |= F_IDENTIFIED
             c[hh.s, K_IDENTIFICATIONS] += 1
             record_identification(c, hh.s, hh.month, need_start)
-        elif draw(hh.key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]:
+        elif other_route or (onset and draw(hh.key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]):
             flags |= F_IDENTIFIED
             record_identification(c, hh.s, hh.month, need_start)
     return flags
 
 
 @njit(cache=True, inline="always")
-def education(k, age, flags, hh, P, c):
+def education(age, flags, change, hh, c):
     """(h) Missing education comes in episodes: a school-age child starts one with its segment's monthly chance
     (`rules.h_episode_onset`: the share missing settles at p_missing_education) and returns to education with
-    chance p_edu_return_per_month; a new episode is one no match has found yet."""
-    if not AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
+    chance p_edu_return_per_month (a rare event, `change`: `wait_chances`); a new episode is one no match has found
+    yet."""
+    if not (change and AGE_SCHOOL_START <= age < AGE_SCHOOL_END):
         return flags
-    u = draw(hh.key, child_key(k, RC_EDU_EPISODE))
     if flags & F_MISSING_EDU:
-        if u < P[P_P_EDU_RETURN_PER_MONTH]:
-            flags &= ~(F_MISSING_EDU | F_FOUND)
-    elif u < hh.h_missing_edu:
+        flags &= ~(F_MISSING_EDU | F_FOUND)
+    else:
         flags = (flags | F_MISSING_EDU) & ~F_FOUND
         c[hh.s, K_MISSING_EDU_ONSETS] += 1
     return flags
@@ -772,32 +865,87 @@ def matching(k, age, birth, flags, need_start, hh, P, c):
 
 
 @njit(cache=True, inline="always")
-def step_child(k, flags, birth, need_start, hh, P, c):
-    """One month of the child in slot k, from its flags, birth month and need start (plain numbers), in the
-    order (a)-(i) of the contact functions above.
+def next_due_age(age, flags) -> int:
+    """The next age after `age` at which the child has something due that is not a rare event: next month while it
+    is unregistered (a monthly chance to register) or has a dose due or booked (catch-up), else the next age in
+    DUE_AGES (a scheduled dose, review or milestone, a change of a rare event's chance, ageing out)."""
+    nxt = age + 1
+    if not flags & F_REGISTERED or flags & F_VACC_LAST_MONTH:
+        return nxt
+    if nxt < AGE_CATCHUP_END_MONTHS:
+        d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
+        mmr = (flags & MASK_MMR) >> SHIFT_MMR
+        if (d6 < 3 and AGE_6IN1[min(d6, 2)] <= nxt) or (mmr < 2 and AGE_MMR[min(mmr, 1)] <= nxt):
+            return nxt
+    for due in DUE_AGES:
+        if due > age:
+            return due
+    return AGE_OUT_MONTHS
 
-    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, 1 if a letter was sent).
+
+@njit(cache=True, inline="always")
+def count_waiting_child(age, flags, s, c):
+    """The counts of a child with nothing this month (between its full steps): present, aged 0-6 and registered,
+    missing education at school age; the same counts `step_child` makes."""
+    c[s, K_CHILDREN] += 1
+    if age < AGE_REG_OUTCOME_END:
+        c[s, K_CHILDREN_0_6] += 1
+        c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
+    if flags & F_MISSING_EDU and AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
+        c[s, K_MISSING_EDU_SCHOOL_AGE] += 1
+
+
+@njit(cache=True, inline="always")
+def step_child(k, flags, birth, need_start, waits, hh, P, c):
+    """One month of the child in slot k, from its flags, birth month, need start and the months of its streams'
+    next events (`waits`, plain numbers), in the order (a)-(i) of the contact functions above.
+
+    A stream's event happens in the month its wait ends; a stream whose event came, or whose chance changed
+    (a need begun or identified, the 5th birthday, school age starting or ending), waits anew from this month.
+    Returns (flags, need start, engagement outcome: -1 none, 0 missed, 1 attended, 1 if a letter was sent, the
+    month of its next full step (`next_due_age` or the earliest wait), the streams' waits).
     """
     age = hh.month - birth
     if age >= AGE_OUT_MONTHS:
         c[hh.s, K_AGED_OUT] += 1
-        return 0, need_start, -1, 0
+        return 0, need_start, -1, 0, NEVER, waits
     c[hh.s, K_CHILDREN] += 1
-    flags, need_start = need_onset(k, flags, need_start, hh, c)  # (a)
+    w_ill, w_need, w_edu = waits
+    if w_ill == WAIT_UNSET or age == AGE_ILLNESS_BAND or age == AGE_SCHOOL_START or age == AGE_SCHOOL_END:
+        p_ill, p_need, p_edu = wait_chances(age, flags, hh, P)  # first waits, or chances changed with age
+        if w_ill == WAIT_UNSET or age == AGE_ILLNESS_BAND:
+            w_ill = next_wait(k, W_ILL, 1, hh.month - 1, p_ill, hh)
+        if w_need == WAIT_UNSET:
+            w_need = next_wait(k, W_NEED, 1, hh.month - 1, p_need, hh)
+        if w_edu == WAIT_UNSET or age == AGE_SCHOOL_START or age == AGE_SCHOOL_END:
+            w_edu = next_wait(k, W_EDU, 1, hh.month - 1, p_edu, hh)
+    need_now = flags & (F_NEED | F_IDENTIFIED)
+    onset = w_need == hh.month and not flags & F_NEED
+    flags, need_start = need_onset(flags, need_start, onset, hh, c)  # (a)
     cover_milestones(age, flags, hh.s, c)  # (b)
     visit = Visit(-1, 0, 1.0)
     flags, visit = registration(k, age, flags, visit, hh, P, c)  # (c)
     flags, visit = immunisation(k, age, flags, visit, hh, P, c)  # (d)
     flags, visit = reviews(k, age, flags, visit, hh, P, c)  # (e)
-    visit = unscheduled_care(k, age, visit, hh, P, c)  # (f)
+    visit = unscheduled_care(k, w_ill == hh.month, visit, hh, P, c)  # (f)
     c[hh.s, K_CONTACTS] += visit.n_contacts
-    flags = identification(k, flags, need_start, visit, hh, P, c)  # (g)
-    flags = education(k, age, flags, hh, P, c)  # (h)
+    other_route = w_need == hh.month and not onset
+    flags = identification(k, flags, need_start, other_route, onset, visit, hh, P, c)  # (g)
+    flags = education(age, flags, w_edu == hh.month, hh, c)  # (h)
     flags, letter = matching(k, age, birth, flags, need_start, hh, P, c)  # (i)
     if age < AGE_REG_OUTCOME_END:
         c[hh.s, K_CHILDREN_0_6] += 1
         c[hh.s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
-    return flags, need_start, visit.outcome, letter
+    if w_ill == hh.month or w_need == hh.month or w_edu == hh.month or need_now != flags & (F_NEED | F_IDENTIFIED):
+        p_ill, p_need, p_edu = wait_chances(age, flags, hh, P)
+        if w_ill == hh.month:
+            w_ill = next_wait(k, W_ILL, 0, hh.month, p_ill, hh)
+        if w_need == hh.month or need_now != flags & (F_NEED | F_IDENTIFIED):
+            w_need = next_wait(k, W_NEED, 0, hh.month, p_need, hh)
+        if w_edu == hh.month:
+            w_edu = next_wait(k, W_EDU, 0, hh.month, p_edu, hh)
+    nxt = min(birth + next_due_age(age, flags), w_ill, w_need, w_edu)
+    return flags, need_start, visit.outcome, letter, nxt, (w_ill, w_need, w_edu)
 
 
 class MonthInputs(NamedTuple):
@@ -829,6 +977,7 @@ class StepArrays(NamedTuple):
     ch_birth: np.ndarray
     ch_flags: np.ndarray
     ch_need_start: np.ndarray
+    ch_sched: np.ndarray
 
 
 @njit(cache=True, inline="always")
@@ -848,7 +997,9 @@ def step_family(f, mi, st, counters):
     5. Perceived risk from the running flows known and not objected to, and the share of neighbours who
        engaged last month.
     6. Each child (`step_child`): ageing out, need onset, COVER milestones, GP registration, immunisation,
-       health visitor reviews, unscheduled care, identification, education episodes, data matching.
+       health visitor reviews, unscheduled care, identification, education episodes, data matching. A child is
+       stepped only in a month with something due (its stored next month, ch_sched) or a data match that finds
+       children; in other months it is counted (`count_waiting_child`).
     7. The household's own counts: families, aware, avoiding, objecting, trust.
     """
     P, SEGP, FLOWS, month, seed = mi.P, mi.SEGP, mi.FLOWS, mi.month, mi.seed
@@ -875,48 +1026,69 @@ def step_family(f, mi, st, counters):
             st.ch_birth,
             st.ch_flags,
             st.ch_need_start,
+            st.ch_sched,
             c,
         )
     carried = carried_over(event, arrived, masks[M_NATIONAL])
     own_prev = int(st.social_prev[f])
+    eng = int(st.engagement[f])
     if arrived:
         own_prev = SOCIAL_ENGAGED | (own_prev & (carried << SOCIAL_AWARE_SHIFT))
-    aware_counts, n_letter, n_engaged = gather_neighbours(f, st.nbr_ptr, st.nbr_idx, st.social_prev)
+        eng &= carried | (ENG_AVOIDING if carried else 0)
+    # A child with something due, or a match that may find children (objecting only grows within the month), needs
+    # the household's record and its neighbours' peer share; word of mouth needs them while a running flow is unknown
+    due = children_due(f, month, st.ch_sched) or (finds & ~eng & ENG_OBJECTING) != 0
+    aware_counts, n_letter, n_engaged = 0, 0, 0
+    if due or active_mask & ~(own_prev >> SOCIAL_AWARE_SHIFT) & 0xFF:  # for a contact's peer share, word of mouth
+        aware_counts, n_letter, n_engaged = gather_neighbours(f, st.nbr_ptr, st.nbr_idx, st.social_prev)
     aware, learnt = update_awareness(
         s, active_mask, lettered, key, P, mi.miss_broadcast, mi.miss_wom, own_prev, aware_counts, n_letter
     )
     known = int(st.ever[f]) & carried if arrived else int(st.ever[f])
     first_learnt = learnt & ~known
     word = int(st.trust[f])
-    now = int(update_trust(word, P, FLOWS, first_learnt) * TRUST_SCALE + 0.5)
-    st.trust[f] = (word & 0xFFFF0000) | now
+    now = word & 0xFFFF
+    if first_learnt or now != word >> 16:  # trust at its usual level and nothing learnt: it stays there
+        now = int(update_trust(word, P, FLOWS, first_learnt) * TRUST_SCALE + 0.5)
+        st.trust[f] = (word & 0xFFFF0000) | now
     st.ever[f] = known | learnt
     t = now / TRUST_SCALE
-    eng = int(st.engagement[f])
-    if arrived:
-        eng &= carried | (ENG_AVOIDING if carried else 0)
     if P[P_HOUSEHOLD_DECISION] != 0.0:
         eng = update_engagement(s, eng, first_learnt, aware, active_mask, t, key, P, SEGP, mi.fear, FLOWS)
-        st.engagement[f] = eng
+    st.engagement[f] = eng
     objecting = eng & ENG_OBJECTING
-    risk = perceived_risk(s, t, aware, active_mask & ~objecting, mi.fear, FLOWS)
-    peers = rules.peer_share(n_engaged, st.nbr_ptr[f + 1] - st.nbr_ptr[f], P[P_PEER_REF])
-    engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
     avoiding = (eng & ENG_AVOIDING) != 0
-    hh = household_month(
-        s, key, month, arrived, finds & ~objecting, risk, peers, float(st.propensity[f]), avoiding, P, SEGP, seed, f
-    )
+    engaged = (own_prev >> SOCIAL_ENGAGED_SHIFT) & 1
     letters = 0
-    for k in range(MAX_CHILDREN):
-        if st.ch_flags[f, k] & F_EXISTS:
-            flags, need_start, outcome, got = step_child(
-                k, int(st.ch_flags[f, k]), int(st.ch_birth[f, k]), int(st.ch_need_start[f, k]), hh, P, c
+    if due:
+        risk = perceived_risk(s, t, aware, active_mask & ~objecting, mi.fear, FLOWS)
+        peers = rules.peer_share(n_engaged, st.nbr_ptr[f + 1] - st.nbr_ptr[f], P[P_PEER_REF])
+        hh = household_month(
+            s, key, month, arrived, finds & ~objecting, risk, peers, float(st.propensity[f]), avoiding, P, SEGP, seed, f
+        )
+        for k in range(MAX_CHILDREN):
+            flags = int(st.ch_flags[f, k])
+            if not flags & F_EXISTS:
+                continue
+            if st.ch_sched[f, k, 0] > month and not hh.finds:
+                count_waiting_child(month - int(st.ch_birth[f, k]), flags, s, c)
+                continue
+            waits = (int(st.ch_sched[f, k, 1]), int(st.ch_sched[f, k, 2]), int(st.ch_sched[f, k, 3]))
+            flags, need_start, outcome, got, nxt, waits = step_child(
+                k, flags, int(st.ch_birth[f, k]), int(st.ch_need_start[f, k]), waits, hh, P, c
             )
             st.ch_flags[f, k] = flags
             st.ch_need_start[f, k] = need_start
+            st.ch_sched[f, k, 0] = nxt
+            st.ch_sched[f, k, 1], st.ch_sched[f, k, 2], st.ch_sched[f, k, 3] = waits
             letters |= got
             if outcome >= 0:
                 engaged = outcome
+    else:
+        for k in range(MAX_CHILDREN):
+            flags = int(st.ch_flags[f, k])
+            if flags & F_EXISTS:
+                count_waiting_child(month - int(st.ch_birth[f, k]), flags, s, c)
     st.social_next[f] = (
         (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
     )
