@@ -212,7 +212,7 @@ def new_child(
     A child met at set-up has past doses with chance p_init_dose each and is registered with chance
     p_init_registered. A child arriving with a moving family (registered_known False) starts
     unregistered and decides on registration in its first month, like a newborn. Every new child is stepped in
-    full in the month it is placed (its rare events drawn freely).
+    full in the month it is placed, where its rare-event streams draw their first waits (`step_child`).
     """
     ikey = household_key(seed, f, key_month)
     flags = F_EXISTS
