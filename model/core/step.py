@@ -27,6 +27,7 @@ from model.core.layout import (
     C_REGISTRATION,
     C_UNSCHEDULED,
     C_VACCINATION,
+    COVER_AGES,
     DUE_AGES,
     ENG_AVOIDING,
     ENG_OBJECTING,
@@ -351,9 +352,9 @@ def demography(
 ):
     """Carry out a demographic event (rare, so not inlined); returns True if a new household arrived in slot f."""
     s = seg[f]
-    if event == EV_MOVE:
-        c[s, K_MOVED_OUT_CHILDREN] += n_now
-        c[s, K_MOVED_IN_CHILDREN] += new_household(
+    if event == EV_MOVE or event == EV_NEW_FAMILY:  # a new household takes the slot: movers, or a newborn's family
+        newborn_only = event == EV_NEW_FAMILY
+        placed = new_household(
             f,
             month,
             month,
@@ -367,28 +368,14 @@ def demography(
             ch_flags,
             ch_need_start,
             ch_sched,
-            False,
-            False,
-        )
-        return True
-    if event == EV_NEW_FAMILY:
-        c[s, K_BIRTHS] += new_household(
-            f,
-            month,
-            month,
-            seed,
-            P,
-            SEGP,
-            seg,
-            trust,
-            propensity,
-            ch_birth,
-            ch_flags,
-            ch_need_start,
-            ch_sched,
-            True,
+            newborn_only,
             False,
         )
+        if newborn_only:
+            c[s, K_BIRTHS] += placed
+        else:
+            c[s, K_MOVED_OUT_CHILDREN] += n_now
+            c[s, K_MOVED_IN_CHILDREN] += placed
         return True
     for k in range(MAX_CHILDREN):  # EV_BIRTH
         if not ch_flags[f, k] & F_EXISTS:
@@ -672,14 +659,14 @@ def cover_milestones(age, flags, s, c):
     months, MMR2 (and MMR1) at 5 years."""
     d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
     mmr = (flags & MASK_MMR) >> SHIFT_MMR
-    if age == 12:
+    if age == COVER_AGES[0]:  # 12 months (layout.COVER_AGES, which the schedule steps children at)
         c[s, K_COHORT_12M] += 1
         c[s, K_FULL_6IN1_12M] += int(d6 == 3)
-    elif age == 24:
+    elif age == COVER_AGES[1]:  # 24 months
         c[s, K_COHORT_24M] += 1
         c[s, K_MMR1_24M] += int(mmr >= 1)
         c[s, K_FULL_6IN1_24M] += int(d6 == 3)
-    elif age == 60:
+    elif age == COVER_AGES[2]:  # 5 years
         c[s, K_COHORT_5Y] += 1
         c[s, K_MMR2_5Y] += int(mmr == 2)
         c[s, K_MMR1_5Y] += int(mmr >= 1)
@@ -884,13 +871,19 @@ def next_due_age(age, flags) -> int:
 
 
 @njit(cache=True, inline="always")
-def count_waiting_child(age, flags, s, c):
-    """The counts of a child with nothing this month (between its full steps): present, aged 0-6 and registered,
-    missing education at school age; the same counts `step_child` makes."""
+def count_present(age, flags, s, c):
+    """The month's counts of a child present at its end: children, and aged 0-6 and registered with a GP."""
     c[s, K_CHILDREN] += 1
     if age < AGE_REG_OUTCOME_END:
         c[s, K_CHILDREN_0_6] += 1
         c[s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
+
+
+@njit(cache=True, inline="always")
+def count_waiting_child(age, flags, s, c):
+    """The counts of a child with nothing this month (between its full steps): present (`count_present`) and
+    missing education at school age, as `step_child` counts them (the latter in `matching`)."""
+    count_present(age, flags, s, c)
     if flags & F_MISSING_EDU and AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
         c[s, K_MISSING_EDU_SCHOOL_AGE] += 1
 
@@ -909,7 +902,6 @@ def step_child(k, flags, birth, need_start, waits, hh, P, c):
     if age >= AGE_OUT_MONTHS:
         c[hh.s, K_AGED_OUT] += 1
         return 0, need_start, -1, 0, NEVER, waits
-    c[hh.s, K_CHILDREN] += 1
     w_ill, w_need, w_edu = waits
     if w_ill == WAIT_UNSET or age == AGE_ILLNESS_BAND or age == AGE_SCHOOL_START or age == AGE_SCHOOL_END:
         p_ill, p_need, p_edu = wait_chances(age, flags, hh, P)  # first waits, or chances changed with age
@@ -933,14 +925,13 @@ def step_child(k, flags, birth, need_start, waits, hh, P, c):
     flags = identification(k, flags, need_start, other_route, onset, visit, hh, P, c)  # (g)
     flags = education(age, flags, w_edu == hh.month, hh, c)  # (h)
     flags, letter = matching(k, age, birth, flags, need_start, hh, P, c)  # (i)
-    if age < AGE_REG_OUTCOME_END:
-        c[hh.s, K_CHILDREN_0_6] += 1
-        c[hh.s, K_REGISTERED_0_6] += int((flags & F_REGISTERED) != 0)
-    if w_ill == hh.month or w_need == hh.month or w_edu == hh.month or need_now != flags & (F_NEED | F_IDENTIFIED):
+    count_present(age, flags, hh.s, c)
+    need_changed = need_now != flags & (F_NEED | F_IDENTIFIED)
+    if w_ill == hh.month or w_need == hh.month or w_edu == hh.month or need_changed:
         p_ill, p_need, p_edu = wait_chances(age, flags, hh, P)
         if w_ill == hh.month:
             w_ill = next_wait(k, W_ILL, 0, hh.month, p_ill, hh)
-        if w_need == hh.month or need_now != flags & (F_NEED | F_IDENTIFIED):
+        if w_need == hh.month or need_changed:
             w_need = next_wait(k, W_NEED, 0, hh.month, p_need, hh)
         if w_edu == hh.month:
             w_edu = next_wait(k, W_EDU, 0, hh.month, p_edu, hh)
