@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from model.inputs.errors import InputError
 EXIT_BAD_INPUT = 2
 EXIT_NOT_REPRODUCED = 1
 EXIT_RUNS_FAILED = 1
+EXIT_TOO_SMALL = 1  # a folder too small for what the command prints (it says what is missing)
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 
 
@@ -45,25 +47,27 @@ def file_kind(path: str, data: object) -> str:
     raise InputError(path, "", "a params, segments, place, scenario or experiment file (keys not recognised)")
 
 
-def check_file(path: str, workers: int = 1) -> str:
+def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> str:
     """Validate one params, segments, place, scenario or experiment file as `run` would; returns what it was.
 
     The schema (model/inputs/schema.py) reports every error of the file at once (InputErrors); the loaders
     `run` uses then make the cross-field checks, so `check` refuses everything `run` refuses.
     """
     from model.experiments.experiment import load_experiment
+    from model.experiments.sets import named
     from model.inputs.params import DEFAULT_SCHEMA, load_source_ids, read_sections, read_segments
     from model.inputs.scenario import load_place, load_scenario
     from model.inputs.schema import MODELS, input_errors
 
     data = config.load_yaml(path)
     kind = file_kind(path, data)
+    data = with_sets(path, kind, data, sets)
     if kind in MODELS:
         errors = input_errors(path, kind, data)
         if errors:
-            raise InputErrors(errors)
+            raise InputErrors([named(e, sets) for e in errors])
     if kind == "experiment":
-        load_experiment(path, workers=workers)
+        load_experiment(path, workers=workers, sets=sets)
     elif kind == "calibration":
         from model.analysis.calibrate import load_calibration
 
@@ -85,6 +89,18 @@ def check_file(path: str, workers: int = 1) -> str:
     return kind
 
 
+def with_sets(path: str, kind: str, data: dict, sets: Sequence[str]) -> dict:
+    """An experiment file's data with the `--set`s applied, as `run` applies them; refused on another kind of file."""
+    if not sets:
+        return data
+    from model.experiments.experiment import EXPERIMENT_OPTIONAL, EXPERIMENT_REQUIRED
+    from model.experiments.sets import SOURCE, apply_sets
+
+    if kind != "experiment":
+        raise InputError(SOURCE, "", f"experiment files only ({path} is a {kind} file)")
+    return apply_sets(path, data, sets, EXPERIMENT_REQUIRED | EXPERIMENT_OPTIONAL)
+
+
 class InputErrors(Exception):
     """Several errors of one file, each an InputError line."""
 
@@ -93,12 +109,12 @@ class InputErrors(Exception):
         super().__init__("\n".join(str(e) for e in errors))
 
 
-def check(files: list[str], workers: int) -> int:
+def check(files: list[str], workers: int, sets: Sequence[str] = ()) -> int:
     """`disengage check FILES`: every file checked, each error on its own line; exit 2 if any file is bad."""
     bad = 0
     for f in files:
         try:
-            print(f"{f}: ok ({check_file(f, workers)})")
+            print(f"{f}: ok ({check_file(f, workers, sets)})")
         except InputErrors as exc:
             bad += 1
             for e in exc.errors:
@@ -157,6 +173,56 @@ def explore(results: str, port: int, host: str, open_browser: bool) -> int:
     return 0  # not reached: exec replaces this process
 
 
+def finished_line(out: Path) -> str:
+    """What `run` prints last: where the results are and the report to open (when the folder has one)."""
+    report = out / "report.html"
+    return f"results written to {out}" + (f"; open {report} in a browser" if report.is_file() else "")
+
+
+def evidence(results: str) -> int:
+    """`disengage evidence DIR`: the behavioural checks; exit 1 when the folder has none or is too small for some."""
+    from model.analysis.evidence import BILL, REPEALED, checks, summary, table
+
+    rows = checks(results)
+    if not rows:
+        print(f"{results}: no check applies: the folder has neither {BILL} nor {REPEALED}", file=sys.stderr)
+        return EXIT_TOO_SMALL
+    print(table(rows))
+    print(summary(rows))
+    return 0 if all(c.computed for c in rows) else EXIT_TOO_SMALL
+
+
+def compare(a: str, b: str, csv_path: str | None, every: bool) -> int:
+    """`disengage compare A B`: every effect side by side on screen (overall ones, or all) and in a CSV."""
+    from model.analysis.compare import compare_folders, config_differences, screen, too_small, write_csv
+
+    rows = compare_folders(a, b)
+    out = Path(csv_path) if csv_path else Path("results") / f"compare_{Path(a).name}_vs_{Path(b).name}.csv"
+    print(f"A: {a}\nB: {b}")
+    for line in config_differences(a, b):
+        print(f"differs: {line}")
+    print("\n".join(screen(rows, every)))
+    print(f"every effect written to {write_csv(rows, out)}")
+    problem, note = too_small(rows, every)
+    if note:
+        print(f"note: {note}")
+    if problem:
+        print(f"too small: {problem}", file=sys.stderr)
+        return EXIT_TOO_SMALL
+    return 0
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """`--set path=value`, repeatable: a what-if applied to the experiment before it is checked (sets.py)."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change a parameter (behaviour.w_risk=3) or an experiment field (replicates=3) for this run; repeatable",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line naming file and field and exits 2."""
     parser = argparse.ArgumentParser(prog="disengage", description=__doc__)
@@ -183,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--scheduler", default=None, help="Dask scheduler address; default: a LocalCluster of --workers")
     run.add_argument("--force-new", action="store_true", help="discard the runs stored in the results folder")
+    add_set_option(run)
     stat = sub.add_parser("status", help="runs done, pending and failed in a results folder, and time per run")
     stat.add_argument("results")
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep: sensitivity.csv and figure")
@@ -194,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument(
         "--workers", type=positive_int, default=os.cpu_count() or 1, help="runs at once to size memory for, as run"
     )
+    add_set_option(chk)
     sch = sub.add_parser("schema", help="write JSON Schema of the input files, for editors")
     sch.add_argument("--out", default="schema", help="folder for <kind>.schema.json (default ./schema)")
     rep = sub.add_parser("reproduce", help="re-run a results folder from its manifest and compare its tables")
@@ -212,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--open", action="store_true", help="open the page in the default browser")
     evi = sub.add_parser("evidence", help="the behavioural checks of docs/ODD.md (Validation) for a results folder")
     evi.add_argument("results", help="a results folder with the Bill (and the repealed Bill), e.g. results/headline")
+    cmp = sub.add_parser("compare", help="every effect of two results folders side by side, beyond chance or not")
+    cmp.add_argument("a", help="a results folder (A)")
+    cmp.add_argument("b", help="another results folder (B); differences are B - A")
+    cmp.add_argument("--csv", default=None, help="CSV of every effect (default results/compare_<A>_vs_<B>.csv)")
+    cmp.add_argument("--all", action="store_true", help="print every effect, each group's too (default: overall)")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
@@ -234,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                     executor=args.executor,
                     scheduler=args.scheduler,
                     force_new=args.force_new,
+                    sets=args.set,
                 )
             except RunsFailed as exc:
                 print(f"error: {exc}", file=sys.stderr)
@@ -241,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             except KeyboardInterrupt:
                 print("interrupted: finished runs are stored; run the same command again to go on", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            print(f"results written to {out}")
+            print(finished_line(out))
         elif args.command == "status":
             from model.experiments.store import status_lines
 
@@ -266,15 +340,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "evidence":
-            from model.analysis.evidence import checks, table
-
-            rows = checks(args.results)
-            print(table(rows))
-            print(f"{sum(c.passed for c in rows)} of {len(rows)} checks pass")
+            return evidence(args.results)
+        elif args.command == "compare":
+            return compare(args.a, args.b, args.csv, args.all)
         elif args.command == "explore":
             return explore(args.results, args.port, args.host, args.open)
         elif args.command == "check":
-            return check(args.files, args.workers)
+            return check(args.files, args.workers, args.set)
         elif args.command == "schema":
             from model.inputs.schema import write_json_schemas
 

@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ def run_experiment(
     scheduler: str | None = None,
     force_new: bool = False,
     finish: Finish | None = None,
+    sets: Sequence[str] = (),
 ) -> Path:
     """Run every scenario for every replicate (and design point) and write the results folder; returns its path.
 
@@ -63,8 +64,9 @@ def run_experiment(
     killed or failed experiment resumes where it stopped. Tables are written from the
     store in plan order, so they do not depend on the executor or the order runs finished.
     `finish(stage, manifest)`, when given, adds figures and the report before the folder is published.
+    `sets` are `--set path=value` texts applied to the experiment before it is checked (model/experiments/sets.py).
     """
-    exp = load_experiment(path, driver, workers if executor == "local" else 1)
+    exp = load_experiment(path, driver, workers if executor == "local" else 1, sets)
     out = Path(out) if out is not None else Path("results") / exp.name  # the name is an identifier: no escape
     started = datetime.now(UTC).isoformat(timespec="seconds")
     resolved = resolved_config(exp)
@@ -101,6 +103,8 @@ def run_experiment(
             },
             "started_utc": started,
         }
+        if exp.sets:  # the command line's what-if; "config" holds the experiment with them applied
+            manifest["sets"] = list(exp.sets)
         if exp.uncertainty:
             manifest["replicate_parameters"] = {
                 str(r): drawn_values(exp.uncertainty, exp.params, exp.seed, r) for r in range(replicates_run)
