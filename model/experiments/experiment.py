@@ -18,7 +18,7 @@ from model.inputs import config, schema
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, load_parameters, load_source_ids
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
-from model.inputs.scenario import Place, Scenario, load_place, load_scenario
+from model.inputs.scenario import Place, Scenario, load_place, load_scenario, place_warnings
 from model.sim.simulate import DRIVERS, simulate
 
 BASELINE = "baseline"
@@ -53,9 +53,7 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     raw = config.as_mapping(file, "", config.load_yaml(path))
     config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
-    errors = schema.input_errors(file, "experiment", raw)  # the schema `check` reports in full
-    if errors:
-        raise errors[0]
+    schema.refuse_schema_errors(file, "experiment", raw)  # every error at once, as `check` lists them
     base = Path(path).resolve().parent
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:
@@ -84,6 +82,7 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
     place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), load_source_ids(params_dir))
+    warnings += place_warnings(place)
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
         raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
@@ -111,6 +110,7 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     )  # fmt: skip
     if "uncertainty" in raw:
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+        replicate_params(exp, 0)  # a first draw now, so a draw that cannot run is refused before any folder is made
     return exp
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from model.core.layout import PURPOSES, RECIPIENTS, SEGMENTS
 from model.inputs.config import IDENTIFIER, IDENTIFIER_RULE, did_you_mean
-from model.inputs.errors import InputError
+from model.inputs.errors import InputError, InputErrors
 from model.inputs.params import CHOICES, DEFAULT_SCHEMA, SEGMENT_SCHEMA
 from model.inputs.scenario import NEED_RATE_FACTOR
 
@@ -151,6 +151,12 @@ class ScenarioFile(BaseModel):
     sources: Any = None
 
 
+Override = Annotated[
+    Annotated[float, Field(allow_inf_nan=False)] | str,
+    Field(description="a finite number, or one of the names of a parameter whose values are names"),
+]
+
+
 class ExperimentFile(BaseModel):
     """An experiment as written; design and uncertainty sections are checked by their loaders."""
 
@@ -165,7 +171,7 @@ class ExperimentFile(BaseModel):
     replicates: Annotated[int, Field(ge=1, description="an integer >= 1")]
     seed: Annotated[int, Field(ge=0, le=2**63 - 1, description=f"an integer in [0, {2**63 - 1}]")]
     # a number, or a name for a parameter whose values are names (params.CHOICES); Parameters.with_overrides checks each
-    overrides: dict[str, Annotated[float, Field(allow_inf_nan=False)] | str] = {}
+    overrides: dict[str, Override] = {}
     driver: Literal["kernel", "agents"] = "kernel"
     params_dir: Text | None = None
     design: dict[str, Any] | None = None
@@ -231,15 +237,28 @@ def described(model: type[BaseModel], loc: tuple) -> tuple[str, list[str]]:
     return description, known
 
 
+TYPE_TAGS = {"float", "int", "str", "bool", "none", "list", "dict", "function-after", "function-plain"}
+
+
+def user_loc(loc: tuple) -> tuple:
+    """A pydantic location without the schema's own steps (the member of a union tried, a validator's name)."""
+    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in TYPE_TAGS or p.startswith(
+        ("function", "constrained")))))  # fmt: skip
+
+
 def input_errors(file: str, kind: str, data: Any) -> list[InputError]:
-    """Every schema error of a file's data, each as an InputError line (empty when the file passes)."""
+    """Every schema error of a file's data, each as an InputError line in the user's field names, one per field
+    (a value that fits no member of a union is one error, not one per member)."""
     model = MODELS[kind]
     try:
         model.model_validate(data)
     except ValidationError as exc:
-        out = []
+        out, seen = [], set()
         for err in exc.errors(include_url=False):
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function"))))
+            loc = user_loc(err["loc"])
+            if loc in seen:
+                continue
+            seen.add(loc)
             description, known = described(model, loc)
             etype = err["type"]
             if etype == "extra_forbidden":
@@ -253,6 +272,13 @@ def input_errors(file: str, kind: str, data: Any) -> list[InputError]:
             out.append(InputError(file, field_path(loc), expected, loc[-1] if etype == "extra_forbidden" else got))
         return out
     return []
+
+
+def refuse_schema_errors(file: str, kind: str, data: Any) -> None:
+    """Raise every schema error of the file at once (InputErrors); nothing when it passes."""
+    errors = input_errors(file, kind, data)
+    if errors:
+        raise InputErrors(errors)
 
 
 def json_schemas() -> dict[str, dict]:
