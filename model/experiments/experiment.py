@@ -51,9 +51,9 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     """Read and check an experiment file and everything it names; refuse a plan too large for the machine."""
     file = str(path)
     raw = config.as_mapping(file, "", config.load_yaml(path))
-    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
-    schema.refuse_schema_errors(file, "experiment", raw)  # every error at once, as `check` lists them
+    schema.refuse_schema_errors(file, "experiment", raw)  # every error at once: `check` and `run` list the same
+    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     base = Path(path).resolve().parent
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:

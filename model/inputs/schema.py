@@ -234,10 +234,24 @@ def described(model: type[BaseModel], loc: tuple) -> tuple[str, list[str]]:
             for meta in getattr(tp, "__metadata__", ()):
                 description = getattr(meta, "description", None) or description
             tp = typing.get_args(tp)[0] if typing.get_origin(tp) is Annotated else tp
+    optional = typing.get_origin(tp) in (typing.Union, types.UnionType) and not description
+    for member in typing.get_args(tp) if optional else ():  # an optional field: `Annotated[...] | None`
+        for meta in getattr(member, "__metadata__", ()):
+            description = getattr(meta, "description", None) or description
     return description, known
 
 
 TYPE_TAGS = {"float", "int", "str", "bool", "none", "list", "dict", "function-after", "function-plain"}
+
+
+BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+
+
+def bound_words(etype: str, ctx: dict, msg: str) -> str:
+    """A bound the schema states without a description, in the loaders' words ('a number >= 1')."""
+    if etype in BOUNDS and ctx:
+        return f"a number {BOUNDS[etype]} {next(iter(ctx.values()))}"
+    return msg[0].lower() + msg[1:] if msg else "a valid value"
 
 
 def user_loc(loc: tuple) -> tuple:
@@ -267,7 +281,7 @@ def input_errors(file: str, kind: str, data: Any) -> list[InputError]:
             elif etype == "literal_error":
                 expected = f"one of {err['ctx']['expected']}"
             else:
-                expected = description or GENERIC.get(etype, err["msg"].lower())
+                expected = description or GENERIC.get(etype) or bound_words(etype, err.get("ctx") or {}, err["msg"])
             got = None if etype in ("missing",) else err.get("input")
             out.append(InputError(file, field_path(loc), expected, loc[-1] if etype == "extra_forbidden" else got))
         return out
