@@ -1,9 +1,10 @@
 """The parameter schema: YAML in params/ -> validated, frozen objects -> arrays for the rules.
 
 Every parameter is an entry `{value, range: [lo, hi], unit, source | assumption}`.
-The schema below fixes which names exist and their hard bounds; unknown keys,
-values outside the bounds or outside the entry's own range fail at load with
-the file and the field named. Units are converted once, in `to_arrays`.
+The registry (model/core/registry.py) fixes which names exist, their hard bounds
+and the kernel columns they fill; unknown keys, values outside the bounds or
+outside the entry's own range fail at load with the file and the field named.
+Units are converted once, in `to_arrays`, through the registry's conversions.
 """
 
 import math
