@@ -151,3 +151,15 @@ def test_a_design_over_both_decisions_may_vary_either_structures_parameters(tmp_
         tmp_path, design={"grid": {"behaviour.decision": [0, 1], "engagement.rel_avoid_aware": [0.0, 0.01]}}
     )
     assert len(load_experiment(path).design.points) == 4
+
+
+@pytest.mark.fast
+def test_the_python_api_refuses_a_dead_knob_as_a_file_would():
+    from model.inputs.errors import InputError
+    from model.sim.build import load_named
+
+    with pytest.raises(InputError, match=r"effects: overrides\.behaviour\.w_risk: expected a parameter the household"):
+        load_named("effects", "wigan", "national_sui_mandate", {"behaviour.w_risk": 2.0}, None, None)
+    contact = {"behaviour.decision": "contact", "behaviour.w_risk": 2.0}
+    params, _, _ = load_named("effects", "wigan", "baseline", contact, None, None)
+    assert params.value("behaviour.w_risk") == 2.0
