@@ -191,20 +191,6 @@ def child_key(slot: int, purpose: int) -> int:
 
 
 @njit(cache=True)
-def n_children_draw(u: float, mean_children: float) -> int:
-    """Children in a household: 1 + a Poisson count with mean (mean - 1), capped at MAX_CHILDREN."""
-    lam = max(mean_children - 1.0, 0.0)
-    k = 0
-    term = np.exp(-lam)
-    cum = term
-    while u > cum and k < MAX_CHILDREN - 1:
-        k += 1
-        term *= lam / k
-        cum += term
-    return k + 1
-
-
-@njit(cache=True)
 def new_child(
     f, slot, age, month, key_month, seed, P, SEGP, s, registered_known, ch_birth, ch_flags, ch_need_start, ch_sched
 ):
@@ -241,22 +227,21 @@ def new_child(
 
 @njit(cache=True)
 def init_trust(f, key_month, seed, P, SEGP, s) -> int:
-    """A household's usual trust: its segment's level plus a uniform spread; it starts at that level.
+    """A household's usual trust (`rules.usual_trust`); it starts at that level.
 
     Stored as one word: the usual level in the high 16 bits, the current level in the low 16.
     """
     ikey = household_key(seed, f, key_month)
-    t = SEGP[s, S_TRUST0] + P[P_TRUST_SPREAD] * (2.0 * draw(ikey, R_TRUST_INIT) - 1.0)
-    fixed = int(min(max(t, 0.0), 1.0) * TRUST_SCALE + 0.5)
+    t = rules.usual_trust(SEGP[s, S_TRUST0], P[P_TRUST_SPREAD], draw(ikey, R_TRUST_INIT))
+    fixed = int(t * TRUST_SCALE + 0.5)
     return (fixed << 16) | fixed
 
 
 @njit(cache=True)
 def init_propensity(f, key_month, seed, P) -> float:
-    """A household's engagement propensity: sd * a standard logistic draw (logit of a uniform)."""
+    """A household's engagement propensity (`rules.propensity`: a logistic draw with scale sd_propensity)."""
     ikey = household_key(seed, f, key_month)
-    u = min(max(draw(ikey, R_PROPENSITY), 1e-9), 1.0 - 1e-9)
-    return P[P_SD_PROPENSITY] * np.log(u / (1.0 - u))
+    return rules.propensity(P[P_SD_PROPENSITY], draw(ikey, R_PROPENSITY))
 
 
 @njit(cache=True)
@@ -291,7 +276,7 @@ def new_household(
     if newborn_only:
         new_child(f, 0, 0, month, key_month, seed, P, SEGP, s, False, ch_birth, ch_flags, ch_need_start, ch_sched)
         return 1
-    n = n_children_draw(draw(ikey, R_MOVE_CHILDREN), P[P_MEAN_CHILDREN])
+    n = rules.n_children(draw(ikey, R_MOVE_CHILDREN), P[P_MEAN_CHILDREN])
     for k in range(n):
         age = int(draw(ikey, child_key(k, RC_AGE)) * AGE_OUT_MONTHS)
         new_child(f, k, age, month, key_month, seed, P, SEGP, s, set_up, ch_birth, ch_flags, ch_need_start, ch_sched)
@@ -526,9 +511,9 @@ class Household(NamedTuple):
     peers: float  # share of neighbours who engaged at their last contact
     propensity: float  # the household's own logit shift in taking up a preventive contact
     avoiding: bool  # the family keeps away from services (`update_engagement`)
-    disclosure_risk: float  # risk that scales non-disclosure at a contact: 1 while avoiding, else `risk`
+    disclosure_risk: float  # risk that scales non-disclosure at a contact (`rules.disclosure_risk`)
     shift_engagement: float  # segment engagement shift
-    w_risk: float
+    w_risk: float  # weight of risk in a contact's logit (`rules.w_risk_at_contact`)
     rel_risk: float  # segment relative weight of risk
     w_peer: float
     peer_ref: float
@@ -541,8 +526,7 @@ class Household(NamedTuple):
 
 @njit(cache=True, inline="always")
 def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoiding, P, SEGP, seed, f) -> Household:
-    """The household's record for this month (`Household`). Under the household decision, risk acts through the
-    engagement state, not through each contact's choice (w_risk 0 there)."""
+    """The household's record for this month (`Household`)."""
     return Household(
         s,
         key,
@@ -553,9 +537,9 @@ def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoi
         peers,
         propensity,
         avoiding,
-        1.0 if avoiding else risk,
+        rules.disclosure_risk(avoiding, risk),
         SEGP[s, S_SHIFT_ENGAGEMENT],
-        0.0 if P[P_HOUSEHOLD_DECISION] != 0.0 else P[P_W_RISK],
+        rules.w_risk_at_contact(P[P_HOUSEHOLD_DECISION] != 0.0, P[P_W_RISK]),
         SEGP[s, S_REL_RISK],
         P[P_W_PEER],
         P[P_PEER_REF],
@@ -577,9 +561,9 @@ class Visit(NamedTuple):
 
 
 @njit(cache=True, inline="always")
-def decide(logit_base, registered_shift, need, hh, u, scale=1.0) -> bool:
-    """A due contact is taken up when the family's draw falls under its engagement probability (times `scale`,
-    the share an avoiding family keeps of it; 1 for an engaged family).
+def decide(logit_base, registered_shift, need, hh, u, rel_avoiding) -> bool:
+    """A due contact is taken up when the family's draw falls under its engagement probability as its engagement
+    state leaves it (`rules.p_take_up`: `rel_avoiding` is the share an avoiding family keeps of it).
 
     For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity.
     """
@@ -595,7 +579,7 @@ def decide(logit_base, registered_shift, need, hh, u, scale=1.0) -> bool:
         hh.peers,
         hh.peer_ref,
     )
-    return u < p * scale
+    return u < rules.p_take_up(p, hh.avoiding, rel_avoiding)
 
 
 @njit(cache=True, inline="always")
@@ -605,7 +589,9 @@ def after_contact(visit, went, p_detect_contact, hh) -> Visit:
     outcome = 1 if (went or visit.outcome == 1) else 0
     if not went:
         return Visit(outcome, visit.n_contacts, visit.p_missed_all)
-    p_missed = visit.p_missed_all * (1.0 - rules.p_detect(p_detect_contact, hh.nondisclosure, hh.disclosure_risk))
+    p_missed = rules.p_missed_after(
+        visit.p_missed_all, rules.p_detect(p_detect_contact, hh.nondisclosure, hh.disclosure_risk)
+    )
     return Visit(outcome, visit.n_contacts + 1, p_missed)
 
 
@@ -679,8 +665,7 @@ def registration(k, age, flags, visit, hh, P, c):
     if flags & F_REGISTERED:
         return flags, visit
     base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or hh.arrived) else P[P_LOGIT_REGISTER_LATE]
-    scale = P[P_REL_REGISTER_AVOIDING] if hh.avoiding else 1.0
-    went = decide(base, 0.0, 0.0, hh, draw(hh.key, child_key(k, RC_REGISTER)), scale)
+    went = decide(base, 0.0, 0.0, hh, draw(hh.key, child_key(k, RC_REGISTER)), P[P_REL_REGISTER_AVOIDING])
     c[hh.s, K_DECISIONS] += 1
     if went:
         flags |= F_REGISTERED
@@ -704,8 +689,9 @@ def vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) -> 
     - a scheduled MMR visit: MMR1 at 1 year; at the pre-school visit (40 months) MMR2, or a missed MMR1 with
       its own take-up (p_mmr1_preschool);
     - on time: a scheduled 6-in-1 dose, or a visit booked after last month's dose;
-    - otherwise catch-up by call/recall, fading the longer the earliest due dose is overdue, counted from its
-      scheduled age or from the 1-year visit after it (`last_recall`), where missed doses are offered anew.
+    - otherwise catch-up by call/recall (`rules.logit_catchup`), fading the longer the earliest due dose is
+      overdue, counted from its scheduled age or from the 1-year visit after it (`last_recall`), where missed
+      doses are offered anew.
     """
     if due_mmr and age == AGE_MMR[1]:
         return P[P_LOGIT_MMR2_DUE] if mmr == 1 else P[P_LOGIT_MMR1_PRESCHOOL]
@@ -716,14 +702,14 @@ def vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) -> 
         return P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
     earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
     since = max(earliest, last_recall(age))
-    return P[P_LOGIT_VACC_CATCHUP] - (age - since - 1) / P[P_CATCHUP_DECAY_MONTHS]
+    return rules.logit_catchup(P[P_LOGIT_VACC_CATCHUP], age - since, P[P_CATCHUP_DECAY_MONTHS])
 
 
 @njit(cache=True, inline="always")
 def immunisation(k, age, flags, visit, hh, P, c):
     """(d) Immunisation: one visit gives every dose due; on time at the scheduled month or when booked after
     last month's dose, otherwise catch-up (`vaccination_logit`). An unregistered child is less likely to go; an
-    avoiding family does not go."""
+    avoiding family does not go (a preventive contact: `rules.REL_PREVENTIVE_AVOIDING`)."""
     vaccinated_last_month = (flags & F_VACC_LAST_MONTH) != 0
     flags &= ~F_VACC_LAST_MONTH
     if age >= AGE_CATCHUP_END_MONTHS:
@@ -736,7 +722,7 @@ def immunisation(k, age, flags, visit, hh, P, c):
         return flags, visit
     base = vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) + hh.propensity
     unreg_shift = 0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED]
-    went = not hh.avoiding and decide(base, unreg_shift, 0.0, hh, draw(hh.key, child_key(k, RC_VACC)))
+    went = decide(base, unreg_shift, 0.0, hh, draw(hh.key, child_key(k, RC_VACC)), rules.REL_PREVENTIVE_AVOIDING)
     c[hh.s, K_DECISIONS] += 1
     if went:
         if due6:
@@ -756,7 +742,8 @@ def reviews(k, age, flags, visit, hh, P, c):
             bit = 1 << (SHIFT_HV + r)
             if not flags & bit:
                 u = draw(hh.key, child_key(k, RC_HV + r))
-                went = not hh.avoiding and decide(hh.propensity + P[P_LOGIT_HV_REVIEW], 0.0, 0.0, hh, u)
+                base = hh.propensity + P[P_LOGIT_HV_REVIEW]
+                went = decide(base, 0.0, 0.0, hh, u, rules.REL_PREVENTIVE_AVOIDING)
                 c[hh.s, K_DECISIONS] += 1
                 if went:
                     flags |= bit
@@ -775,8 +762,7 @@ def unscheduled_care(k, ill, visit, hh, P, c) -> Visit:
     if not ill:
         return visit
     u = draw(hh.key, child_key(k, RC_UNSCHEDULED))
-    scale = P[P_REL_UNSCHEDULED_AVOIDING] if hh.avoiding else 1.0
-    went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], hh, u, scale)
+    went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], hh, u, P[P_REL_UNSCHEDULED_AVOIDING])
     c[hh.s, K_DECISIONS] += 1
     return after_contact(visit, went, P[P_DETECT0 + C_UNSCHEDULED], hh)
 
@@ -787,7 +773,8 @@ def identification(k, flags, need_start, other_route, onset, visit, hh, P, c):
     event of a need already there at the month's start (`other_route`), drawn here for a need that began this
     month (`onset`)."""
     if flags & F_NEED and not flags & F_IDENTIFIED:
-        if visit.n_contacts > 0 and draw(hh.key, child_key(k, RC_DETECT)) < 1.0 - visit.p_missed_all:
+        p = rules.p_identified_at_contacts(visit.p_missed_all)
+        if visit.n_contacts > 0 and draw(hh.key, child_key(k, RC_DETECT)) < p:
             flags |= F_IDENTIFIED
             c[hh.s, K_IDENTIFICATIONS] += 1
             record_identification(c, hh.s, hh.month, need_start)
@@ -1122,7 +1109,8 @@ def month_inputs(FLOWS, month, P, SEGP):
         p_media = rules.media_prob(FLOWS, k, month, P[P_MEDIA_DECAY_MONTHS])
         p_notice = P[P_P_NOTICE_PER_MONTH] if FLOWS[k, FL_TOLD] != 0.0 else 0.0
         for s in range(SEGP.shape[0]):
-            miss_broadcast[s, k] = rules.p_miss_broadcast(min(p_media * SEGP[s, S_REL_MEDIA], 1.0), p_notice)
+            p_media_s = rules.p_media_segment(p_media, SEGP[s, S_REL_MEDIA])
+            miss_broadcast[s, k] = rules.p_miss_broadcast(p_media_s, p_notice)
             fear[s, k] = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
         if rules.flow_active(FLOWS, k, month):
             masks[M_ACTIVE] |= 1 << k
