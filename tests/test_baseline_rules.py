@@ -12,18 +12,11 @@ from numba import njit
 from scipy import stats
 
 from model.core import layout as L
+from model.core.contacts import Visit, household_month, immunisation, vaccination_logit
+from model.core.education import education, matching
 from model.core.rng import household_key
-from model.core.step import (
-    Visit,
-    count_waiting_child,
-    education,
-    household_month,
-    immunisation,
-    matching,
-    step_child,
-    vaccination_logit,
-    wait_chances,
-)
+from model.core.schedule import count_waiting_child, wait_chances
+from model.core.step import step_child
 from model.inputs.errors import InputError
 from model.inputs.params import UNMATCHED_REASONS, load_parameters, monthly, to_arrays
 from model.inputs.paths import DEFAULT_PARAMS_DIR
