@@ -1,15 +1,23 @@
 """Tier 1: the formulas that moved out of the household's month into rules.py (issue 24), each against its closed
-form, a hand computation or scipy's distribution."""
+form, a hand computation or scipy's distribution; and the contacts that apply them, against the same."""
 
 import math
 
 import numpy as np
 import pytest
+from numba import njit
 from scipy import stats
 
 from model.core import layout as L
 from model.core import rules
+from model.core.contacts import Visit, household_month, immunisation, registration, reviews
+from model.core.month import MonthInputs
+from model.core.rng import household_key
+from model.inputs.params import load_parameters, to_arrays
+from model.inputs.paths import DEFAULT_PARAMS_DIR
 
+SIGMA = 4.0  # a share must lie within 4 binomial standard errors of its closed form
+N = 4000  # households (independent streams) in a sampled check
 U_GRID = np.linspace(0.0005, 0.9995, 400)  # uniforms at which a quantile is compared with scipy's
 
 
@@ -76,3 +84,49 @@ def test_propensity_is_a_logistic_with_scale_sd():
     got = np.array([rules.propensity(0.8, u) for u in U_GRID])
     assert np.allclose(got, stats.logistic(scale=0.8).ppf(U_GRID), rtol=1e-12, atol=1e-12)
     assert math.isfinite(rules.propensity(0.8, 0.0)), "a draw of 0 stays finite (kept U_OPEN inside)"
+
+
+@pytest.fixture(scope="module")
+def P_SEGP():
+    return to_arrays(load_parameters(DEFAULT_PARAMS_DIR), 1.8)
+
+
+@njit
+def household(P, SEGP, f, avoiding):
+    """Household f of the general segment in month 0: no risk, peers at the reference share, no propensity."""
+    none = np.zeros((0, 0))
+    mi = MonthInputs(0, 11, P, SEGP, none, none, none, none, np.zeros(4, dtype=np.int64))
+    key = household_key(11, f, 0)
+    return household_month(
+        mi, f, 0, key, arrived=False, finds=0, risk=0.0, peers=P[L.P_PEER_REF], propensity=0.0, avoiding=avoiding
+    )
+
+
+@njit
+def contacts_taken(P, SEGP, avoiding, n):
+    """Over n households: children registered at birth; vaccinated at 2 months (registered); 6-8 week reviews."""
+    c = np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
+    registered, vaccinated, reviewed = 0, 0, 0
+    for f in range(n):
+        hh = household(P, SEGP, f, avoiding)
+        flags = registration(0, 0, L.F_EXISTS, Visit(-1, 0, 1.0), hh, P, c)[0]
+        registered += (flags & L.F_REGISTERED) != 0
+        flags = immunisation(0, 2, L.F_EXISTS | L.F_REGISTERED, Visit(-1, 0, 1.0), hh, P, c)[0]
+        vaccinated += (flags & L.MASK_6IN1) != 0
+        flags = reviews(0, 1, L.F_EXISTS, Visit(-1, 0, 1.0), hh, P, c)[0]
+        reviewed += (flags & (1 << (L.SHIFT_HV + 2))) != 0
+    return registered, vaccinated, reviewed
+
+
+def test_contacts_apply_the_avoiding_family_s_share(P_SEGP):
+    """Registration at birth is taken with rel_register_avoiding x the engaged chance; immunisation and reviews,
+    preventive, never."""
+    P, SEGP = P_SEGP
+    p = rules.logistic(P[L.P_LOGIT_REGISTER_DUE] + SEGP[0, L.S_SHIFT_ENGAGEMENT])
+    engaged = contacts_taken(P, SEGP, False, N)
+    avoiding = contacts_taken(P, SEGP, True, N)
+    for observed, chance in ((engaged[0], p), (avoiding[0], P[L.P_REL_REGISTER_AVOIDING] * p)):
+        se = math.sqrt(chance * (1 - chance) / N)
+        assert abs(observed / N - chance) <= SIGMA * se + 1 / N, f"registered {observed / N:.4f}, expected {chance:.4f}"
+    assert engaged[1] > 0 and engaged[2] > 0, f"engaged families vaccinate and review: {engaged}"
+    assert avoiding[1:] == (0, 0), f"avoiding families took preventive contacts: {avoiding}"

@@ -1,4 +1,10 @@
-"""A child's contacts with services (steps (a)-(g) of its month, docs/ODD.md 7.4-7.9)."""
+"""A child's contacts with services (steps (a)-(g) of its month, docs/ODD.md 7.4-7.9).
+
+Need onset, the COVER milestones, GP registration, immunisation, health visitor reviews, unscheduled care and
+identification of a latent need. The household's month reaches every contact as one record (`Household`);
+each due contact is an `Offer` the family takes up or not (`attend`), and the child's contacts so far this
+month travel as a `Visit`. The formulas are in `model.core.rules`.
+"""
 
 from typing import NamedTuple
 
@@ -78,6 +84,7 @@ from model.core.layout import (
 from model.core.rng import draw
 
 N_HV = len(HV_WINDOW_FIRST)
+NEED_NO_EVENT, NEED_ONSET, NEED_OTHER_ROUTE = 0, 1, 2  # the need stream's event this month (`need_event`)
 
 
 class Household(NamedTuple):
@@ -109,29 +116,30 @@ class Household(NamedTuple):
 
 
 @njit(cache=True, inline="always")
-def household_month(s, key, month, arrived, finds, risk, peers, propensity, avoiding, P, SEGP, seed, f) -> Household:
-    """The household's record for this month (`Household`)."""
+def household_month(mi, f, s, key, arrived, finds, risk, peers, propensity, avoiding) -> Household:
+    """The record (`Household`) of household f, of segment s, in the month `mi` (`MonthInputs`)."""
+    P, SEGP = mi.P, mi.SEGP
     return Household(
-        s,
-        key,
-        month,
-        arrived,
-        finds,
-        risk,
-        peers,
-        propensity,
-        avoiding,
-        rules.disclosure_risk(avoiding, risk),
-        SEGP[s, S_SHIFT_ENGAGEMENT],
-        rules.w_risk_at_contact(P[P_HOUSEHOLD_DECISION] != 0.0, P[P_W_RISK]),
-        SEGP[s, S_REL_RISK],
-        P[P_W_PEER],
-        P[P_PEER_REF],
-        SEGP[s, S_H_NEED_PER_MONTH],
-        SEGP[s, S_NONDISCLOSURE],
-        SEGP[s, S_H_MISSING_EDUCATION_PER_MONTH],
-        seed,
-        f,
+        s=s,
+        key=key,
+        month=mi.month,
+        arrived=arrived,
+        finds=finds,
+        risk=risk,
+        peers=peers,
+        propensity=propensity,
+        avoiding=avoiding,
+        disclosure_risk=rules.disclosure_risk(avoiding, risk),
+        shift_engagement=SEGP[s, S_SHIFT_ENGAGEMENT],
+        w_risk=rules.w_risk_at_contact(P[P_HOUSEHOLD_DECISION] != 0.0, P[P_W_RISK]),
+        rel_risk=SEGP[s, S_REL_RISK],
+        w_peer=P[P_W_PEER],
+        peer_ref=P[P_PEER_REF],
+        h_need=SEGP[s, S_H_NEED_PER_MONTH],
+        nondisclosure=SEGP[s, S_NONDISCLOSURE],
+        h_missing_edu=SEGP[s, S_H_MISSING_EDUCATION_PER_MONTH],
+        seed=mi.seed,
+        f=f,
     )
 
 
@@ -144,39 +152,54 @@ class Visit(NamedTuple):
     p_missed_all: float
 
 
-@njit(cache=True, inline="always")
-def decide(logit_base, registered_shift, need, hh, u, rel_avoiding) -> bool:
-    """A due contact is taken up when the family's draw falls under its engagement probability as its engagement
-    state leaves it (`rules.p_take_up`: `rel_avoiding` is the share an avoiding family keeps of it).
+class Offer(NamedTuple):
+    """A due contact as the family weighs it (docs/ODD.md 7.4): the terms of the logit that belong to the contact,
+    what an avoiding family keeps of its chance, and its chance to identify a latent need."""
 
-    For preventive contacts (immunisation, reviews) `logit_base` already holds the household's propensity.
-    """
+    logit_base: float  # the contact's base logit (with the household's propensity at a preventive contact)
+    shift_unregistered: float  # an unregistered child's shift (vaccination only), else 0
+    need: float  # urgency, 0..1: damps the deterrent effect of risk
+    rel_avoiding: float  # share of its chance an avoiding family keeps (`rules.p_take_up`)
+    p_detect: float  # chance the contact, taken, identifies a latent need (before non-disclosure: `rules.p_detect`)
+
+
+@njit(cache=True, inline="always")
+def takes_up(offer, hh, u) -> bool:
+    """Whether the family takes up a due contact: its draw u falls under the engagement probability
+    (`rules.p_engage`) as its engagement state leaves it (`rules.p_take_up`)."""
     p = rules.p_engage(
-        logit_base,
+        offer.logit_base,
         hh.shift_engagement,
-        registered_shift,
+        offer.shift_unregistered,
         hh.w_risk,
         hh.rel_risk,
         hh.risk,
-        need,
+        offer.need,
         hh.w_peer,
         hh.peers,
         hh.peer_ref,
     )
-    return u < rules.p_take_up(p, hh.avoiding, rel_avoiding)
+    return u < rules.p_take_up(p, hh.avoiding, offer.rel_avoiding)
 
 
 @njit(cache=True, inline="always")
-def after_contact(visit, went, p_detect_contact, hh) -> Visit:
-    """The visit after a due contact: attended if this or an earlier one was; a contact taken adds one more
-    chance to identify a latent need (`rules.p_detect`)."""
+def after_contact(visit, went, offer, hh) -> Visit:
+    """The visit after a due contact: attended if this or an earlier one was; a contact taken is one more chance
+    to identify a latent need (`rules.p_detect`, compounding as `rules.p_missed_after`)."""
     outcome = 1 if (went or visit.outcome == 1) else 0
     if not went:
         return Visit(outcome, visit.n_contacts, visit.p_missed_all)
-    p_missed = rules.p_missed_after(
-        visit.p_missed_all, rules.p_detect(p_detect_contact, hh.nondisclosure, hh.disclosure_risk)
-    )
-    return Visit(outcome, visit.n_contacts + 1, p_missed)
+    p = rules.p_detect(offer.p_detect, hh.nondisclosure, hh.disclosure_risk)
+    return Visit(outcome, visit.n_contacts + 1, rules.p_missed_after(visit.p_missed_all, p))
+
+
+@njit(cache=True, inline="always")
+def attend(offer, u, visit, hh, c):
+    """A due contact: the family decides with draw u (`takes_up`), the decision is counted and the visit updated
+    (`after_contact`). Returns (taken, visit)."""
+    went = takes_up(offer, hh, u)
+    c[hh.s, K_DECISIONS] += 1
+    return went, after_contact(visit, went, offer, hh)
 
 
 @njit(cache=True, inline="always")
@@ -187,14 +210,40 @@ def record_identification(c, s, month, need_start):
 
 
 @njit(cache=True, inline="always")
-def need_onset(flags, need_start, onset, hh, c):
+def need_event(happens, flags) -> int:
+    """The need stream's event this month, if it `happens`: onset of a latent need for a child without one, or
+    identification by other routes of a need already there at the month's start (`schedule.wait_chances`)."""
+    if not happens:
+        return NEED_NO_EVENT
+    return NEED_OTHER_ROUTE if flags & F_NEED else NEED_ONSET
+
+
+@njit(cache=True, inline="always")
+def need_onset(flags, need_start, event, hh, c):
     """(a) Onset of a latent need that a professional could identify (a rare event, at the segment's monthly
-    hazard: `wait_chances`)."""
-    if onset:
+    hazard: `schedule.wait_chances`)."""
+    if event == NEED_ONSET:
         flags |= F_NEED
         need_start = hh.month
         c[hh.s, K_NEED_ONSETS] += 1
     return flags, need_start
+
+
+class Doses(NamedTuple):
+    """A child's doses at an age: received in each series, and whether the next of each is due."""
+
+    d6: int  # 6-in-1 doses received (0-3)
+    mmr: int  # MMR doses received (0-2)
+    due6: bool
+    due_mmr: bool
+
+
+@njit(cache=True, inline="always")
+def doses_due(age, flags) -> Doses:
+    """The child's doses (`Doses`): the next dose of a series is due from its scheduled age (AGE_6IN1, AGE_MMR)."""
+    d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
+    mmr = (flags & MASK_MMR) >> SHIFT_MMR
+    return Doses(d6, mmr, d6 < 3 and age >= AGE_6IN1[min(d6, 2)], mmr < 2 and age >= AGE_MMR[min(mmr, 1)])
 
 
 @njit(cache=True, inline="always")
@@ -223,11 +272,17 @@ def registration(k, age, flags, visit, hh, P, c):
     if flags & F_REGISTERED:
         return flags, visit
     base = P[P_LOGIT_REGISTER_DUE] if (age == 0 or hh.arrived) else P[P_LOGIT_REGISTER_LATE]
-    went = decide(base, 0.0, 0.0, hh, draw(hh.key, child_key(k, RC_REGISTER)), P[P_REL_REGISTER_AVOIDING])
-    c[hh.s, K_DECISIONS] += 1
+    offer = Offer(
+        logit_base=base,
+        shift_unregistered=0.0,
+        need=0.0,
+        rel_avoiding=P[P_REL_REGISTER_AVOIDING],
+        p_detect=P[P_DETECT0 + C_REGISTRATION],
+    )
+    went, visit = attend(offer, draw(hh.key, child_key(k, RC_REGISTER)), visit, hh, c)
     if went:
         flags |= F_REGISTERED
-    return flags, after_contact(visit, went, P[P_DETECT0 + C_REGISTRATION], hh)
+    return flags, visit
 
 
 @njit(cache=True, inline="always")
@@ -241,24 +296,26 @@ def last_recall(age) -> int:
 
 
 @njit(cache=True, inline="always")
-def vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) -> float:
-    """Base logit of this month's immunisation visit.
+def vaccination_logit(age, doses, booked, P) -> float:
+    """Base logit of this month's immunisation visit, for the child's `Doses` (`booked`: a dose was given last
+    month).
 
     - a scheduled MMR visit: MMR1 at 1 year; at the pre-school visit (40 months) MMR2, or a missed MMR1 with
       its own take-up (p_mmr1_preschool);
     - on time: a scheduled 6-in-1 dose, or a visit booked after last month's dose;
-    - otherwise catch-up by call/recall (`rules.logit_catchup`), fading the longer the earliest due dose is
-      overdue, counted from its scheduled age or from the 1-year visit after it (`last_recall`), where missed
-      doses are offered anew.
+    - otherwise catch-up by call/recall (`rules.logit_catchup`), fading the longer the earliest due dose has
+      waited since it was last offered: at its scheduled age, or at the visit that recalls missed doses after it
+      (`last_recall`).
     """
-    if due_mmr and age == AGE_MMR[1]:
+    d6, mmr = doses.d6, doses.mmr
+    if doses.due_mmr and age == AGE_MMR[1]:
         return P[P_LOGIT_MMR2_DUE] if mmr == 1 else P[P_LOGIT_MMR1_PRESCHOOL]
-    if due_mmr and age == AGE_MMR[0]:
+    if doses.due_mmr and age == AGE_MMR[0]:
         return P[P_LOGIT_MMR1_DUE]
     mmr_logit = P[P_LOGIT_MMR1_DUE] if mmr == 0 else P[P_LOGIT_MMR2_DUE]
-    if vaccinated_last_month or (due6 and age == AGE_6IN1[min(d6, 2)]):
-        return P[P_LOGIT_VACC_DUE] if due6 else mmr_logit
-    earliest = AGE_6IN1[min(d6, 2)] if due6 else AGE_MMR[min(mmr, 1)]
+    if booked or (doses.due6 and age == AGE_6IN1[min(d6, 2)]):
+        return P[P_LOGIT_VACC_DUE] if doses.due6 else mmr_logit
+    earliest = AGE_6IN1[min(d6, 2)] if doses.due6 else AGE_MMR[min(mmr, 1)]
     since = max(earliest, last_recall(age))
     return rules.logit_catchup(P[P_LOGIT_VACC_CATCHUP], age - since, P[P_CATCHUP_DECAY_MONTHS])
 
@@ -268,44 +325,48 @@ def immunisation(k, age, flags, visit, hh, P, c):
     """(d) Immunisation: one visit gives every dose due; on time at the scheduled month or when booked after
     last month's dose, otherwise catch-up (`vaccination_logit`). An unregistered child is less likely to go; an
     avoiding family does not go (a preventive contact: `rules.REL_PREVENTIVE_AVOIDING`)."""
-    vaccinated_last_month = (flags & F_VACC_LAST_MONTH) != 0
+    booked = (flags & F_VACC_LAST_MONTH) != 0
     flags &= ~F_VACC_LAST_MONTH
     if age >= AGE_CATCHUP_END_MONTHS:
         return flags, visit
-    d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
-    mmr = (flags & MASK_MMR) >> SHIFT_MMR
-    due6 = d6 < 3 and age >= AGE_6IN1[min(d6, 2)]
-    due_mmr = mmr < 2 and age >= AGE_MMR[min(mmr, 1)]
-    if not (due6 or due_mmr):
+    doses = doses_due(age, flags)
+    if not (doses.due6 or doses.due_mmr):
         return flags, visit
-    base = vaccination_logit(age, d6, mmr, due6, due_mmr, vaccinated_last_month, P) + hh.propensity
-    unreg_shift = 0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED]
-    went = decide(base, unreg_shift, 0.0, hh, draw(hh.key, child_key(k, RC_VACC)), rules.REL_PREVENTIVE_AVOIDING)
-    c[hh.s, K_DECISIONS] += 1
+    offer = Offer(
+        logit_base=vaccination_logit(age, doses, booked, P) + hh.propensity,
+        shift_unregistered=0.0 if flags & F_REGISTERED else P[P_SHIFT_UNREGISTERED],
+        need=0.0,
+        rel_avoiding=rules.REL_PREVENTIVE_AVOIDING,
+        p_detect=P[P_DETECT0 + C_VACCINATION],
+    )
+    went, visit = attend(offer, draw(hh.key, child_key(k, RC_VACC)), visit, hh, c)
     if went:
-        if due6:
+        if doses.due6:
             flags += 1 << SHIFT_6IN1
-        if due_mmr:
+        if doses.due_mmr:
             flags += 1 << SHIFT_MMR
         flags |= F_VACC_LAST_MONTH
-    return flags, after_contact(visit, went, P[P_DETECT0 + C_VACCINATION], hh)
+    return flags, visit
 
 
 @njit(cache=True, inline="always")
 def reviews(k, age, flags, visit, hh, P, c):
     """(e) Health visitor reviews inside their windows (universal: registration does not matter; an avoiding
-    family does not take them); coverage is counted as each window closes."""
+    family does not take them, a preventive contact); coverage is counted as each window closes."""
     for r in range(N_HV):
         if HV_WINDOW_FIRST[r] <= age <= HV_WINDOW_LAST[r]:
             bit = 1 << (SHIFT_HV + r)
             if not flags & bit:
-                u = draw(hh.key, child_key(k, RC_HV + r))
-                base = hh.propensity + P[P_LOGIT_HV_REVIEW]
-                went = decide(base, 0.0, 0.0, hh, u, rules.REL_PREVENTIVE_AVOIDING)
-                c[hh.s, K_DECISIONS] += 1
+                offer = Offer(
+                    logit_base=hh.propensity + P[P_LOGIT_HV_REVIEW],
+                    shift_unregistered=0.0,
+                    need=0.0,
+                    rel_avoiding=rules.REL_PREVENTIVE_AVOIDING,
+                    p_detect=P[P_DETECT0 + C_HV],
+                )
+                went, visit = attend(offer, draw(hh.key, child_key(k, RC_HV + r)), visit, hh, c)
                 if went:
                     flags |= bit
-                visit = after_contact(visit, went, P[P_DETECT0 + C_HV], hh)
             if age == HV_WINDOW_LAST[r] and r >= HV_FIRST_COUNTED:
                 c[hh.s, K_HV_DUE] += 1
                 c[hh.s, K_HV_DONE] += int((flags & bit) != 0)
@@ -314,29 +375,35 @@ def reviews(k, age, flags, visit, hh, P, c):
 
 @njit(cache=True, inline="always")
 def unscheduled_care(k, ill, visit, hh, P, c) -> Visit:
-    """(f) Unscheduled care when the child is ill (a rare event: `wait_chances`; no registration needed); need
-    damps the deterrent effect of risk; an avoiding family presents with a share rel_unscheduled_avoiding of the
-    chance."""
+    """(f) Unscheduled care when the child is ill (a rare event: `schedule.wait_chances`; no registration needed);
+    need damps the deterrent effect of risk; an avoiding family presents with a share rel_unscheduled_avoiding of
+    the chance."""
     if not ill:
         return visit
-    u = draw(hh.key, child_key(k, RC_UNSCHEDULED))
-    went = decide(P[P_LOGIT_UNSCHEDULED], 0.0, P[P_NEED_UNSCHEDULED], hh, u, P[P_REL_UNSCHEDULED_AVOIDING])
-    c[hh.s, K_DECISIONS] += 1
-    return after_contact(visit, went, P[P_DETECT0 + C_UNSCHEDULED], hh)
+    offer = Offer(
+        logit_base=P[P_LOGIT_UNSCHEDULED],
+        shift_unregistered=0.0,
+        need=P[P_NEED_UNSCHEDULED],
+        rel_avoiding=P[P_REL_UNSCHEDULED_AVOIDING],
+        p_detect=P[P_DETECT0 + C_UNSCHEDULED],
+    )
+    return attend(offer, draw(hh.key, child_key(k, RC_UNSCHEDULED)), visit, hh, c)[1]
 
 
 @njit(cache=True, inline="always")
-def identification(k, flags, need_start, other_route, onset, visit, hh, P, c):
-    """(g) Identification of a latent need: at this month's contacts (any of them), else by other routes: a rare
-    event of a need already there at the month's start (`other_route`), drawn here for a need that began this
-    month (`onset`)."""
+def identification(k, flags, need_start, event, visit, hh, P, c):
+    """(g) Identification of a latent need: at this month's contacts (any of them: `rules.p_identified_at_contacts`),
+    else by other routes: the need stream's event for a need already there at the month's start, drawn here for a
+    need that began this month (`need_event`)."""
     if flags & F_NEED and not flags & F_IDENTIFIED:
         p = rules.p_identified_at_contacts(visit.p_missed_all)
         if visit.n_contacts > 0 and draw(hh.key, child_key(k, RC_DETECT)) < p:
             flags |= F_IDENTIFIED
             c[hh.s, K_IDENTIFICATIONS] += 1
             record_identification(c, hh.s, hh.month, need_start)
-        elif other_route or (onset and draw(hh.key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]):
+        elif event == NEED_OTHER_ROUTE or (
+            event == NEED_ONSET and draw(hh.key, child_key(k, RC_DETECT_OTHER)) < P[P_P_DETECT_OTHER_PER_MONTH]
+        ):
             flags |= F_IDENTIFIED
             record_identification(c, hh.s, hh.month, need_start)
     return flags

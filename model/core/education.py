@@ -1,4 +1,9 @@
-"""Missing education and data matching (steps (h) and (i) of a child's month, docs/ODD.md 7.10)."""
+"""Missing education and data matching (steps (h) and (i) of a child's month, docs/ODD.md 7.10).
+
+A school-age child goes through episodes of missing education; in a month a flow's match runs, every
+school-age child in health records who is not matched to an education record is flagged and its family gets
+a letter, and the truly missing are found.
+"""
 
 from numba import njit
 
@@ -29,8 +34,8 @@ from model.core.rng import draw, household_key
 def education(age, flags, change, hh, c):
     """(h) Missing education comes in episodes: a school-age child starts one with its segment's monthly chance
     (`rules.h_episode_onset`: the share missing settles at p_missing_education) and returns to education with
-    chance p_edu_return_per_month (a rare event, `change`: `wait_chances`); a new episode is one no match has found
-    yet."""
+    chance p_edu_return_per_month (a rare event, `change`: `schedule.wait_chances`); a new episode is one no
+    match has found yet."""
     if not (change and AGE_SCHOOL_START <= age < AGE_SCHOOL_END):
         return flags
     if flags & F_MISSING_EDU:

@@ -1,4 +1,9 @@
-"""The household's engagement state (step 4 of its month, docs/ODD.md 7.4a): engaged, objecting, avoiding."""
+"""The household's engagement state (step 4 of its month, docs/ODD.md 7.4a): engaged, objecting, avoiding.
+
+Under the household decision perceived risk acts on the household, through a state with memory: a family
+that learns of a flow it fears may opt its children's records out of it, or start avoiding services, and
+leaves avoidance only through a slow re-engagement hazard, whether or not the flow still runs.
+"""
 
 from numba import njit
 
@@ -47,8 +52,8 @@ def update_engagement(s, eng, learnt, aware, active_mask, trust, key, P, SEGP, f
         return objecting | ENG_AVOIDING
     carried = active_mask & ~objecting
     if aware & carried:
-        risk_learnt = perceived_risk(s, trust, learnt, carried, fear, FLOWS)
-        risk_known = perceived_risk(s, trust, aware & ~learnt, carried, fear, FLOWS)
+        risk_learnt = perceived_risk(s, trust, learnt & carried, fear, FLOWS)
+        risk_known = perceived_risk(s, trust, aware & ~learnt & carried, fear, FLOWS)
         p = rules.p_enter_avoiding(SEGP[s, S_REL_AVOID], risk_learnt, P[P_REL_AVOID_AWARE], risk_known)
         if draw(key, R_AVOID) < p:
             return objecting | ENG_AVOIDING

@@ -1,5 +1,10 @@
-"""The month as every household reads it (`month_inputs`, `MonthInputs`), and the arrays a month's step reads and writes
-(`StepArrays`)."""
+"""The month as every household reads it, and the arrays a month's step reads and writes.
+
+`month_inputs` computes, once a month, the tables every household would otherwise recompute (media and
+notice reach, word of mouth, fears, which flows run and which match finds children); `MonthInputs` carries
+them with the parameter tables, `StepArrays` the population's state. Both drivers build the two records
+and hand them to the household loop (`model.core.step.step_family`).
+"""
 
 from typing import NamedTuple
 

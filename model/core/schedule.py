@@ -1,13 +1,17 @@
-"""Children by schedule, not polling (docs/ODD.md 3): when a child is next stepped, and its counts between steps."""
+"""Children by schedule, not polling (docs/ODD.md 3, "Children by schedule"): when a child is next stepped.
+
+Each child carries the month of its next full step and of the next event of three rare-event streams
+(illness, need, education episodes), each a geometric wait from its monthly chance; between full steps a
+child is only counted.
+"""
 
 from numba import njit
 
 from model.core import rules
+from model.core.contacts import doses_due
 from model.core.keys import child_key
 from model.core.layout import (
-    AGE_6IN1,
     AGE_CATCHUP_END_MONTHS,
-    AGE_MMR,
     AGE_OUT_MONTHS,
     AGE_REG_OUTCOME_END,
     AGE_SCHOOL_END,
@@ -22,8 +26,6 @@ from model.core.layout import (
     K_CHILDREN_0_6,
     K_MISSING_EDU_SCHOOL_AGE,
     K_REGISTERED_0_6,
-    MASK_6IN1,
-    MASK_MMR,
     MAX_CHILDREN,
     NEVER,
     P_P_DETECT_OTHER_PER_MONTH,
@@ -31,8 +33,6 @@ from model.core.layout import (
     P_P_ILLNESS_OVER5_PER_MONTH,
     P_P_ILLNESS_UNDER5_PER_MONTH,
     RC_WAIT,
-    SHIFT_6IN1,
-    SHIFT_MMR,
 )
 from model.core.rng import draw
 
@@ -81,9 +81,8 @@ def next_due_age(age, flags) -> int:
     if not flags & F_REGISTERED or flags & F_VACC_LAST_MONTH:
         return nxt
     if nxt < AGE_CATCHUP_END_MONTHS:
-        d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
-        mmr = (flags & MASK_MMR) >> SHIFT_MMR
-        if (d6 < 3 and AGE_6IN1[min(d6, 2)] <= nxt) or (mmr < 2 and AGE_MMR[min(mmr, 1)] <= nxt):
+        doses = doses_due(nxt, flags)
+        if doses.due6 or doses.due_mmr:
             return nxt
     for due in DUE_AGES:
         if due > age:
@@ -103,7 +102,7 @@ def count_present(age, flags, s, c):
 @njit(cache=True, inline="always")
 def count_waiting_child(age, flags, s, c):
     """The counts of a child with nothing this month (between its full steps): present (`count_present`) and
-    missing education at school age, as `step_child` counts them (the latter in `matching`)."""
+    missing education at school age, as `step_child` counts them (the latter in `education.matching`)."""
     count_present(age, flags, s, c)
     if flags & F_MISSING_EDU and AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
         c[s, K_MISSING_EDU_SCHOOL_AGE] += 1

@@ -1,8 +1,23 @@
-"""What a household's neighbours read of it: one packed word a month (layout.SOCIAL_*)."""
+"""What a household's neighbours read of it: one packed word a month (layout.SOCIAL_*).
+
+The step is synchronous: a household reads its neighbours' words of last month (`gather_neighbours`) and
+writes its own for next month (`social_word`): the flows it knows of, whether it got a letter, whether it
+engaged at its last contact.
+"""
+
+from typing import NamedTuple
 
 from numba import njit
 
 from model.core.layout import SOCIAL_AWARE_SHIFT, SOCIAL_ENGAGED_SHIFT, SOCIAL_LETTER_SHIFT
+
+
+class Neighbours(NamedTuple):
+    """What a household heard from its neighbours' last-month words."""
+
+    aware_counts: int  # per flow, the neighbours aware of it: eight 8-bit counts packed in one integer (`lane`)
+    n_letter: int  # neighbours who got a letter
+    n_engaged: int  # neighbours who engaged at their last contact
 
 
 @njit(cache=True, inline="always")
@@ -20,10 +35,9 @@ def spread_bits(byte):
 
 
 @njit(cache=True, inline="always")
-def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
-    """One pass over f's neighbours' last-month words: per-flow counts of the aware (packed 8 bits a flow;
-    degree is capped at MAX_DEGREE so a count fits), the number with a letter and the number who engaged.
-    One random read per neighbour."""
+def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev) -> Neighbours:
+    """One pass over f's neighbours' last-month words (`Neighbours`); degree is capped at MAX_DEGREE so a count
+    fits its 8 bits. One random read per neighbour."""
     aware_counts = 0
     n_letter = 0
     engaged = 0
@@ -32,4 +46,10 @@ def gather_neighbours(f, nbr_ptr, nbr_idx, social_prev):
         aware_counts += spread_bits((w >> SOCIAL_AWARE_SHIFT) & 0xFF)
         n_letter += (w >> SOCIAL_LETTER_SHIFT) & 1
         engaged += (w >> SOCIAL_ENGAGED_SHIFT) & 1
-    return aware_counts, n_letter, engaged
+    return Neighbours(aware_counts, n_letter, engaged)
+
+
+@njit(cache=True, inline="always")
+def social_word(aware, letters, engaged) -> int:
+    """The word the household's neighbours read next month: the flows it knows of, a letter, engaged."""
+    return (aware << SOCIAL_AWARE_SHIFT) | (letters << SOCIAL_LETTER_SHIFT) | (engaged << SOCIAL_ENGAGED_SHIFT)
