@@ -16,6 +16,8 @@ from model.core.rng import household_key
 from model.inputs.params import load_parameters, to_arrays
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`): closed forms, and three contacts compiled
+
 SIGMA = 4.0  # a share must lie within 4 binomial standard errors of its closed form
 N = 4000  # households (independent streams) in a sampled check
 U_GRID = np.linspace(0.0005, 0.9995, 400)  # uniforms at which a quantile is compared with scipy's
