@@ -175,7 +175,11 @@ def figures(results: str) -> list[Path]:
     with staged(folder, ledger_of(folder)) as stage, interrupt_after():
         copy_into(stage, folder, inputs)
         (stage / "figures").mkdir()
-        written = [p.relative_to(stage) for p in figures_and_report(stage)]
+        try:
+            written = [p.relative_to(stage) for p in figures_and_report(stage)]
+        except InputError as exc:  # name the folder's file, not its copy in the side folder
+            file = exc.file.replace(str(stage), str(folder), 1)
+            raise InputError(file, exc.field, exc.expected, exc.got) from None
         for name in inputs:
             (stage / name).unlink(missing_ok=True)  # read, not written: only the drawings are published
     return [folder / p for p in written]

@@ -403,7 +403,17 @@ def test_a_place_file_refused_by_run_is_refused_by_check(capsys, tmp_path, edit,
 
 
 def test_check_warns_as_run_does(capsys, tmp_path):
-    exp = write_experiment(tmp_path, overrides={"behaviour.w_risk": 45.0})
+    exp = write_experiment(tmp_path, overrides={"behaviour.w_peer": 45.0})  # a live knob: w_risk is refused as dead
     assert main(["check", str(exp)]) == 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"warning: {exp}: overrides.behaviour.w_risk: 45.0 lies outside its plausible range [0.3, 2.0]"], err
+    assert err == [f"warning: {exp}: overrides.behaviour.w_peer: 45.0 lies outside its plausible range [0.0, 1.5]"], err
+
+
+@pytest.mark.skipif(not Path("/proc/self/pagemap").exists(), reason="no /proc here")
+def test_a_place_that_is_a_proc_file_is_one_line(capsys, tmp_path):
+    exp = write_experiment(tmp_path, place="/proc/self/pagemap")
+    for command in (["check", str(exp)], ["run", str(exp), "--out", str(tmp_path / "o"), "--quiet"]):
+        code = main(command)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "/proc/self/pagemap" in err[0] and "Traceback" not in err[0], err
+    assert not (tmp_path / "o").exists()

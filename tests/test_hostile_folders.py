@@ -159,3 +159,141 @@ def test_a_folder_made_before_the_marker_is_adopted(capsys, res):
     code, err = run(capsys, exp, out)
     assert code == 0, err
     assert (out / STORE / MARKER).is_file()
+
+
+# Operating-system errors: one line naming the path and what to do, exit 2, what was stored kept
+
+
+def one_line_exit_2(code, err, *words):
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, f"exit {code}: {err}"
+    assert all(w in err for w in words), err
+
+
+def test_out_under_a_file_and_a_name_too_long(capsys, finished, tmp_path):
+    exp, _ = finished
+    (tmp_path / "a_file").write_text("mine", encoding="utf-8")
+    one_line_exit_2(*run(capsys, exp, tmp_path / "a_file" / "res"), "a_file", "is a file, not a folder")
+    one_line_exit_2(*run(capsys, exp, tmp_path / ("x" * 300)), "too long", "choose a shorter one")
+    assert (tmp_path / "a_file").read_text() == "mine"
+
+
+def test_a_lock_that_is_a_folder(capsys, res):
+    exp, out, _ = res
+    (out / STORE / "lock").unlink()
+    (out / STORE / "lock").mkdir()
+    one_line_exit_2(*run(capsys, exp, out), "lock")
+
+
+def test_a_full_disk_by_injection_keeps_the_store(capsys, monkeypatch, finished, tmp_path):
+    """Where tmpfs cannot be mounted (CI): the first run file written meets ENOSPC."""
+    import errno
+
+    exp, reference = finished
+    out = tmp_path / "res"
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr("model.experiments.store.pq.write_table", full)
+        one_line_exit_2(*run(capsys, exp, out), "the disk is full", "what was stored is kept")
+    assert (out / STORE / MARKER).is_file() and not list((out / STORE / "runs").glob(".*"))
+    code, err = run(capsys, exp, out)
+    assert code == 0, err
+    assert all((out / t).read_bytes() == (reference / t).read_bytes() for t in TABLES)
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A tiny tmpfs at tmp_path/disk (root on Linux); the test is skipped where mounting is not allowed."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if shutil.which("mount") is None or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40k", "tmpfs", str(disk)],
+                                                      capture_output=True).returncode != 0:  # fmt: skip
+        pytest.skip("tmpfs cannot be mounted here (not root, or a container without mount rights)")
+
+    def remount(options):
+        subprocess.run(["mount", "-o", f"remount,{options}", str(disk)], check=True, capture_output=True)
+
+    yield disk, remount
+    subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_full_disk_then_a_resume_gives_the_same_tables(capsys, finished, tmpfs):
+    exp, reference = finished
+    disk, remount = tmpfs
+    out = disk / "res"
+    one_line_exit_2(*run(capsys, exp, out), "the disk is full", "free some space")
+    remount("size=20m")
+    code, err = run(capsys, exp, out)
+    assert code == 0, err
+    assert all((out / t).read_bytes() == (reference / t).read_bytes() for t in TABLES), "tables differ after resume"
+
+
+def test_a_read_only_file_system(capsys, finished, tmpfs):
+    exp, reference = finished
+    disk, remount = tmpfs
+    remount("size=20m")
+    shutil.copytree(reference, disk / "done")
+    remount("ro")
+    before = hashes(disk)
+    one_line_exit_2(*run(capsys, exp, disk / "new"), "read-only", "choose a folder on a writable disk")
+    code, err = run(capsys, exp, disk / "done", "--force-new")
+    one_line_exit_2(code, err, "read-only")
+    assert hashes(disk) == before
+
+
+@pytest.mark.parametrize("errno_name", ["EACCES", "EROFS", "ENOSPC", "ENOTDIR", "EISDIR", "ENAMETOOLONG", "EDQUOT"])
+def test_every_os_error_is_one_line_with_its_path_and_what_to_do(errno_name):
+    import errno
+
+    from model.cli import OS_ADVICE, os_error_line
+
+    code = getattr(errno, errno_name)
+    line = os_error_line(OSError(code, os.strerror(code), "/some/where"), None)
+    assert line.startswith("/some/where: ") and OS_ADVICE[code] in line and "\n" not in line, line
+
+
+# Damaged tables, Ctrl-C while drawing
+
+
+@pytest.mark.parametrize("damage", ["manifest holds 5", "timeseries cut short"])
+def test_figures_of_a_damaged_folder_is_one_line(capsys, res, damage):
+    _, out, _ = res
+    if damage == "manifest holds 5":
+        (out / "manifest.json").write_text("5\n", encoding="utf-8")
+    else:
+        text = (out / "timeseries.csv").read_bytes()
+        (out / "timeseries.csv").write_bytes(text[: len(text) // 2])
+    before = hashes(out)
+    code = main(["figures", str(out)])
+    err = capsys.readouterr().err.strip()
+    name = "manifest.json" if damage == "manifest holds 5" else "timeseries.csv"
+    one_line_exit_2(code, err, f"{out / name}")
+    assert hashes(out) == before and not [p for p in out.iterdir() if p.name.startswith(".tables")]
+
+
+def test_ctrl_c_while_drawing_exits_130_and_publishes_nothing(capsys, monkeypatch, res):
+    import signal
+
+    exp, out, _ = res
+    (out / "runs.csv").unlink()
+
+    def interrupted_drawing(stage, manifest=None):
+        os.kill(os.getpid(), signal.SIGINT)  # as a user pressing Ctrl-C while matplotlib draws
+        return fake_figures(stage, manifest)
+
+    monkeypatch.setattr("model.api.figures_and_report", interrupted_drawing)
+    code, err = run(capsys, exp, out)
+    assert code == 130 and "interrupted" in err, f"exit {code}: {err}"
+    assert not (out / "runs.csv").exists() and not [p for p in out.iterdir() if p.name.startswith(".tables")]
+    monkeypatch.setattr("model.api.figures_and_report", fake_figures)
+    assert run(capsys, exp, out)[0] == 0 and (out / "runs.csv").exists()
+
+
+def test_control_characters_never_reach_the_report_raw():
+    from model.present.report import esc
+
+    assert esc("before\x00after\x1b<b>") == "before\\x00after\\x1b&lt;b&gt;"
