@@ -10,16 +10,23 @@ from typing import Any
 
 import numpy as np
 
+from model.core.layout import DECISIONS
 from model.core.rng import derive_seed
 from model.experiments import budget
 from model.experiments import sets as cli_sets
 from model.experiments.design import Design, load_design
-from model.experiments.uncertainty import Uncertainty, load_uncertainty, replicate_draw, uncertainty_record
+from model.experiments.uncertainty import (
+    Uncertainty,
+    load_uncertainty,
+    replicate_draw,
+    uncertainty_paths,
+    uncertainty_record,
+)
 from model.inputs import config, schema
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters, load_parameters, load_source_ids
+from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
-from model.inputs.scenario import Place, Scenario, load_place, load_scenario
+from model.inputs.scenario import Place, Scenario, load_place, load_scenario, place_warnings
 from model.sim.simulate import DRIVERS, simulate
 
 BASELINE = "baseline"
@@ -67,11 +74,9 @@ def checked_experiment(path: str | Path, driver: str | None, workers: int, sets:
     raw = config.as_mapping(file, "", config.load_yaml(path))
     if sets:
         raw = cli_sets.apply_sets(file, raw, sets, EXPERIMENT_REQUIRED | EXPERIMENT_OPTIONAL)
-    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
-    errors = schema.input_errors(file, "experiment", raw)  # the schema `check` reports in full
-    if errors:
-        raise errors[0]
+    schema.refuse_schema_errors(file, "experiment", raw)  # every error at once: `check` and `run` list the same
+    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     base = Path(path).resolve().parent
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:
@@ -100,6 +105,7 @@ def checked_experiment(path: str | Path, driver: str | None, workers: int, sets:
     warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
     place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), load_source_ids(params_dir))
+    warnings += place_warnings(place)
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
         raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
@@ -127,7 +133,33 @@ def checked_experiment(path: str | Path, driver: str | None, workers: int, sets:
     )  # fmt: skip
     if "uncertainty" in raw:
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+        replicate_params(exp, 0)  # a first draw now, so a draw that cannot run is refused before any folder is made
+    refuse_dead_knobs(exp, overrides)
     return exp
+
+
+def decisions_of(exp: Experiment) -> tuple[str, ...]:
+    """The decision structures (`behaviour.decision`) the experiment runs under: its own, or each a design sets."""
+    if exp.design is not None and "behaviour.decision" in exp.design.paths:
+        column = exp.design.paths.index("behaviour.decision")
+        return tuple(DECISIONS[int(i)] for i in sorted({point[column] for point in exp.design.points}))
+    return decision_names(exp.params)
+
+
+def refuse_dead_knobs(exp: Experiment, overrides: Mapping[str, Any]) -> None:
+    """Every parameter the experiment sets, varies or draws must be read by a decision structure it runs under."""
+    decisions = decisions_of(exp)
+    for path in overrides:
+        refuse_dead_knob(exp.file, f"overrides.{path}", path, decisions)
+    if exp.design is not None:
+        method = exp.design.method
+        for path in exp.design.paths:
+            refuse_dead_knob(exp.file, f"design.{method}.{path}" if method == "grid" else
+                             f"design.{method}.parameters.{path}", path, decisions)  # fmt: skip
+    if exp.uncertainty is not None:
+        for i, name in enumerate(exp.uncertainty.names):
+            for path in uncertainty_paths(name, exp.params):
+                refuse_dead_knob(exp.file, f"uncertainty.parameters[{i}] ({name})", path, decisions)
 
 
 def check_memory(file: str, place: Place, scale: float, months: int, params: Parameters, driver: str,

@@ -3,7 +3,7 @@
 Each `--set` is applied to the experiment's data as if it were written in the file, before any check, so the
 same schema and loader check it (model/experiments/experiment.py, load_experiment): a top-level experiment
 field (`replicates=3`, `scale=0.05`, `name=what_if`) replaces that field; a dotted parameter path
-(`behaviour.w_risk=3`, or `overrides.behaviour.w_risk=3`) is added to `overrides:`. Values are read as YAML
+(`network.degree=20`, or `overrides.network.degree=20`) is added to `overrides:`. Values are read as YAML
 scalars (`3` a whole number, `0.5` a number, `true`, `[a, b]` a list). The manifest records the `--set`
 texts under `sets` and the experiment with them applied under `config`, so `reproduce` needs nothing else.
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from model.inputs import config
-from model.inputs.errors import InputError
+from model.inputs.errors import InputError, InputErrors
 
 SOURCE = "--set"  # what an error about a --set text names as its file
 OVERRIDES = "overrides"
@@ -23,7 +23,7 @@ def parse_set(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key or any(c.isspace() for c in key):
-        raise InputError(SOURCE, text, "path=value, e.g. behaviour.w_risk=3.0 or replicates=3")
+        raise InputError(SOURCE, text, "path=value, e.g. network.degree=20 or replicates=3")
     if not value.strip():
         raise InputError(SOURCE, key, "a value after '='", text)
     return key, config.parse_yaml(value, f"{SOURCE} {key}")
@@ -52,7 +52,7 @@ def apply_sets(file: str, raw: Mapping[str, Any], sets: Sequence[str], fields: s
 
 
 def set_fields(sets: Sequence[str]) -> list[str]:
-    """The experiment fields the `--set`s wrote, as errors name them (`overrides.behaviour.w_risk`, `scale`)."""
+    """The experiment fields the `--set`s wrote, as errors name them (`overrides.network.degree`, `scale`)."""
     out = []
     for text in sets:
         key = text.partition("=")[0].strip()
@@ -61,7 +61,10 @@ def set_fields(sets: Sequence[str]) -> list[str]:
 
 
 def named(exc: InputError, sets: Sequence[str]) -> InputError:
-    """`exc` naming `--set` as its source when its field is one a `--set` wrote (or lies inside one); else `exc`."""
+    """`exc` naming `--set` as its source when its field is one a `--set` wrote (or lies inside one); else `exc`.
+    Several errors of one file (InputErrors) are each named so."""
+    if isinstance(exc, InputErrors):
+        return InputErrors([named(e, sets) for e in exc.errors])
     for field in set_fields(sets):
         if exc.field == field or exc.field.startswith((field + ".", field + "[")):
             return InputError(f"{SOURCE} (applied to {exc.file})", exc.field, exc.expected, exc.got)
