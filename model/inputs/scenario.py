@@ -28,10 +28,9 @@ from model.core.layout import (
 )
 from model.inputs import config
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters, check_source
+from model.inputs.params import NEED_RATE_FACTOR, Parameters, check_source
 
 SHARE_TOLERANCE = 1e-6
-NEED_RATE_FACTOR = (0.0, 10.0)  # bounds of a place's need_rate_factor (its file, its schema, its manifest record)
 # Children per household with dependent children: England, Wales and Wigan have 1.73-1.77 (params/places/);
 # above PLAUSIBLE_CHILDREN a place is warned about, above MAX_CHILDREN refused (its births would not be rates).
 PLAUSIBLE_CHILDREN, MAX_CHILDREN = 3.0, 10.0

@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from model.core.layout import PURPOSES, RECIPIENTS, SEGMENTS
 from model.inputs.config import IDENTIFIER, IDENTIFIER_RULE, did_you_mean
 from model.inputs.errors import InputError, InputErrors
-from model.inputs.params import CHOICES, DEFAULT_SCHEMA, SEGMENT_SCHEMA
-from model.inputs.scenario import NEED_RATE_FACTOR
+from model.inputs.params import CHOICES, DEFAULT_SCHEMA, NEED_RATE_FACTOR, SEGMENT_SCHEMA
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 Name = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$", description=IDENTIFIER_RULE)]
