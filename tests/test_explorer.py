@@ -34,11 +34,14 @@ from .conftest import REPO, write_experiment
 
 LOST = "lost_safeguarding_contacts_per_10k"
 VARIANT = "national_sui_mandate__told"
+WALES = "wales_cme_matching"
+WALES_LABEL = "Wales pilot: health records matched to find children missing education"
 
 
 @pytest.fixture(scope="module")
 def grid_folder(tmp_path_factory):
-    """A three-point grid over the response to risk: baseline, the Bill, the Bill with families told."""
+    """A three-point grid over how readily families start avoiding (segments.*.rel_avoid): baseline, the Bill, the
+    Bill with families told, the Welsh pilot (a policy with no police flow)."""
     from model import run_experiment
 
     folder = tmp_path_factory.mktemp("explorer")
@@ -47,7 +50,9 @@ def grid_folder(tmp_path_factory):
         name="grid",
         months=24,
         burn_in_months=12,
-        scenarios=["baseline", "national_sui_mandate", str(REPO / "experiments" / "explorer" / f"{VARIANT}.yaml")],
+        scenarios=[
+            "baseline", "national_sui_mandate", str(REPO / "experiments" / "explorer" / f"{VARIANT}.yaml"), WALES
+        ],  # fmt: skip
         design={"grid": {"segments.*.rel_avoid": [-1, 0, 1]}},
     )
     return run_experiment(exp, folder / "out")
@@ -142,7 +147,7 @@ def test_assumption_set_and_policy_selects_change_the_numbers(grid_folder):
     place = rc.find(v.Select, label="Place").widget
     assert place.v_model == "Wigan" and place.items == ["Wigan"]
     policy = rc.find(v.Select, label="Policy").widget
-    assert policy.items == ["National identifier, Bill as drafted"], "a variant listed as a policy of its own"
+    assert sorted(policy.items) == ["National identifier, Bill as drafted", WALES_LABEL], "a variant listed"
 
 
 def test_the_download_is_the_store_rows_of_the_view(grid_folder):
@@ -240,6 +245,7 @@ def wait_for_server(url: str, proc: subprocess.Popen, seconds: float = 120.0) ->
 
 
 def test_explorer_in_headless_chromium_shows_the_store_and_downloads_its_rows(grid_folder, tmp_path):
+    """The Bill's numbers, a switch, the URL and the download; then the Welsh pilot (wales_in_the_browser)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed (Debian package 'chromium'); `make test` installs it when CI=true")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (a test extra) is not installed")
@@ -283,6 +289,7 @@ def test_explorer_in_headless_chromium_shows_the_store_and_downloads_its_rows(gr
             got = Path(info.value.path()).read_text(encoding="utf-8")
             header, rows = grid.store_rows(VARIANT, "central")
             assert list(csv.reader(got.splitlines())) == [header, *rows], "the CSV is not the store's rows"
+            wales_in_the_browser(page, url)
             browser.close()
     finally:
         proc.terminate()
@@ -341,26 +348,19 @@ def test_small_changes_are_not_written_as_minus_zero():
     ]
 
 
-WALES = "wales_cme_matching"
 
-
-@pytest.fixture(scope="module")
-def wales_folder(tmp_path_factory):
-    """The Welsh pilot against the status quo, tiny: the page opens on it (its only policy)."""
-    from .conftest import run_tables
-
-    folder = tmp_path_factory.mktemp("wales")
-    return run_tables(write_experiment(folder, name="wales", months=24, scenarios=["baseline", WALES]), folder / "out")
-
-
-def test_the_wales_pilot_opens_with_its_own_safeguards_and_police_greyed(wales_folder):
+def test_the_wales_pilot_opens_with_its_own_safeguards_and_police_greyed(grid_folder):
     """The pilot's one flow goes to education with no safeguard: every switch off, and "police excluded" shown as
     the file has it (no police flow), greyed out with the reason, not as a safeguard someone switched on."""
     from model.explore.app import NO_POLICE_NOTE
 
     own = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / f"{WALES}.yaml")
     assert not any(f.recipient == "police" for f in own.flows), "the test assumes the pilot shares nothing with police"
-    box, rc = render(wales_folder)
+    box, rc = render(grid_folder)
+    assert NO_POLICE_NOTE not in page_text(box), "the Bill sends data to the police: excluding them is a choice"
+    police = rc.find(v.Switch, label="police excluded").widget
+    assert not police.disabled and police.v_model is False
+    rc.find(v.Select, label="Policy").widget.v_model = WALES_LABEL
     for key, words in SAFEGUARDS.items():
         switch = rc.find(v.Switch, label=words).widget
         if key == "police_excluded":
@@ -368,56 +368,49 @@ def test_the_wales_pilot_opens_with_its_own_safeguards_and_police_greyed(wales_f
         else:
             assert not switch.disabled and switch.v_model is all(getattr(f, key) for f in own.flows), words
     assert NO_POLICE_NOTE in page_text(box)
-    assert shown(rc) is not None, "the pilot's own combination is in the folder: its numbers should show"
+    central = grid_of(str(grid_folder)).assumption_sets["central"]
+    assert shown(rc, "cme_found_per_10k_change") == pytest.approx(
+        float(saved(grid_folder, WALES, "cme_found_per_10k_change", central)["mean"]), abs=1e-9
+    ), "the pilot as written is in the folder: its stored numbers should show"
 
 
-def test_the_bill_keeps_police_excluded_a_choice(grid_folder):
-    from model.explore.app import NO_POLICE_NOTE
+def wales_in_the_browser(page, url: str) -> None:
+    """Open the Welsh pilot by its link: its own safeguards (police excluded greyed, as its file has it);
+    then families told, a combination not in the folder, run live: the "not in the results folder" notice goes."""
+    page.goto(f"{url}?policy={WALES}")  # a link to the pilot, as the URL holds the view
+    page.wait_for_selector(CELL, timeout=120_000)
+    page.wait_for_function("() => document.body.innerText.includes('sends nothing to the police')", timeout=60_000)
+    assert WALES_LABEL in page.inner_text("body")
+    states = {}
+    for words in SAFEGUARDS.values():
+        switch = page.locator(".v-switch", has_text=words).locator("input")
+        states[words] = (switch.is_checked(), switch.is_disabled())
+    want = {w: (False, False) for w in SAFEGUARDS.values()} | {"police excluded": (True, True)}
+    assert states == want, f"the Wales pilot's switches as shown (checked, greyed): {states}"
+    page.locator("label", has_text="families told").click()
+    page.wait_for_selector("text=This combination is not in the results folder", timeout=60_000)
+    page.get_by_role("button", name="Run this combination live").click()
+    page.wait_for_selector(CELL, timeout=120_000)
+    body = page.inner_text("body")
+    assert "not in the results folder" not in body and "Run live just now" in body, body[:800]
 
-    box, rc = render(grid_folder)
-    switch = rc.find(v.Switch, label="police excluded").widget
-    assert not switch.disabled and switch.v_model is False
-    assert NO_POLICE_NOTE not in page_text(box)
 
+@pytest.mark.parametrize("figure", ["vaccination", "who_loses"])
+def test_the_folders_own_figures_draw_each_policy_as_written_not_its_variants(grid_folder, figure):
+    """The explorer's folder holds the Bill's 31 variants: its report draws each policy as written (one legend
+    entry each) and says the variants are in the explorer, not 36 policies in one unreadable legend."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
 
-def test_wales_pilot_in_headless_chromium_shows_its_safeguards_and_a_live_run_clears_the_notice(wales_folder, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not installed (Debian package 'chromium'); `make test` installs it when CI=true")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (a test extra) is not installed")
-    port = free_port()
-    url = f"http://localhost:{port}/"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "model.cli", "explore", str(wales_folder), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_server(url, proc)
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch_persistent_context(
-                str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-            )
-            page = browser.new_page()
-            page.goto(url)
-            page.wait_for_selector(CELL, timeout=120_000)
-            assert "Wales pilot" in page.inner_text("body")
-            states = {}
-            for words in SAFEGUARDS.values():
-                box = page.locator(".v-input--switch", has_text=words)
-                states[words] = (
-                    box.locator("input").get_attribute("aria-checked"),
-                    "v-input--is-disabled" in (box.get_attribute("class") or ""),
-                )
-            want = {w: ("false", False) for w in SAFEGUARDS.values()} | {"police excluded": ("true", True)}
-            assert states == want, f"switches as shown (checked, greyed): {states}"
-            page.locator("label", has_text="families told").click()
-            page.wait_for_selector("text=This combination is not in the results folder", timeout=60_000)
-            page.get_by_role("button", name="Run this combination live").click()
-            page.wait_for_selector(CELL, timeout=120_000)
-            body = page.inner_text("body")
-            assert "not in the results folder" not in body and "Run live just now" in body, body[:800]
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    from model.present import figures
+    from model.present.results_folder import Results
+
+    results = Results(grid_folder)
+    assert results.variants == [VARIANT] and VARIANT not in results.drawn_policies
+    fig = getattr(figures, figure)(results)
+    drawn = {a.get_gid() for ax in fig.axes for a in ax.get_children() if a.get_gid()}
+    texts = " ".join(" ".join(t.get_text() for t in fig.findobj(Text)).split())  # lines wrapped: one space each
+    plt.close(fig)
+    assert "national_sui_mandate" in drawn and WALES in drawn and VARIANT not in drawn, drawn
+    assert results.label(VARIANT) not in texts, "a variant is named in the figure (its title, or a legend)"
+    assert "safeguard variant is not drawn" in texts, texts[:400]

@@ -193,8 +193,8 @@ def variants_note(results: Results) -> str:
     n = len(results.variants)
     if not n:
         return ""
-    return (f" The folder's {n} safeguard variants are not drawn, only each policy as written: "
-            "`disengage explore` shows each variant.")  # fmt: skip
+    what = "safeguard variant is" if n == 1 else f"{n} safeguard variants are"
+    return f" The folder's {what} not drawn, only each policy as written: `disengage explore` shows each variant."
 
 
 def time_series_panels(

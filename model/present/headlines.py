@@ -37,8 +37,9 @@ def known(results: Results, scenario: str, name: str) -> Effect | None:
 
 
 def worst_policy(results: Results, name: str, sign: float = 1.0) -> str | None:
-    """The policy with the largest mean of sign x effect (the largest loss), or None."""
-    scored = [(sign * e.mean, sc) for sc in results.policies if (e := known(results, sc, name)) is not None]
+    """The policy as written (no safeguard variant, which the line figures do not draw) with the largest mean of
+    sign x effect (the largest loss), or None."""
+    scored = [(sign * e.mean, sc) for sc in results.drawn_policies if (e := known(results, sc, name)) is not None]
     return max(scored)[1] if scored else None
 
 
