@@ -89,4 +89,3 @@ def run_live(
 def per_pair_seconds(result: LiveResult) -> float:
     """Seconds one replicate pair took."""
     return result.seconds / max(result.replicates, 1)
-

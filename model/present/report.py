@@ -20,6 +20,7 @@ from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present.figure_data import avoidance_summary, avoiding_band
 from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
+from model.present.figures_discover import section as discovery_section
 from model.present.headlines import percent
 from model.present.results_folder import Effect, Results
 from model.present.style import colour, fmt_value
@@ -123,6 +124,7 @@ $scenarios
 $effects
 <h2>Figures</h2>
 $figures
+$discovery
 <h2>Key assumptions and their sources</h2>
 $assumptions
 <h2>Main caveats</h2>
@@ -217,6 +219,7 @@ def effects_table(results: Results) -> str:
     )
     return f'<table class="effects"><tr><th>Effect</th>{head}</tr>{"".join(rows)}</table>{note}'
 
+
 MATCH_FOUND, MATCH_FLAGGED = "cme_found_per_10k_change", "matching_flagged_per_10k_change"
 
 
@@ -253,11 +256,17 @@ def brief(results: Results) -> str:
         mmr1 = results.effect(sc, "coverage_mmr1_24m_change_pp")
         found = results.effect(sc, "cme_found_per_10k_change")
         where = results.place_name
-        n = {k: count_words(results, k, e) for k, e in (
-            ("lost_safeguarding_contacts_per_10k", lost), ("coverage_mmr1_24m_change_pp", mmr1),
-            ("cme_found_per_10k_change", found))}
-        unspotted = counted("lost_identifications_per_10k", place_count(
-            "lost_identifications_per_10k", ids.mean, results.n_children))
+        n = {
+            k: count_words(results, k, e)
+            for k, e in (
+                ("lost_safeguarding_contacts_per_10k", lost),
+                ("coverage_mmr1_24m_change_pp", mmr1),
+                ("cme_found_per_10k_change", found),
+            )
+        }
+        unspotted = counted(
+            "lost_identifications_per_10k", place_count("lost_identifications_per_10k", ids.mean, results.n_children)
+        )
         items.append(
             f"<li>{swatch(results, sc)}<strong>{esc(results.label(sc))}</strong>: in {esc(where)}, "
             f"{esc(n['lost_safeguarding_contacts_per_10k'])} safeguarding contacts lost a year "
@@ -518,6 +527,7 @@ def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
         scenarios=scenarios_list(results),
         effects=effects_table(results),
         figures=figures_html(results),
+        discovery=discovery_section(results),  # empty unless `disengage discover` has run on the folder
         assumptions=assumptions_table(results),
         caveats=caveats(results),
         provenance=provenance(results),
