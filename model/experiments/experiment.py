@@ -47,7 +47,6 @@ class Experiment:
     uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
     warnings: tuple[str, ...] = ()  # overrides outside their plausible range (recorded in the manifest)
 
-
 def load_experiment(path: str | Path, driver: str | None = None, workers: int = 1) -> Experiment:
     """Read and check an experiment file and everything it names; refuse a plan too large for the machine."""
     file = str(path)
@@ -152,7 +151,6 @@ def resolved_config(exp: Experiment) -> dict[str, Any]:
         | ({"uncertainty": uncertainty_record(exp.uncertainty, exp.params)} if exp.uncertainty else {})
     )
 
-
 @dataclass(frozen=True)
 class RunSpec:
     """One model run: a scenario under one replicate's seed and parameters."""
@@ -164,7 +162,6 @@ class RunSpec:
     point: int = 0  # design point (0 when the experiment has no design)
     design_values: tuple[tuple[str, float | int], ...] = ()  # the design point's (path, value) pairs
 
-
 def replicate_params(exp: Experiment, replicate: int) -> Parameters:
     """The parameters a replicate runs with (the same for every scenario of the replicate, so effects pair).
 
@@ -174,7 +171,6 @@ def replicate_params(exp: Experiment, replicate: int) -> Parameters:
     if exp.uncertainty is None:
         return exp.params
     return replicate_draw(exp.uncertainty, exp.params, exp.file, exp.seed, replicate)
-
 
 def plan_runs(exp: Experiment, replicates: int | None = None) -> list[RunSpec]:
     """Every run, in plan order (design point, replicate, scenario); design values apply over replicate_params.
@@ -194,7 +190,6 @@ def plan_runs(exp: Experiment, replicates: int | None = None) -> list[RunSpec]:
                 params = params.with_overrides(dict(values), exp.file)
             specs.extend(RunSpec(sc, r, seed, params, point, values) for sc in exp.scenarios)
     return specs
-
 
 def run_one(exp: Experiment, spec: RunSpec) -> np.ndarray:
     """Monthly counters of one run."""

@@ -15,7 +15,6 @@ def config_hash(resolved: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of the resolved config."""
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
 
-
 def input_hashes(config: dict[str, Any], resolved: dict[str, Any], version: str) -> dict[str, str]:
     """A hash of each thing that made the numbers, so `reproduce` can name which one changed: the experiment as
     written, the resolved values, the seeds (master and per replicate) and the code version."""
@@ -40,17 +39,14 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "package-" + metadata.version("disengage")
 
-
 def code_dirty(version: str) -> bool | None:
     """Whether tracked files differed from the commit (git's "-dirty"); None outside a git checkout."""
     return None if version.startswith("package-") else version.endswith("-dirty")
-
 
 def code_sources_hash() -> str:
     """Hash of the simulation's .py files (model/core, inputs, sim): tells two code states apart even when both
     are dirty or not in git, and is part of every run id, so an edit to a figure or the CLI keeps stored runs."""
     return jitcache.sources_hash()
-
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and of the packages that shape results."""

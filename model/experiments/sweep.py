@@ -63,7 +63,9 @@ def make_plan(exp: Experiment, replicates: int, shared: dict[str, Any]) -> Plan:
 
 def verify_stored(exp: Experiment, store: ResultStore, plan: Plan, verified: set[str], say: Say) -> None:
     """Read back every stored run the plan needs and not yet checked; damaged ones go to store/quarantine/."""
-    expected = {rid: run_info(spec) for spec, rid in zip(plan.specs, plan.ids, strict=True) if rid not in verified}
+    expected = {
+        rid: run_info(spec) for spec, rid in zip(plan.specs, plan.ids, strict=True) if rid not in verified
+    }
     for line in store.verify(expected, exp.months * N_SEG):
         (say or (lambda msg: print(msg, file=sys.stderr, flush=True)))(line)  # shown even with --quiet
     verified.update(rid for rid in expected if store.path(rid).exists())

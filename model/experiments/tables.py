@@ -24,11 +24,9 @@ def fmt(value: float | int | str) -> str:
         return NAN if math.isnan(value) else repr(value)
     return str(value)
 
-
 def csv_line(row: list) -> str:
     """One CSV line with its '\\n'."""
     return ",".join(fmt(v) for v in row) + "\n"
-
 
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     """A plain comma-separated file with a header and '\\n' line ends."""
@@ -36,7 +34,6 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         fh.write(",".join(header) + "\n")
         for row in rows:
             fh.write(csv_line(row))
-
 
 def summarise(values: list[float]) -> tuple[float, float, float, int]:
     """Mean and 90% interval (5th-95th percentiles) over replicates, ignoring NaN."""
@@ -46,12 +43,10 @@ def summarise(values: list[float]) -> tuple[float, float, float, int]:
     lo, hi = np.quantile(vals, INTERVAL)
     return float(vals.mean()), float(lo), float(hi), int(vals.size)
 
-
 def mcse(values: list[float]) -> float:
     """Monte Carlo standard error of a mean over replicates: sd / sqrt(n), ignoring NaN; NaN below 2 values."""
     vals = np.array([v for v in values if not math.isnan(v)], dtype=np.float64)
     return float(vals.std(ddof=1) / math.sqrt(vals.size)) if vals.size >= 2 else math.nan
-
 
 def paired_effects_by_group(
     exp: Experiment, specs: list[RunSpec], final: dict[tuple[str, int, int], dict[str, float]]
@@ -67,16 +62,13 @@ def paired_effects_by_group(
             groups.setdefault((spec.scenario.name, spec.point), []).append(outcomes.paired_effects(row, base))
     return groups
 
-
 def design_header(exp: Experiment) -> list[str]:
     """`point` and the design's parameter paths (nothing when the experiment has no design)."""
     return ["point", *exp.design.paths] if exp.design is not None else []
 
-
 def design_cells(exp: Experiment, point: int) -> list:
     """The design point's index and parameter values (nothing when the experiment has no design)."""
     return [point, *exp.design.points[point]] if exp.design is not None else []
-
 
 def effects_rows(
     final: dict[tuple[str, int, int], dict[str, float]], exp: Experiment, specs: list[RunSpec]
@@ -96,7 +88,6 @@ def effects_rows(
                     + ([mcse(values)] if with_mcse else [])
                 )
     return rows
-
 
 def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec, np.ndarray]]) -> None:
     """runs.csv, timeseries.csv and effects.csv from the runs' counters, given in plan order.

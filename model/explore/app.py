@@ -228,12 +228,7 @@ def Explorer(folder: str):
         if live_request is None or live_request != key:
             return None
         return run_live(
-            grid,
-            view["policy"],
-            chosen,
-            view["assumptions"],
-            lambda f, _: progress.set(100 * f),
-            CAP_SECONDS,
+            grid, view["policy"], chosen, view["assumptions"], lambda f, _: progress.set(100 * f), CAP_SECONDS,
             cancel.is_set,
         )
 

@@ -61,7 +61,9 @@ class Grid:
             rec["name"]: scenario_from_record(file, f"resolved.scenarios[{i}]", rec)
             for i, rec in enumerate(self.results.resolved["scenarios"])
         }
-        self.design_parameter = self.results.design_parameters[0] if len(self.results.design_parameters) == 1 else None
+        self.design_parameter = (
+            self.results.design_parameters[0] if len(self.results.design_parameters) == 1 else None
+        )
         self._rows = self._read_effects()
 
     # --- what the controls offer ---

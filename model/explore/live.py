@@ -89,3 +89,4 @@ def run_live(
 def per_pair_seconds(result: LiveResult) -> float:
     """Seconds one replicate pair took."""
     return result.seconds / max(result.replicates, 1)
+

@@ -76,10 +76,20 @@ GREY_BAND_ALPHA = 0.35
 GREY_BAND = to_hex([c * GREY_BAND_ALPHA + 1.0 - GREY_BAND_ALPHA for c in to_rgb(GREY)])
 
 
+
+
+
+
+
+
+
+
 def final_year_words(results: Results) -> str:
     """Which months the final-year outcomes describe, in words."""
     years = (results.months - results.burn_in_months) / 12
     return f"the final 12 months of a run that ends {years:.3g} years after the policy starts"
+
+
 
 
 def interval_bar(ax: Axes, y: float, e: Effect, fill: str, height: float, gid: str, annotate: bool) -> None:
@@ -108,6 +118,8 @@ def interval_bar(ax: Axes, y: float, e: Effect, fill: str, height: float, gid: s
 def bar_note(results: Results) -> str:
     """How to read the bars and lines of an effects figure."""
     return f"Bar: average over {results.interval_basis()}; line: the middle 90% of them."
+
+
 
 
 HEADLINE_PANELS = (
@@ -529,6 +541,8 @@ FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "awareness_trust": awareness_trust,
     "avoidance": avoidance,
 }
+
+
 
 
 DESIGN_FIGURES = {"sensitivity": sensitivity_ranking, "design_grid": design_grid}  # None without such a design

@@ -93,23 +93,21 @@ def sensitivity_table(results: Results) -> list[dict]:
         c = float(r.get(conf, math.nan)) if conf else math.nan
         shown = max(raw, 0.0) if not math.isnan(raw) else math.nan
         wide = not math.isnan(c) and not math.isnan(raw) and c > abs(raw)
-        out.append(
-            {
-                "outcome": r["outcome"],
-                "parameter": r["parameter"],
-                "words": parameter_words(r["parameter"]),
-                "method": method,
-                "measure": measure,
-                "index_raw": raw,
-                "index_shown": shown,
-                "interval": c,
-                "second": float(r.get(second, math.nan)) if second else math.nan,
-                "second_shown": max(float(r.get(second, math.nan)), 0.0) if second else math.nan,
-                "interval_wider_than_index": int(wide),
-                "design_size": n if n else "",
-                "size_to_narrow": size_to_narrow(n, abs(raw), c) if (wide and n) else "",
-            }
-        )
+        out.append({
+            "outcome": r["outcome"],
+            "parameter": r["parameter"],
+            "words": parameter_words(r["parameter"]),
+            "method": method,
+            "measure": measure,
+            "index_raw": raw,
+            "index_shown": shown,
+            "interval": c,
+            "second": float(r.get(second, math.nan)) if second else math.nan,
+            "second_shown": max(float(r.get(second, math.nan)), 0.0) if second else math.nan,
+            "interval_wider_than_index": int(wide),
+            "design_size": n if n else "",
+            "size_to_narrow": size_to_narrow(n, abs(raw), c) if (wide and n) else "",
+        })
     return out
 
 

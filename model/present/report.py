@@ -219,7 +219,6 @@ def effects_table(results: Results) -> str:
     )
     return f'<table class="effects"><tr><th>Effect</th>{head}</tr>{"".join(rows)}</table>{note}'
 
-
 MATCH_FOUND, MATCH_FLAGGED = "cme_found_per_10k_change", "matching_flagged_per_10k_change"
 
 
@@ -256,17 +255,11 @@ def brief(results: Results) -> str:
         mmr1 = results.effect(sc, "coverage_mmr1_24m_change_pp")
         found = results.effect(sc, "cme_found_per_10k_change")
         where = results.place_name
-        n = {
-            k: count_words(results, k, e)
-            for k, e in (
-                ("lost_safeguarding_contacts_per_10k", lost),
-                ("coverage_mmr1_24m_change_pp", mmr1),
-                ("cme_found_per_10k_change", found),
-            )
-        }
-        unspotted = counted(
-            "lost_identifications_per_10k", place_count("lost_identifications_per_10k", ids.mean, results.n_children)
-        )
+        n = {k: count_words(results, k, e) for k, e in (
+            ("lost_safeguarding_contacts_per_10k", lost), ("coverage_mmr1_24m_change_pp", mmr1),
+            ("cme_found_per_10k_change", found))}
+        unspotted = counted("lost_identifications_per_10k", place_count(
+            "lost_identifications_per_10k", ids.mean, results.n_children))
         items.append(
             f"<li>{swatch(results, sc)}<strong>{esc(results.label(sc))}</strong>: in {esc(where)}, "
             f"{esc(n['lost_safeguarding_contacts_per_10k'])} safeguarding contacts lost a year "
