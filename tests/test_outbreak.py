@@ -9,8 +9,8 @@ from model.analysis.outbreak import p_net_for_r0, run_importations, symmetric_ne
 
 pytestmark = pytest.mark.fast
 
-N_MIXED = 500  # people in the well-mixed test (each their own household, all in contact)
-N_IMPORTS = 400
+N_MIXED = 400  # people in the well-mixed test (each their own household, all in contact)
+N_IMPORTS = 300
 MAJOR = 0.2  # an outbreak reaching this share of the susceptible is major (the two modes are far apart)
 Z_SE = 4.0  # allowed error in Monte Carlo standard errors
 
@@ -88,3 +88,39 @@ def test_same_seed_same_cases_and_importations_independent_of_batch():
     b = run_importations(9, 0, homes, p_immune, person_ptr, net_ptr, net_idx, 0.9, 0.3)
     c = run_importations(9, 10, homes[10:], p_immune, person_ptr, net_ptr, net_idx, 0.9, 0.3)
     assert a.tolist() == b.tolist() and a[10:].tolist() == c.tolist()
+
+
+def test_a_cap_stops_chains_that_reach_it_and_leaves_the_others_alone():
+    person_ptr = np.arange(1001, dtype=np.int64)
+    net_ptr, net_idx = ring(1000, 10)
+    p_immune = np.full(1000, 0.7)
+    homes = np.arange(0, 1000, 25, dtype=np.int64)
+    full = run_importations(4, 0, homes, p_immune, person_ptr, net_ptr, net_idx, 0.9, 0.25)
+    capped = run_importations(4, 0, homes, p_immune, person_ptr, net_ptr, net_idx, 0.9, 0.25, 10)
+    small = full < 10
+    assert small.any() and (~small).any(), f"test setup: want both small and large chains, got {full.tolist()}"
+    assert (capped[small] == full[small]).all() and (capped[~small] >= 10).all() and (capped <= full).all()
+
+
+def test_a_policy_that_changes_nothing_changes_no_measles_outcome(tmp_path):
+    """End to end on a sliver of Wigan: a scenario with no flows gives baseline's numbers exactly, paired effects
+    are zero, the same seed gives the same tables, and the figure is drawn."""
+    import pandas as pd
+
+    from model.analysis.measles_run import MeaslesSpec, run_measles
+
+    from .conftest import write_scenario
+
+    nothing = write_scenario(tmp_path, "nothing", [])
+    spec = MeaslesSpec("wigan", 0.01, ("baseline", str(nothing)), 36, 12, 2, 3, 4, 50)
+    first = run_measles(spec, tmp_path / "a")
+    again = run_measles(spec, tmp_path / "b")
+    comm = pd.read_csv(tmp_path / "a" / "communities.csv")
+    base, other = (comm[comm.scenario == s].drop(columns="scenario").reset_index(drop=True) for s in spec.scenarios)
+    pd.testing.assert_frame_equal(base, other)
+    assert comm.importations.eq(4).all() and comm.children_0_14.sum() > 0
+    effects = pd.read_csv(tmp_path / "a" / "effects.csv")
+    assert len(effects) > 0 and (effects[["mean", "lo", "hi"]] == 0).all().all(), effects
+    for a, b in zip(first, again, strict=True):
+        assert a.read_bytes() == b.read_bytes() or a.suffix == ".png", f"{a.name} differs between two identical runs"
+    assert (tmp_path / "a" / "measles_communities.png").stat().st_size > 10_000

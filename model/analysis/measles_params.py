@@ -17,6 +17,7 @@ BOUNDS = {
     "dur_maternal_months": (0.0, 12.0),
     "p_immune_adult": (0.0, 1.0),
     "adults_per_household": (0.0, 4.0),
+    "p_infect_household": (0.0, 1.0),
     "r0": (1.0, 40.0),
     "threshold_contact_adjusted": (0.0, 1.0),
 }
@@ -34,6 +35,7 @@ class MeaslesParams:
     dur_maternal_months: float
     p_immune_adult: float
     adults_per_household: float
+    p_infect_household: float
     r0: float
     threshold_contact_adjusted: float
     lower_age_months: tuple[int, ...]
@@ -104,5 +106,7 @@ def load_measles(path: str | Path, source_ids: frozenset[str] | None = None) -> 
     if values["eff_mmr2"] < values["eff_mmr1"]:
         expected = f"at least eff_mmr1 ({values['eff_mmr1']})"
         raise InputError(file, "measles.eff_mmr2.value", expected, values["eff_mmr2"])
+    if not values["adults_per_household"].is_integer():
+        raise InputError(file, "measles.adults_per_household.value", "a whole number", values["adults_per_household"])
     ages, contacts = _matrix(file, data["contact_matrix"], source_ids)
     return MeaslesParams(**values, lower_age_months=ages, contacts=contacts)
