@@ -31,6 +31,7 @@ def file_kind(path: str, data: object) -> str:
         raise InputError(path, "", "a mapping at the top of the file", type(data).__name__)
     keys = set(data)
     for kind, test in (
+        ("national", "nations" in keys),
         ("calibration", "free" in keys),
         ("experiment", bool(keys & {"scenarios", "replicates", "burn_in_months"})),
         ("targets", "targets" in keys),
@@ -64,6 +65,10 @@ def check_file(path: str, workers: int = 1) -> str:
             raise InputErrors(errors)
     if kind == "experiment":
         load_experiment(path, workers=workers)
+    elif kind == "national":
+        from model.experiments.national import load_national
+
+        load_national(path, workers=workers)
     elif kind == "calibration":
         from model.analysis.calibrate import load_calibration
 
