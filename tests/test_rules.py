@@ -8,6 +8,8 @@ import pytest
 from model.core import rules
 from model.core.layout import FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_FLOWF, NEVER_ENDS
 
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
+
 
 def flow(start=10, media=0.2, matching=0.0, interval=12, end=NEVER_ENDS):
     """A FLOWS table whose row 1 is the flow under test (row 0 is a decoy that must not be read)."""
