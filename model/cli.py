@@ -32,6 +32,7 @@ def file_kind(path: str, data: object) -> str:
         raise InputError(path, "", "a mapping at the top of the file", type(data).__name__)
     keys = set(data)
     for kind, test in (
+        ("national", "nations" in keys),
         ("calibration", "free" in keys),
         ("experiment", bool(keys & {"scenarios", "replicates", "burn_in_months"})),
         ("targets", "targets" in keys),
@@ -62,6 +63,11 @@ def check_file(path: str, workers: int = 1) -> tuple[str, tuple[str, ...]]:
     kind = file_kind(path, data)
     if kind == "experiment":
         return kind, load_experiment(path, workers=workers).warnings
+    if kind == "national":
+        from model.experiments.national import load_national
+
+        load_national(path, workers=workers)
+        return kind, ()
     if kind in ("parameters", "segments"):
         refuse_schema_errors(path, kind, data)
     if kind == "calibration":
