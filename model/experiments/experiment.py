@@ -25,12 +25,13 @@ from model.inputs import config, schema
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
-from model.inputs.scenario import Place, Scenario, load_place, load_scenario
+from model.inputs.scenario import Place, Scenario, load_place, load_scenario, place_warnings
 from model.sim.simulate import DRIVERS, simulate
 
 BASELINE = "baseline"
 EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
-EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty"}
+EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty", "sample"}
+SAMPLES = ("proportional", "stratified")  # every segment at its share, or small segments oversampled and weighted
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,17 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     """Read and check an experiment file and everything it names; refuse a plan too large for the machine."""
     file = str(path)
     raw = config.as_mapping(file, "", config.load_yaml(path))
-    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
+    return experiment_from_raw(file, raw, Path(path).resolve().parent, driver, workers)
+
+
+def experiment_from_raw(
+    file: str, raw: dict, base: Path, driver: str | None = None, workers: int = 1
+) -> Experiment:
+    """Check an experiment given as data (a file's contents, or a nation of a national file) and load what it
+    names, relative to `base`; errors name `file`."""
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
-    errors = schema.input_errors(file, "experiment", raw)  # the schema `check` reports in full
-    if errors:
-        raise errors[0]
-    base = Path(path).resolve().parent
+    schema.refuse_schema_errors(file, "experiment", raw)  # every error at once: `check` and `run` list the same
+    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:
         config.string(file, "description", raw["description"])
@@ -90,7 +96,10 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     params = params.with_overrides(overrides, file)
     warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
-    place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), load_source_ids(params_dir))
+    stratified = config.choice(file, "sample", raw.get("sample", SAMPLES[0]), SAMPLES) == "stratified"
+    place_path = existing_ref(file, "place", place_ref, "places", params_dir, base)
+    place = load_place(place_path, load_source_ids(params_dir), stratified)
+    warnings += place_warnings(place)
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
         raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
@@ -118,6 +127,7 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     )  # fmt: skip
     if "uncertainty" in raw:
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+        replicate_params(exp, 0)  # a first draw now, so a draw that cannot run is refused before any folder is made
     refuse_dead_knobs(exp, overrides)
     return exp
 
@@ -164,12 +174,20 @@ def override_warnings(file: str, overrides: Mapping[str, Any], params: Parameter
     return tuple(out)
 
 
+def place_record(place: Place) -> dict[str, Any]:
+    """The place as run, as plain data; a proportional place is recorded as it was before stratified samples."""
+    record = asdict(place) | {"file": Path(place.file).name}
+    if record["sample"] is None:
+        del record["sample"]
+    return record
+
+
 def resolved_config(exp: Experiment) -> dict[str, Any]:
     """Everything that determines the results, as plain data (what the config hash covers)."""
     return (
         {
             "name": exp.name,
-            "place": asdict(exp.place) | {"file": Path(exp.place.file).name},
+            "place": place_record(exp.place),
             "scale": exp.scale,
             "months": exp.months,
             "burn_in_months": exp.burn_in_months,
