@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     mea.add_argument("--burn-in", type=int, default=60, help="months with the policy off (default 60)")
     mea.add_argument("--replicates", type=positive_int, default=10)
     mea.add_argument("--seed", type=int, default=20261124)
-    mea.add_argument("--importations", type=int, default=15, help="importations per community per run (0: none)")
+    mea.add_argument("--importations", type=int, default=10, help="importations per community per run (0: none)")
     mea.add_argument("--cap", type=positive_int, default=200, help="stop an importation's chain at this many cases")
     mea.add_argument("--out", default="results/measles")
     args = parser.parse_args(argv)

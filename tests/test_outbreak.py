@@ -124,3 +124,39 @@ def test_a_policy_that_changes_nothing_changes_no_measles_outcome(tmp_path):
     for a, b in zip(first, again, strict=True):
         assert a.read_bytes() == b.read_bytes() or a.suffix == ".png", f"{a.name} differs between two identical runs"
     assert (tmp_path / "a" / "measles_communities.png").stat().st_size > 10_000
+
+
+def test_the_agents_driver_leaves_the_same_children_as_the_kernel():
+    """The layer reads a state: the Mesa model's agents and the kernel leave the same one, so the same profile."""
+    from model.analysis.immunity import immunity_profile
+    from model.analysis.measles_params import load_measles
+    from model.analysis.measles_run import final_state
+    from model.inputs.paths import DEFAULT_PARAMS_DIR
+    from model.sim.build import load_named
+    from model.sim.model import DisengageModel
+
+    mp = load_measles(DEFAULT_PARAMS_DIR / "measles.yaml")
+    params, place, scenario = load_named("test", "wigan", "national_sui_mandate", None, None, None)
+    kernel = final_state(params, place, 0.005, scenario, 24, 6, 13)
+    model = DisengageModel(place, 0.005, scenario, 24, 6, driver="agents", rng=13, params=params, agent_data=False)
+    model.run_model()
+    a, b = (immunity_profile(s, 23, 2000, mp) for s in (kernel, model.state))
+    assert a.n.sum() > 0 and np.array_equal(a.n, b.n) and np.array_equal(a.immune, b.immune)
+
+
+def test_thread_count_changes_no_case():
+    import numba
+
+    person_ptr = np.arange(301, dtype=np.int64)
+    net_ptr, net_idx = ring(300, 6)
+    p_immune = np.full(300, 0.6)
+    homes = np.arange(40, dtype=np.int64) * 7
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_importations(8, 0, homes, p_immune, person_ptr, net_ptr, net_idx, 0.9, 0.3)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = run_importations(8, 0, homes, p_immune, person_ptr, net_ptr, net_idx, 0.9, 0.3)
+    finally:
+        numba.set_num_threads(before)
+    assert one.tolist() == many.tolist()

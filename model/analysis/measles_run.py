@@ -60,7 +60,7 @@ class MeaslesSpec:
     burn_in_months: int = 60
     replicates: int = 10
     seed: int = 20261124
-    importations_per_community: int = 15
+    importations_per_community: int = 10
     cap_cases: int = 200  # an importation's chain stops once its cases reach this (costs stay a fraction of a run)
 
 
