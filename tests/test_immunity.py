@@ -138,3 +138,17 @@ def test_a_gap_among_schoolchildren_costs_more_than_among_infants(mp):
     got_sch = contact_adjusted_immunity(school, mp.contacts)
     assert got_sch < got_inf < 0.95, f"school gap {got_sch:.4f}, infant gap {got_inf:.4f}"
     assert r_effective(0.93, 14.0) == pytest.approx(0.98)
+
+
+def test_odd_table_states_each_measles_parameter_as_the_file_has_it(mp):
+    import re
+
+    from model.analysis.measles_params import BOUNDS
+
+    odd = (REPO / "docs" / "ODD.md").read_text(encoding="utf-8")
+    section = odd.split("### 7.13 ", 1)[1].split("\n---\n", 1)[0]
+    for name in BOUNDS:
+        row = re.search(rf"^\| `{name}` \| ([^|]+) \|", section, re.M)
+        assert row, f"docs/ODD.md section 7.13 has no row for {name}"
+        value = getattr(mp, name)
+        assert float(row.group(1)) == value, f"{name}: ODD says {row.group(1)}, params/measles.yaml {value}"
