@@ -310,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     mea.add_argument("--seed", type=int, default=20261124)
     mea.add_argument("--importations", type=int, default=10, help="importations per community per run (0: none)")
     mea.add_argument("--cap", type=positive_int, default=200, help="stop an importation's chain at this many cases")
+    mea.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="a measles parameter, e.g. r0=18")
     mea.add_argument("--out", default="results/measles")
     args = parser.parse_args(argv)
     if args.command == "run" and args.scheduler and args.executor != "dask":
@@ -360,9 +361,16 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "measles":
             from model.analysis.measles_run import MeaslesSpec, run_measles
 
+            overrides = []
+            for item in args.set:
+                name, _, value = item.partition("=")
+                try:
+                    overrides.append((name, float(value)))
+                except ValueError:
+                    raise InputError("measles --set", name, "NAME=NUMBER", item) from None
             spec = MeaslesSpec(
                 args.place, args.scale, tuple(args.scenarios), args.months, args.burn_in, args.replicates,
-                args.seed, args.importations, args.cap,
+                args.seed, args.importations, args.cap, tuple(overrides),
             )
             for path in run_measles(spec, args.out):
                 print(path)

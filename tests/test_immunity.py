@@ -152,3 +152,12 @@ def test_odd_table_states_each_measles_parameter_as_the_file_has_it(mp):
         assert row, f"docs/ODD.md section 7.13 has no row for {name}"
         value = getattr(mp, name)
         assert float(row.group(1)) == value, f"{name}: ODD says {row.group(1)}, params/measles.yaml {value}"
+
+
+def test_cli_refuses_a_bad_measles_setting_in_one_line(capsys):
+    from model.cli import EXIT_BAD_INPUT, main
+
+    for item, field in (("r0=abc", "r0"), ("r00=12", "r00"), ("eff_mmr1=1.5", "eff_mmr1")):
+        code = main(["measles", "--replicates", "1", "--set", item])
+        err = capsys.readouterr().err.strip()
+        assert code == EXIT_BAD_INPUT and err.count("\n") == 0 and f"measles --set: {field}" in err, err

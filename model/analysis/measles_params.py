@@ -41,12 +41,15 @@ class MeaslesParams:
     lower_age_months: tuple[int, ...]
     contacts: np.ndarray  # [group, group] mean daily contacts of a participant in the row's group with the column's
 
-    def with_values(self, **values: float) -> "MeaslesParams":
-        """A copy with some scalar parameters replaced (a sensitivity run, a test); names must be known."""
-        unknown = set(values) - set(BOUNDS)
-        if unknown:
-            raise KeyError(f"unknown measles parameters {sorted(unknown)}; known: {sorted(BOUNDS)}")
-        return replace(self, **values)
+    def with_values(self, origin: str = "measles", **values: float) -> "MeaslesParams":
+        """A copy with some scalar parameters replaced (a sensitivity run, a test): known names, within hard bounds;
+        `origin` names the caller in an error, as a file would be named."""
+        for name, value in values.items():
+            if name not in BOUNDS:
+                raise InputError(origin, name, "a measles parameter (one of: " + ", ".join(BOUNDS) + ")")
+            lo, hi = BOUNDS[name]
+            config.number(origin, name, value, lo, hi)
+        return replace(self, **{k: float(v) for k, v in values.items()})
 
 
 def _entry(file: str, name: str, raw: object, source_ids: frozenset[str]) -> float:

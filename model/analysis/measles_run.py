@@ -62,6 +62,7 @@ class MeaslesSpec:
     seed: int = 20261124
     importations_per_community: int = 10
     cap_cases: int = 200  # an importation's chain stops once its cases reach this (costs stay a fraction of a run)
+    overrides: tuple[tuple[str, float], ...] = ()  # measles parameters set for this experiment, e.g. (("r0", 18.0),)
 
 
 def final_state(params, place, scale, scenario, months, burn_in_months, seed) -> State:
@@ -165,7 +166,7 @@ def paired_effects(summary: pd.DataFrame) -> pd.DataFrame:
 def run_measles(spec: MeaslesSpec, out: str | Path, params_dir: str | Path | None = None) -> list[Path]:
     """Run the experiment; write communities.csv, summary.csv, effects.csv and the figure to `out`; their paths."""
     folder = Path(params_dir) if params_dir is not None else DEFAULT_PARAMS_DIR
-    mp = load_measles(folder / "measles.yaml")
+    mp = load_measles(folder / "measles.yaml").with_values("measles --set", **dict(spec.overrides))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     comm_tables, summary_tables = [], []
