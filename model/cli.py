@@ -1,13 +1,14 @@
 """The `disengage` command: run experiments, reproduce their results, calibrate the baseline and check input files."""
 
 import argparse
+import errno
 import os
 import sys
 from importlib import metadata
 from pathlib import Path
 
 from model.inputs import config
-from model.inputs.errors import InputError
+from model.inputs.errors import InputError, error_lines, one_line
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_REPRODUCED = 1
@@ -46,30 +47,30 @@ def file_kind(path: str, data: object) -> str:
     raise InputError(path, "", "a params, segments, place, scenario or experiment file (keys not recognised)")
 
 
-def check_file(path: str, workers: int = 1) -> str:
-    """Validate one params, segments, place, scenario or experiment file as `run` would; returns what it was.
+def check_file(path: str, workers: int = 1) -> tuple[str, tuple[str, ...]]:
+    """Validate one input file exactly as `run` reads it; what kind it was, and the warnings `run` would show.
 
-    The schema (model/inputs/schema.py) reports every error of the file at once (InputErrors); the loaders
-    `run` uses then make the cross-field checks, so `check` refuses everything `run` refuses.
+    Experiments, scenarios and places go through the loaders `run` uses, which list every schema error of a
+    file at once (InputErrors, model/inputs/schema.py) before their cross-field checks, so `check` and `run`
+    accept and refuse the same files with the same lines.
     """
     from model.experiments.experiment import load_experiment
     from model.inputs.params import DEFAULT_SCHEMA, load_source_ids, read_sections, read_segments
-    from model.inputs.scenario import load_place, load_scenario
-    from model.inputs.schema import MODELS, input_errors
+    from model.inputs.scenario import load_place, load_scenario, place_warnings
+    from model.inputs.schema import refuse_schema_errors
 
     data = config.load_yaml(path)
     kind = file_kind(path, data)
-    if kind in MODELS:
-        errors = input_errors(path, kind, data)
-        if errors:
-            raise InputErrors(errors)
     if kind == "experiment":
-        load_experiment(path, workers=workers)
-    elif kind == "national":
+        return kind, load_experiment(path, workers=workers).warnings
+    if kind == "national":
         from model.experiments.national import load_national
 
         load_national(path, workers=workers)
-    elif kind == "calibration":
+        return kind, ()
+    if kind in ("parameters", "segments"):
+        refuse_schema_errors(path, kind, data)
+    if kind == "calibration":
         from model.analysis.calibrate import load_calibration
 
         load_calibration(path)
@@ -80,40 +81,114 @@ def check_file(path: str, workers: int = 1) -> str:
     elif kind == "scenario":
         load_scenario(path)
     elif kind == "place":
-        load_place(path)
+        return kind, place_warnings(load_place(path, load_source_ids(sources_dir(path))))
     elif kind == "sources":
         load_source_ids(Path(path).parent)
     elif kind == "segments":
-        read_segments(path, data)
+        checked_sources(read_segments(path, data), sources_dir(path))
     else:
-        read_sections(path, data, DEFAULT_SCHEMA)
-    return kind
+        checked_sources(read_sections(path, data, DEFAULT_SCHEMA), sources_dir(path))
+    return kind, ()
 
 
-class InputErrors(Exception):
-    """Several errors of one file, each an InputError line."""
+def sources_dir(path: str) -> Path:
+    """The params folder whose sources.yaml a file's source ids must be in, as `run` reads it: the file's own
+    folder, or for a place file in places/ its parent; the project's params/ when neither has one."""
+    from model.inputs.paths import DEFAULT_PARAMS_DIR
 
-    def __init__(self, errors: list[InputError]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+    for folder in (Path(path).resolve().parent, Path(path).resolve().parent.parent):
+        if (folder / "sources.yaml").is_file():
+            return folder
+    return DEFAULT_PARAMS_DIR
+
+
+def checked_sources(entries: dict, params_dir: Path) -> None:
+    """Every source id the parameters cite is one of the params folder's sources.yaml, as `run` requires."""
+    from model.inputs.params import check_source, load_source_ids
+
+    ids = load_source_ids(params_dir)
+    for path, param in entries.items():
+        check_source(param.file, path, param.source, ids)
 
 
 def check(files: list[str], workers: int) -> int:
-    """`disengage check FILES`: every file checked, each error on its own line; exit 2 if any file is bad."""
+    """`disengage check FILES`: every file checked, each error and warning on its own line as `run` prints it;
+    exit 2 if any file is bad."""
     bad = 0
     for f in files:
         try:
-            print(f"{f}: ok ({check_file(f, workers)})")
-        except InputErrors as exc:
-            bad += 1
-            for e in exc.errors:
-                print(f"error: {e}", file=sys.stderr)
+            kind, warnings = check_file(f, workers)
         except InputError as exc:
             bad += 1
-            print(f"error: {exc}", file=sys.stderr)
+            for line in error_lines(exc):
+                print(f"error: {line}", file=sys.stderr)
+            continue
+        except OSError as exc:
+            bad += 1
+            print(f"error: {os_error_line(exc, f)}", file=sys.stderr)
+            continue
+        for line in warnings:
+            print(f"warning: {line}", file=sys.stderr)
+        print(f"{f}: ok ({kind})")
     if bad and len(files) > 1:
         print(f"{bad} of {len(files)} files refused", file=sys.stderr)
     return EXIT_BAD_INPUT if bad else 0
+
+
+# What to do about each operating-system error, said in one line beside the path it names
+OS_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space and run the same command again (what was stored is kept)",
+    errno.EDQUOT: "the disk quota is used up: free some space and run the same command again (what was stored "
+    "is kept)",
+    errno.EROFS: "the file system is read-only: choose a folder on a writable disk (--out)",
+    errno.EACCES: "permission denied: choose a folder you may write to (--out), or change its permissions",
+    errno.EPERM: "not permitted: choose a folder you may write to (--out), or change its permissions",
+    errno.ENOTDIR: "part of this path is a file, not a folder: choose another path",
+    errno.ENAMETOOLONG: "the name is too long for the file system: choose a shorter one",
+    errno.EISDIR: "this is a folder where a file belongs: move it away, or choose another path",
+    errno.EEXIST: "something is already there: move it away, or choose another path",
+    errno.ENOENT: "no such file or folder",
+    errno.ELOOP: "too many symbolic links on the way: give the real path",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n) or use fewer --workers",
+}
+
+
+def os_error_line(exc: OSError, where: str | None) -> str:
+    """An operating-system error as one line: the path it names (or `where`), what happened and what to do."""
+    path = exc.filename if exc.filename is not None else where
+    advice = OS_ADVICE.get(exc.errno or 0, f"the operating system refused: {exc.strerror or type(exc).__name__}")
+    detail = f" ([Errno {exc.errno}] {exc.strerror})" if exc.errno in OS_ADVICE and exc.strerror else ""
+    return f"{one_line(str(path), 200)}: {advice}{detail}" if path else f"{advice}{detail}"
+
+
+def figures(results: str) -> list[Path]:
+    """`disengage figures DIR`: draw the figures and report of a results folder; the files written.
+
+    In a results folder of this project they are drawn in a side folder and published as a run publishes
+    them (model/experiments/folder.py): nothing of a user's is replaced, no link is followed. A Ctrl-C is
+    held until the drawing ends, then the command stops with exit 130.
+    """
+    from model.experiments.folder import MANIFEST, copy_into, is_results_folder, ledger_of, refuse_links, staged
+    from model.experiments.runner import interrupt_after
+    from model.present.report import figures_and_report
+
+    folder = Path(results)
+    refuse_links(folder)
+    if not is_results_folder(folder):  # tables without a store (copied by hand): drawn in place, as before
+        with interrupt_after():
+            return figures_and_report(folder)
+    inputs = (MANIFEST, "runs.csv", "timeseries.csv", "effects.csv", "sensitivity.csv")
+    with staged(folder, ledger_of(folder)) as stage, interrupt_after():
+        copy_into(stage, folder, inputs)
+        (stage / "figures").mkdir()
+        try:
+            written = [p.relative_to(stage) for p in figures_and_report(stage)]
+        except InputError as exc:  # name the folder's file, not its copy in the side folder
+            file = exc.file.replace(str(stage), str(folder), 1)
+            raise InputError(file, exc.field, exc.expected, exc.got) from None
+        for name in inputs:
+            (stage / name).unlink(missing_ok=True)  # read, not written: only the drawings are published
+    return [folder / p for p in written]
 
 
 def params_table(odd: str | None, check_only: bool) -> int:
@@ -258,9 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "reproduce":
             return reproduce(args.results, args.out, args.quiet)
         elif args.command == "figures":
-            from model.present.report import figures_and_report
-
-            for path in figures_and_report(args.results):
+            for path in figures(args.results):
                 print(path)
         elif args.command == "calibrate":
             from model.analysis.calibrate import calibrate
@@ -286,8 +359,16 @@ def main(argv: list[str] | None = None) -> int:
             for path in write_json_schemas(args.out):
                 print(path)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in error_lines(exc):
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        where = getattr(args, "out", None) or getattr(args, "results", None) or getattr(args, "experiment", None)
+        print(f"error: {os_error_line(exc, where)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

@@ -25,7 +25,7 @@ from model.inputs import config, schema
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
-from model.inputs.scenario import Place, Scenario, load_place, load_scenario
+from model.inputs.scenario import Place, Scenario, load_place, load_scenario, place_warnings
 from model.sim.simulate import DRIVERS, simulate
 
 BASELINE = "baseline"
@@ -67,11 +67,9 @@ def experiment_from_raw(
 ) -> Experiment:
     """Check an experiment given as data (a file's contents, or a nation of a national file) and load what it
     names, relative to `base`; errors name `file`."""
-    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
-    errors = schema.input_errors(file, "experiment", raw)  # the schema `check` reports in full
-    if errors:
-        raise errors[0]
+    schema.refuse_schema_errors(file, "experiment", raw)  # every error at once: `check` and `run` list the same
+    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:
         config.string(file, "description", raw["description"])
@@ -101,6 +99,7 @@ def experiment_from_raw(
     stratified = config.choice(file, "sample", raw.get("sample", SAMPLES[0]), SAMPLES) == "stratified"
     place_path = existing_ref(file, "place", place_ref, "places", params_dir, base)
     place = load_place(place_path, load_source_ids(params_dir), stratified)
+    warnings += place_warnings(place)
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
         raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
@@ -128,6 +127,7 @@ def experiment_from_raw(
     )  # fmt: skip
     if "uncertainty" in raw:
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+        replicate_params(exp, 0)  # a first draw now, so a draw that cannot run is refused before any folder is made
     refuse_dead_knobs(exp, overrides)
     return exp
 

@@ -29,11 +29,13 @@ from model.core.layout import (
 from model.core.population import Design, segment_counts, segment_weights, stratified_design
 from model.inputs import config
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters, check_source
+from model.inputs.params import NEED_RATE_FACTOR, Parameters, check_source
 
 SHARE_TOLERANCE = 1e-6
+# Children per household with dependent children: England, Wales and Wigan have 1.73-1.77 (params/places/);
+# above PLAUSIBLE_CHILDREN a place is warned about, above MAX_CHILDREN refused (its births would not be rates).
+PLAUSIBLE_CHILDREN, MAX_CHILDREN = 3.0, 10.0
 SAMPLE_KEYS = ("general_households", "min_households")  # a place's `stratified_sample:` section
-NEED_RATE_FACTOR = (0.0, 10.0)  # bounds of a place's need_rate_factor (its file, its schema, its manifest record)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,22 @@ def cited(file: str, field: str, raw: Any, source_ids: frozenset[str] | None) ->
     return dict(entry)
 
 
+def schema_checked(file: str, kind: str, data: Any) -> None:
+    """Refuse a file with every error the schema finds in it, as `check` lists them (the one validation path)."""
+    from model.inputs.schema import refuse_schema_errors  # the schema is built from this module's bounds
+
+    refuse_schema_errors(file, kind, data)
+
+
+def place_warnings(place: Place) -> tuple[str, ...]:
+    """A line when the place's children per household lie outside what any UK place has (allowed, but shown)."""
+    if place.mean_children <= PLAUSIBLE_CHILDREN:
+        return ()
+    return (f"{place.file}: n_children: {place.n_children} is {place.mean_children:.3g} children per household "
+            f"(n_families {place.n_families}); UK places have about 1.7, at most {PLAUSIBLE_CHILDREN:g} is "
+            "plausible",)  # fmt: skip
+
+
 def load_sample(file: str, raw: Any, source_ids: frozenset[str] | None) -> Sample:
     """A place's `stratified_sample:` section: households at scale 1, each a cited whole number >= 1."""
     section = config.as_mapping(file, "stratified_sample", raw)
@@ -137,6 +155,7 @@ def load_place(path: str | Path, source_ids: frozenset[str] | None = None, strat
     """Read a place file (params/places/*.yaml); with `stratified`, its stratified sample is the one run."""
     file = str(path)
     data = config.as_mapping(file, "", config.load_yaml(path))
+    schema_checked(file, "place", data)
     config.check_keys(
         file, "", data, {"name", "n_families", "n_children", "segment_shares"},
         {"description", "need_rate_factor", "stratified_sample"},
@@ -150,6 +169,9 @@ def load_place(path: str | Path, source_ids: frozenset[str] | None = None, strat
     )
     if n_ch < n_fam:
         raise InputError(file, "n_children", f"at least n_families ({n_fam}): every household has a child", n_ch)
+    if n_ch > MAX_CHILDREN * n_fam:
+        raise InputError(file, "n_children", f"at most {MAX_CHILDREN:g} children per household (n_families is "
+                         f"{n_fam}; England has 1.73)", n_ch)  # fmt: skip
     shares_raw = config.as_mapping(file, "segment_shares", data["segment_shares"])
     config.check_keys(file, "segment_shares", shares_raw, set(SEGMENTS))
     shares = []
@@ -216,6 +238,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file (params/scenarios/*.yaml)."""
     file = str(path)
     data = config.as_mapping(file, "", config.load_yaml(path))
+    schema_checked(file, "scenario", data)
     config.check_keys(file, "", data, {"name", "description", "flows"}, {"sources", "label"})
     flows_raw = data["flows"] if data["flows"] is not None else []
     if not isinstance(flows_raw, list):

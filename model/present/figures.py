@@ -61,6 +61,7 @@ from model.present.style import (  # noqa: E402
     framed,
     pad_zero,
     save,
+    year_axis,
 )
 from model.present.words import SEGMENT_PHRASES, round_count  # noqa: E402
 
@@ -224,7 +225,7 @@ def time_series_panels(
         ax.set_title(title, weight="bold")
         ax.set_ylabel(unit)
         ax.set_xlabel("years since the policy started")
-        ax.set_xlim(years[0], years[-1])
+        year_axis(ax, years)
     start_line = Line2D([], [], color="black", linewidth=1, linestyle=":")
     shown = [sc for sc in results.scenarios if sc in handles]
     return [(handles[sc], results.label(sc)) for sc in shown] + [(start_line, "policy starts")]
@@ -251,7 +252,7 @@ def change_panel(
     ax.set_title(title, weight="bold")
     ax.set_ylabel("change against the status quo,\npercentage points (0 = no change)")
     ax.set_xlabel("years since the policy started")
-    ax.set_xlim(years[0], years[-1])
+    year_axis(ax, years)
 
 
 def legend_below(body: SubFigure, handles: list[tuple[object, str]]) -> None:

@@ -142,8 +142,10 @@ $provenance
 
 
 def esc(text: object) -> str:
-    """Text made safe for HTML."""
-    return html.escape(str(text), quote=True)
+    """Text made safe for HTML: escaped, and any control character (a NUL written `\\0` in YAML) shown as its
+    escape (`\\x00`), never written raw into the page."""
+    shown = "".join(c if c.isprintable() or c in "\t\n\r" else repr(c)[1:-1] for c in str(text))
+    return html.escape(shown, quote=True)
 
 
 def with_interval(e: Effect) -> str:

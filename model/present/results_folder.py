@@ -76,6 +76,10 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
         reader = csv.reader(fh)
         header = next(reader, [])
         rows = list(reader)
+    for n, row in enumerate(rows, 2):
+        if len(row) != len(header):  # a file cut short, or edited by hand
+            raise InputError(path, f"line {n}", f"{len(header)} cells, as in the header (cut short? delete it "
+                             "and run `disengage run` again)", len(row))  # fmt: skip
     missing = [c for c in REQUIRED_COLUMNS.get(path.name, ()) if c not in header]
     if missing:
         raise InputError(path, "header", f"the columns {', '.join(REQUIRED_COLUMNS[path.name])}", ",".join(header))
@@ -117,8 +121,12 @@ class Results:
                 raise InputError(path, "", "a results folder written by `disengage run` (manifest.json is missing)")
             try:
                 manifest = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                raise InputError(path, "", "valid JSON", f"{exc.msg} at line {exc.lineno}") from None
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else f"byte {exc.start}"
+                raise InputError(path, "", "valid JSON", f"invalid at {where}") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("resolved"), dict):
+            raise InputError(self.folder / "manifest.json", "resolved", "a manifest written by `disengage run`",
+                             type(manifest).__name__ if not isinstance(manifest, dict) else None)  # fmt: skip
         for key in ("resolved", "config_hash", "code_version"):
             if key not in manifest:
                 raise InputError(self.folder / "manifest.json", key, "a manifest written by `disengage run`")
