@@ -16,6 +16,7 @@ EXIT_NOT_REPRODUCED = 1
 EXIT_RUNS_FAILED = 1
 EXIT_TOO_SMALL = 1  # a folder too small for what the command prints (it says what is missing)
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+EXIT_NO_BOX = 3  # `discover`: the folder's futures are too few (or drew nothing) for a box
 
 
 def positive_int(text: str) -> int:
@@ -293,6 +294,18 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def discover(results: str, effect: str) -> int:
+    """`disengage discover DIR`: PRIM boxes of each policy's worst futures; too few futures is one line, exit 3."""
+    from model.analysis.discover import TooFewFutures, run_discover
+
+    try:
+        print(run_discover(results, effect))
+    except TooFewFutures as exc:
+        print(f"no box: {exc}", file=sys.stderr)
+        return EXIT_NO_BOX
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line naming file and field and exits 2."""
     parser = argparse.ArgumentParser(prog="disengage", description=__doc__)
@@ -358,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
+    dis = sub.add_parser("discover", help="where each policy costs most: PRIM boxes over the parameters runs drew")
+    dis.add_argument("results", help="a results folder whose replicates drew parameters (uncertainty: or a sweep)")
+    dis.add_argument("--effect", default="lost_safeguarding_contacts_per_10k", help="the effect whose worst quarter")
     args = parser.parse_args(argv)
     if args.command == "run" and args.scheduler and args.executor != "dask":
         parser.error("--scheduler needs --executor dask")
@@ -411,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
             return evidence(args.results)
         elif args.command == "compare":
             return compare(args.a, args.b, args.csv, args.all)
+        elif args.command == "discover":
+            return discover(args.results, args.effect)
         elif args.command == "explore":
             return explore(args.results, args.port, args.host, args.open)
         elif args.command == "check":
