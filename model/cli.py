@@ -42,6 +42,7 @@ def file_kind(path: str, data: object) -> str:
         ("scenario", "flows" in keys),
         ("place", "segment_shares" in keys),
         ("sources", "sources" in keys),
+        ("measles", "measles" in keys),
         ("segments", "segments" in keys),
         ("parameters", bool(keys & set(DEFAULT_SCHEMA))),
     ):
@@ -91,6 +92,10 @@ def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> tuple[s
         return kind, place_warnings(load_place(path, load_source_ids(sources_dir(path))))
     elif kind == "sources":
         load_source_ids(Path(path).parent)
+    elif kind == "measles":
+        from model.analysis.measles_params import load_measles
+
+        load_measles(path)
     elif kind == "segments":
         checked_sources(read_segments(path, data), sources_dir(path))
     else:
@@ -374,6 +379,18 @@ def main(argv: list[str] | None = None) -> int:
     dis = sub.add_parser("discover", help="where each policy costs most: PRIM boxes over the parameters runs drew")
     dis.add_argument("results", help="a results folder whose replicates drew parameters (uncertainty: or a sweep)")
     dis.add_argument("--effect", default="lost_safeguarding_contacts_per_10k", help="the effect whose worst quarter")
+    mea = sub.add_parser("measles", help="measles immunity and outbreak risk by community (params/measles.yaml)")
+    mea.add_argument("--place", default="wigan")
+    mea.add_argument("--scale", type=float, default=1.0)
+    mea.add_argument("--scenarios", nargs="+", default=["baseline", "national_sui_mandate"])
+    mea.add_argument("--months", type=positive_int, default=180)
+    mea.add_argument("--burn-in", type=int, default=60, help="months with the policy off (default 60)")
+    mea.add_argument("--replicates", type=positive_int, default=10)
+    mea.add_argument("--seed", type=int, default=20261124)
+    mea.add_argument("--importations", type=int, default=10, help="importations per community per run (0: none)")
+    mea.add_argument("--cap", type=positive_int, default=200, help="stop an importation's chain at this many cases")
+    mea.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="a measles parameter, e.g. r0=18")
+    mea.add_argument("--out", default="results/measles")
     args = parser.parse_args(argv)
     if args.command == "run" and args.scheduler and args.executor != "dask":
         parser.error("--scheduler needs --executor dask")
@@ -421,6 +438,22 @@ def main(argv: list[str] | None = None) -> int:
             say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
             out = calibrate(args.calibration, args.out, args.evaluations, progress=say)
             print(f"calibration written to {out}")
+        elif args.command == "measles":
+            from model.analysis.measles_run import MeaslesSpec, run_measles
+
+            overrides = []
+            for item in args.set:
+                name, _, value = item.partition("=")
+                try:
+                    overrides.append((name, float(value)))
+                except ValueError:
+                    raise InputError("measles --set", name, "NAME=NUMBER", item) from None
+            spec = MeaslesSpec(
+                args.place, args.scale, tuple(args.scenarios), args.months, args.burn_in, args.replicates,
+                args.seed, args.importations, args.cap, tuple(overrides),
+            )
+            for path in run_measles(spec, args.out):
+                print(path)
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "evidence":
