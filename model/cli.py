@@ -4,6 +4,7 @@ import argparse
 import errno
 import os
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from model.inputs.errors import InputError, error_lines, one_line
 EXIT_BAD_INPUT = 2
 EXIT_NOT_REPRODUCED = 1
 EXIT_RUNS_FAILED = 1
+EXIT_TOO_SMALL = 1  # a folder too small for what the command prints (it says what is missing)
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+EXIT_NO_BOX = 3  # `discover`: the folder's futures are too few (or drew nothing) for a box
 
 
 def positive_int(text: str) -> int:
@@ -48,22 +51,26 @@ def file_kind(path: str, data: object) -> str:
     raise InputError(path, "", "a params, segments, place, scenario or experiment file (keys not recognised)")
 
 
-def check_file(path: str, workers: int = 1) -> tuple[str, tuple[str, ...]]:
-    """Validate one input file exactly as `run` reads it; what kind it was, and the warnings `run` would show.
+def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> tuple[str, tuple[str, ...]]:
+    """Validate one input file exactly as `run` reads it, with any `--set`s applied as `run` applies them; what
+    kind it was, and the warnings `run` would show.
 
     Experiments, scenarios and places go through the loaders `run` uses, which list every schema error of a
     file at once (InputErrors, model/inputs/schema.py) before their cross-field checks, so `check` and `run`
     accept and refuse the same files with the same lines.
     """
     from model.experiments.experiment import load_experiment
+    from model.experiments.sets import SOURCE
     from model.inputs.params import DEFAULT_SCHEMA, load_source_ids, read_sections, read_segments
     from model.inputs.scenario import load_place, load_scenario, place_warnings
     from model.inputs.schema import refuse_schema_errors
 
     data = config.load_yaml(path)
     kind = file_kind(path, data)
+    if sets and kind != "experiment":
+        raise InputError(SOURCE, "", f"experiment files only ({path} is a {kind} file)")
     if kind == "experiment":
-        return kind, load_experiment(path, workers=workers).warnings
+        return kind, load_experiment(path, workers=workers, sets=sets).warnings
     if kind == "national":
         from model.experiments.national import load_national
 
@@ -116,13 +123,13 @@ def checked_sources(entries: dict, params_dir: Path) -> None:
         check_source(param.file, path, param.source, ids)
 
 
-def check(files: list[str], workers: int) -> int:
+def check(files: list[str], workers: int, sets: Sequence[str] = ()) -> int:
     """`disengage check FILES`: every file checked, each error and warning on its own line as `run` prints it;
     exit 2 if any file is bad."""
     bad = 0
     for f in files:
         try:
-            kind, warnings = check_file(f, workers)
+            kind, warnings = check_file(f, workers, sets)
         except InputError as exc:
             bad += 1
             for line in error_lines(exc):
@@ -242,6 +249,68 @@ def explore(results: str, port: int, host: str, open_browser: bool) -> int:
     return 0  # not reached: exec replaces this process
 
 
+def finished_line(out: Path) -> str:
+    """What `run` prints last: where the results are and the report to open (when the folder has one)."""
+    report = out / "report.html"
+    return f"results written to {out}" + (f"; open {report} in a browser" if report.is_file() else "")
+
+
+def evidence(results: str) -> int:
+    """`disengage evidence DIR`: the behavioural checks; exit 1 when the folder has none or is too small for some."""
+    from model.analysis.evidence import BILL, REPEALED, checks, summary, table
+
+    rows = checks(results)
+    if not rows:
+        print(f"{results}: no check applies: the folder has neither {BILL} nor {REPEALED}", file=sys.stderr)
+        return EXIT_TOO_SMALL
+    print(table(rows))
+    print(summary(rows))
+    return 0 if all(c.computed for c in rows) else EXIT_TOO_SMALL
+
+
+def compare(a: str, b: str, csv_path: str | None, every: bool) -> int:
+    """`disengage compare A B`: every effect side by side on screen (overall ones, or all) and in a CSV."""
+    from model.analysis.compare import compare_folders, config_differences, screen, too_small, write_csv
+
+    rows = compare_folders(a, b)
+    out = Path(csv_path) if csv_path else Path("results") / f"compare_{Path(a).name}_vs_{Path(b).name}.csv"
+    print(f"A: {a}\nB: {b}")
+    for line in config_differences(a, b):
+        print(f"differs: {line}")
+    print("\n".join(screen(rows, every)))
+    print(f"every effect written to {write_csv(rows, out)}")
+    problem, note = too_small(rows, every)
+    if note:
+        print(f"note: {note}")
+    if problem:
+        print(f"too small: {problem}", file=sys.stderr)
+        return EXIT_TOO_SMALL
+    return 0
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """`--set path=value`, repeatable: a what-if applied to the experiment before it is checked (sets.py)."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change a parameter (network.degree=20) or an experiment field (replicates=3) for this run; repeatable",
+    )
+
+
+def discover(results: str, effect: str) -> int:
+    """`disengage discover DIR`: PRIM boxes of each policy's worst futures; too few futures is one line, exit 3."""
+    from model.analysis.discover import TooFewFutures, run_discover
+
+    try:
+        print(run_discover(results, effect))
+    except TooFewFutures as exc:
+        print(f"no box: {exc}", file=sys.stderr)
+        return EXIT_NO_BOX
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line naming file and field and exits 2."""
     parser = argparse.ArgumentParser(prog="disengage", description=__doc__)
@@ -268,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--scheduler", default=None, help="Dask scheduler address; default: a LocalCluster of --workers")
     run.add_argument("--force-new", action="store_true", help="discard the runs stored in the results folder")
+    add_set_option(run)
     stat = sub.add_parser("status", help="runs done, pending and failed in a results folder, and time per run")
     stat.add_argument("results")
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep: sensitivity.csv and figure")
@@ -279,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument(
         "--workers", type=positive_int, default=os.cpu_count() or 1, help="runs at once to size memory for, as run"
     )
+    add_set_option(chk)
     sch = sub.add_parser("schema", help="write JSON Schema of the input files, for editors")
     sch.add_argument("--out", default="schema", help="folder for <kind>.schema.json (default ./schema)")
     rep = sub.add_parser("reproduce", help="re-run a results folder from its manifest and compare its tables")
@@ -297,9 +368,17 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--open", action="store_true", help="open the page in the default browser")
     evi = sub.add_parser("evidence", help="the behavioural checks of docs/ODD.md (Validation) for a results folder")
     evi.add_argument("results", help="a results folder with the Bill (and the repealed Bill), e.g. results/headline")
+    cmp = sub.add_parser("compare", help="every effect of two results folders side by side, beyond chance or not")
+    cmp.add_argument("a", help="a results folder (A)")
+    cmp.add_argument("b", help="another results folder (B); differences are B - A")
+    cmp.add_argument("--csv", default=None, help="CSV of every effect (default results/compare_<A>_vs_<B>.csv)")
+    cmp.add_argument("--all", action="store_true", help="print every effect, each group's too (default: overall)")
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
+    dis = sub.add_parser("discover", help="where each policy costs most: PRIM boxes over the parameters runs drew")
+    dis.add_argument("results", help="a results folder whose replicates drew parameters (uncertainty: or a sweep)")
+    dis.add_argument("--effect", default="lost_safeguarding_contacts_per_10k", help="the effect whose worst quarter")
     mea = sub.add_parser("measles", help="measles immunity and outbreak risk by community (params/measles.yaml)")
     mea.add_argument("--place", default="wigan")
     mea.add_argument("--scale", type=float, default=1.0)
@@ -331,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                     executor=args.executor,
                     scheduler=args.scheduler,
                     force_new=args.force_new,
+                    sets=args.set,
                 )
             except RunsFailed as exc:
                 print(f"error: {exc}", file=sys.stderr)
@@ -338,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             except KeyboardInterrupt:
                 print("interrupted: finished runs are stored; run the same command again to go on", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            print(f"results written to {out}")
+            print(finished_line(out))
         elif args.command == "status":
             from model.experiments.store import status_lines
 
@@ -377,15 +457,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "evidence":
-            from model.analysis.evidence import checks, table
-
-            rows = checks(args.results)
-            print(table(rows))
-            print(f"{sum(c.passed for c in rows)} of {len(rows)} checks pass")
+            return evidence(args.results)
+        elif args.command == "compare":
+            return compare(args.a, args.b, args.csv, args.all)
+        elif args.command == "discover":
+            return discover(args.results, args.effect)
         elif args.command == "explore":
             return explore(args.results, args.port, args.host, args.open)
         elif args.command == "check":
-            return check(args.files, args.workers)
+            return check(args.files, args.workers, args.set)
         elif args.command == "schema":
             from model.inputs.schema import write_json_schemas
 

@@ -114,6 +114,9 @@ def test_england_and_wales_together_is_the_sum_and_a_change_of_nothing_is_an_exa
     assert zero["text"] == "0 (0 to 0)" and zero["note"].startswith("zero in every replicate")
     cme = rows[("england", "nothing", "children_missing_education_found", "year_1")]
     assert "no data matching" in cme["note"]
+    before = rows[("england", "national_sui_mandate", "children_missing_education_found", "year_1")]
+    assert before["text"] == "0 (0 to 0)" and "first runs 12 months after the policy starts" in before["note"]
+    assert float(rows[("england", "national_sui_mandate", "children_missing_education_found", "year_2")]["mean"]) > 0
     assert all(r["note"] == "" for k, r in rows.items() if k[1] != "nothing" and r["text"] != "0 (0 to 0)")
 
 
@@ -124,7 +127,7 @@ def test_periods_are_policy_years_and_their_sums():
 
 
 @pytest.mark.parametrize(("value", "text"), [(0.0, "0"), (12345.6, "12,000"), (-987.0, "-990"), (42.4, "42"),
-                                             (0.24, "0.2")])  # fmt: skip
+                                             (0.24, "0.2"), (-0.04, "0.0"), (-0.4, "-0.4")])  # fmt: skip
 def test_count_text_reads_as_a_committee_quotes_it(value, text):
     assert counts.count_text(value) == text
 
@@ -153,3 +156,26 @@ def test_the_national_file_draws_only_live_parameters_and_resolves_every_group()
         assert exp.place.design(exp.scale).counts.min() >= 1500
         assert exp.place == load_place(exp.place.file, stratified=True)
     assert not math.isnan(names["england"].place.weights(1.0)[0])
+
+
+def test_a_zero_count_says_why():
+    """The note names the reason the model gives exactly zero: no matching, matching not yet begun, or doses whose
+    scheduled offers all came before the policy (MMR1 by 5 years: offered at 12 and 40 months, 20 months before)."""
+    m = {x.name: x for x in counts.MEASURES}
+    cme, mmr1_5y = m["children_missing_education_found"], m["not_vaccinated_mmr1_5y"]
+    six_12m = m["not_vaccinated_6in1_12m"]
+    assert "runs no data matching" in counts.zero_note(cme, None, 12)
+    assert "first runs 12 months" in counts.zero_note(cme, 12, 12)
+    assert "changes nothing" in counts.zero_note(cme, 12, 24)
+    assert mmr1_5y.offers_before == 60 - 40 and six_12m.offers_before == 12 - 4
+    assert "scheduled offer" in counts.zero_note(mmr1_5y, None, 12)
+    assert "scheduled offer" in counts.zero_note(mmr1_5y, 0, 20)
+    assert "changes nothing" in counts.zero_note(mmr1_5y, None, 24)
+    assert "changes nothing" in counts.zero_note(six_12m, 0, 12)
+
+
+def test_the_delay_is_in_days():
+    t = np.zeros(len(counts.COUNTERS))
+    t[counts.K["months_to_identification_sum"]], t[counts.K["identified_any_route"]] = 30.0, 10.0
+    delay = {x.name: x for x in counts.MEASURES}["days_to_identification_later"]
+    assert delay.level(t) == pytest.approx(3.0 * 365.25 / 12)

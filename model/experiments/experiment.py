@@ -3,7 +3,7 @@
 Everything the file names is read and checked here, before any run starts.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ import numpy as np
 from model.core.layout import DECISIONS
 from model.core.rng import derive_seed
 from model.experiments import budget
+from model.experiments import sets as cli_sets
 from model.experiments.design import Design, load_design
 from model.experiments.uncertainty import (
     Uncertainty,
@@ -54,19 +55,34 @@ class Experiment:
     design: Design | None = None  # the `design:` section: design points and target_mcse
     uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
     warnings: tuple[str, ...] = ()  # overrides outside their plausible range (recorded in the manifest)
+    sets: tuple[str, ...] = ()  # the command line's `--set path=value` texts, applied in `raw` (sets.py)
 
-def load_experiment(path: str | Path, driver: str | None = None, workers: int = 1) -> Experiment:
-    """Read and check an experiment file and everything it names; refuse a plan too large for the machine."""
+def load_experiment(
+    path: str | Path, driver: str | None = None, workers: int = 1, sets: Sequence[str] = ()
+) -> Experiment:
+    """Read and check an experiment file, with any `--set path=value` applied first, and everything it names;
+    refuse a plan too large for the machine. An error in a value a `--set` gave names the `--set`."""
+    try:
+        exp = checked_experiment(path, driver, workers, tuple(sets))
+    except InputError as exc:
+        raise cli_sets.named(exc, sets) from None
+    return replace(exp, sets=tuple(sets)) if sets else exp
+
+
+def checked_experiment(path: str | Path, driver: str | None, workers: int, sets: tuple[str, ...]) -> Experiment:
+    """load_experiment's checks, in order, on the file's data with the `--set`s applied."""
     file = str(path)
     raw = config.as_mapping(file, "", config.load_yaml(path))
+    if sets:
+        raw = cli_sets.apply_sets(file, raw, sets, EXPERIMENT_REQUIRED | EXPERIMENT_OPTIONAL)
     return experiment_from_raw(file, raw, Path(path).resolve().parent, driver, workers)
 
 
 def experiment_from_raw(
     file: str, raw: dict, base: Path, driver: str | None = None, workers: int = 1
 ) -> Experiment:
-    """Check an experiment given as data (a file's contents, or a nation of a national file) and load what it
-    names, relative to `base`; errors name `file`."""
+    """Check an experiment given as data (a file's contents with any `--set` applied, or a nation of a national
+    file) and load what it names, relative to `base`; errors name `file`."""
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
     schema.refuse_schema_errors(file, "experiment", raw)  # every error at once: `check` and `run` list the same
     config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)

@@ -89,7 +89,7 @@ def national_rows(nat: National, out: Path) -> list[list]:
             if sc.name == BASELINE:
                 continue
             paired = {r: (totals[(sc.name, r)], totals[(BASELINE, r)]) for r in range(exp.replicates)}
-            rows += counts.rows_for(nation, sc.name, counts.has_matching_flow(sc), spans, paired)
+            rows += counts.rows_for(nation, sc.name, counts.matching_from(sc), spans, paired)
     if len(nat.nations) > 1:
         common = [sc for sc in first.scenarios if all(sc.name in {s.name for s in e.scenarios} for _, e in nat.nations)]
         summable = tuple(m for m in counts.MEASURES if m.name in counts.SUMMABLE)
@@ -104,8 +104,8 @@ def national_rows(nat: National, out: Path) -> list[list]:
                 for r in range(first.replicates)
             }
             runs = [s for _, e in nat.nations for s in e.scenarios if s.name == sc.name]
-            matching = any(counts.has_matching_flow(s) for s in runs)
-            rows += counts.rows_for(ALL_NATIONS, sc.name, matching, spans, paired, summable)
+            starts = [m for m in map(counts.matching_from, runs) if m is not None]
+            rows += counts.rows_for(ALL_NATIONS, sc.name, min(starts, default=None), spans, paired, summable)
     return rows
 
 

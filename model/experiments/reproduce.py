@@ -237,6 +237,9 @@ def config_notes(manifest: Mapping[str, Any], exp: Experiment, file: str) -> lis
         notes.append(
             f"code: the run was made from a checkout with uncommitted changes ({manifest.get('code_version')})"
         )
+    if manifest.get("sets"):
+        notes.append(f"config: the experiment file with --set {' '.join(map(str, manifest['sets']))} applied "
+                     "(manifest 'sets'; 'config' holds the result)")  # fmt: skip
     edited = edited_inputs(manifest)
     notes.extend(f"{file}: {what} was edited after the run (its hash no longer matches)" for what in edited.values())
     if "resolved" not in edited and manifest.get("config_hash") != config_hash(manifest["resolved"]):

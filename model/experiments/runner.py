@@ -13,7 +13,7 @@ import platform
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ def run_experiment(
     scheduler: str | None = None,
     force_new: bool = False,
     finish: Finish | None = None,
+    sets: Sequence[str] = (),
 ) -> Path:
     """Run every scenario for every replicate (and design point) and write the results folder; returns its path.
 
@@ -55,8 +56,9 @@ def run_experiment(
     killed or failed experiment resumes where it stopped. Tables are written from the
     store in plan order, so they do not depend on the executor or the order runs finished.
     `finish(stage, manifest)`, when given, adds figures and the report before the folder is published.
+    `sets` are `--set path=value` texts applied to the experiment before it is checked (model/experiments/sets.py).
     """
-    exp = load_experiment(path, driver, workers if executor == "local" else 1)
+    exp = load_experiment(path, driver, workers if executor == "local" else 1, sets)
     return run_loaded(exp, out, progress, workers, executor, scheduler, force_new, finish)
 
 
@@ -118,6 +120,8 @@ def build(stage: Path, exp: Experiment, store: ResultStore, plan: Plan, resolved
         },
         "started_utc": started,
     }
+    if exp.sets:  # the command line's what-if; "config" holds the experiment with them applied
+        manifest["sets"] = list(exp.sets)
     if exp.uncertainty:
         manifest["replicate_parameters"] = {
             str(r): drawn_values(exp.uncertainty, exp.params, exp.seed, r) for r in range(replicates_run)

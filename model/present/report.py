@@ -22,6 +22,7 @@ from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present.figure_data import avoidance_summary, avoiding_band, sampled_households
 from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
+from model.present.figures_discover import section as discovery_section
 from model.present.headlines import percent
 from model.present.results_folder import Effect, Results
 from model.present.style import colour, fmt_value
@@ -130,6 +131,7 @@ $scenarios
 $effects
 <h2>Figures</h2>
 $figures
+$discovery
 <h2>Key assumptions and their sources</h2>
 $assumptions
 <h2>Main caveats</h2>
@@ -537,6 +539,7 @@ def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
         scenarios=scenarios_list(results),
         effects=effects_table(results),
         figures=figures_html(results),
+        discovery=discovery_section(results),  # empty unless `disengage discover` has run on the folder
         assumptions=assumptions_table(results),
         caveats=caveats(results),
         provenance=provenance(results),

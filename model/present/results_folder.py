@@ -18,6 +18,7 @@ from model.core import outcomes
 from model.inputs.errors import InputError
 
 BASELINE = "baseline"
+VARIANT_MARK = "__"  # a safeguard variant's name: <policy>__<safeguards on> (model/explore/safeguards.py)
 # Scenarios of the project in the order every figure and table shows them; others follow in manifest order
 SCENARIO_ORDER = (
     BASELINE,
@@ -169,6 +170,18 @@ class Results:
     def policies(self) -> list[str]:
         """The scenarios compared with baseline."""
         return [s for s in self.scenarios if s != BASELINE]
+
+    @property
+    def variants(self) -> list[str]:
+        """Policies that are another policy of the folder with its safeguards changed, named `<policy>__<safeguards>`
+        (the explorer's grid holds 31 of the Bill): `disengage explore` shows each, the time-series figures do not."""
+        return [s for s in self.policies if VARIANT_MARK in s and s.split(VARIANT_MARK, 1)[0] in self.scenarios]
+
+    @property
+    def drawn_policies(self) -> list[str]:
+        """The policies a figure with one line or bar per policy draws: each policy as written, no variant."""
+        variants = set(self.variants)
+        return [s for s in self.policies if s not in variants]
 
     def description(self, scenario: str) -> str:
         """The scenario's description as run."""
