@@ -112,13 +112,16 @@ def test_a_policy_that_changes_nothing_changes_no_measles_outcome(tmp_path):
     from .conftest import write_scenario
 
     nothing = write_scenario(tmp_path, "nothing", [])
-    spec = MeaslesSpec("wigan", 0.01, ("baseline", str(nothing)), 36, 12, 2, 3, 4, 50)
+    spec = MeaslesSpec("wigan", 0.01, ("baseline", str(nothing)), 36, 12, 2, 3, 4, 50, draw_r0=True)
     first = run_measles(spec, tmp_path / "a")
     again = run_measles(spec, tmp_path / "b")
     comm = pd.read_csv(tmp_path / "a" / "communities.csv")
     base, other = (comm[comm.scenario == s].drop(columns="scenario").reset_index(drop=True) for s in spec.scenarios)
     pd.testing.assert_frame_equal(base, other)
     assert comm.importations.eq(4).all() and comm.children_0_14.sum() > 0
+    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+    r0 = summary.groupby("replicate").r0.agg(["min", "max"])
+    assert (r0["min"] == r0["max"]).all() and r0["min"].between(12, 18).all() and r0["min"].nunique() == 2, r0
     effects = pd.read_csv(tmp_path / "a" / "effects.csv")
     assert len(effects) > 0 and (effects[["mean", "lo", "hi"]] == 0).all().all(), effects
     for a, b in zip(first, again, strict=True):
