@@ -112,7 +112,7 @@ def test_a_policy_that_changes_nothing_changes_no_measles_outcome(tmp_path):
     from .conftest import write_scenario
 
     nothing = write_scenario(tmp_path, "nothing", [])
-    spec = MeaslesSpec("wigan", 0.01, ("baseline", str(nothing)), 36, 12, 2, 3, 4, 50, draw_r0=True)
+    spec = MeaslesSpec("wigan", 0.005, ("baseline", str(nothing)), 24, 6, 2, 3, 4, 50, draw_r0=True)
     first = run_measles(spec, tmp_path / "a")
     again = run_measles(spec, tmp_path / "b")
     comm = pd.read_csv(tmp_path / "a" / "communities.csv")
@@ -140,10 +140,10 @@ def test_the_agents_driver_leaves_the_same_children_as_the_kernel():
 
     mp = load_measles(DEFAULT_PARAMS_DIR / "measles.yaml")
     params, place, scenario = load_named("test", "wigan", "national_sui_mandate", None, None, None)
-    kernel = final_state(params, place, 0.005, scenario, 24, 6, 13)
-    model = DisengageModel(place, 0.005, scenario, 24, 6, driver="agents", rng=13, params=params, agent_data=False)
+    kernel = final_state(params, place, 0.003, scenario, 18, 6, 13)
+    model = DisengageModel(place, 0.003, scenario, 18, 6, driver="agents", rng=13, params=params, agent_data=False)
     model.run_model()
-    a, b = (immunity_profile(s, 23, 2000, mp) for s in (kernel, model.state))
+    a, b = (immunity_profile(s, 17, 2000, mp) for s in (kernel, model.state))
     assert a.n.sum() > 0 and np.array_equal(a.n, b.n) and np.array_equal(a.immune, b.immune)
 
 
