@@ -116,6 +116,8 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec,
     parameter's column (drawn_header).
     """
     cols = outcomes.columns()
+    design = exp.place.design(exp.scale)
+    weights = None if design is None else design.weights  # a stratified sample's overall outcomes are weighted
     has_design = exp.design is not None
     lead = ["scenario", "replicate"] + (["point"] if has_design else []) + ["seed"]
     drawn = drawn_header(exp)
@@ -124,14 +126,14 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec,
         ts.write(",".join(lead + ["month"] + cols) + "\n")
         for spec, counters in results:
             key = (spec.scenario.name, spec.point, spec.replicate)
-            final[key] = outcomes.final_year(counters)
+            final[key] = outcomes.final_year(counters, weights)
             specs.append(spec)
             ids = [spec.scenario.name, spec.replicate] + ([spec.point] if has_design else []) + [spec.seed]
             run_rows.append(
                 ids + design_cells(exp, spec.point)[1:] + drawn_cells(exp, spec.replicate, drawn)
                 + [final[key][c] for c in cols]
             )  # fmt: skip
-            for m, monthly in enumerate(outcomes.monthly(counters)):
+            for m, monthly in enumerate(outcomes.monthly(counters, weights)):
                 ts.write(csv_line(ids + [m] + [monthly[c] for c in cols]))
     write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + drawn + cols, run_rows)
     mcse_col = ["mcse"] if has_design and exp.design.target_mcse is not None else []
