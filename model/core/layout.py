@@ -132,6 +132,7 @@ P_NAMES = (
     "rel_unscheduled_avoiding",
     "p_edu_return_per_month",
     "p_unmatched",
+    "rel_fear_told",
 )
 P_P_BIRTH_PER_MONTH = P_NAMES.index("p_birth_per_month")
 P_P_MOVE_PER_MONTH = P_NAMES.index("p_move_per_month")
@@ -178,6 +179,7 @@ P_REL_REGISTER_AVOIDING = P_NAMES.index("rel_register_avoiding")
 P_REL_UNSCHEDULED_AVOIDING = P_NAMES.index("rel_unscheduled_avoiding")
 P_P_EDU_RETURN_PER_MONTH = P_NAMES.index("p_edu_return_per_month")  # a missing-education episode ends
 P_P_UNMATCHED = P_NAMES.index("p_unmatched")  # a child in education is still unmatched by a data match
+P_REL_FEAR_TOLD = P_NAMES.index("rel_fear_told")  # fear of a flow families are told of, relative to unannounced
 P_DETECT0 = P_P_DETECT_REGISTRATION  # + contact type, in CONTACTS order
 N_P = len(P_NAMES)
 

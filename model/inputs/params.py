@@ -50,6 +50,7 @@ DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {
         "p_word_of_mouth": (*PROB, False),
         "p_word_of_mouth_letter": (*PROB, False),
         "p_notice_per_month": (*PROB, False),
+        "rel_fear_told": (0.0, 10.0, False),
         "p_forget_per_month": (*PROB, False),
         "media_decay_months": (0.1, 1200.0, False),
     },
@@ -365,6 +366,7 @@ def to_arrays(params: Parameters, mean_children: float, need_factor: float = 1.0
         "rel_unscheduled_avoiding": v("engagement.rel_unscheduled_avoiding"),
         "p_edu_return_per_month": p_return,
         "p_unmatched": min(sum(v(f"education.p_unmatched_{r}") for r in UNMATCHED_REASONS), 1.0),
+        "rel_fear_told": v("awareness.rel_fear_told"),
     }
     assert tuple(scalars) == P_NAMES, "P vector and layout.P_NAMES disagree"
     P = np.array([scalars[n] for n in P_NAMES], dtype=np.float64)
