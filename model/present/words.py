@@ -135,7 +135,7 @@ NAMES = {
 # effect -> what its count for the whole place a year counts
 COUNT_NOUNS = {
     "lost_safeguarding_contacts_per_10k": "safeguarding contacts lost",
-    "lost_identifications_per_10k": "children at risk not spotted",
+    "lost_identifications_per_10k": "children at risk missed",
     "cme_found_per_10k_change": "more children missing education found",
     "matching_flagged_per_10k_change": "more children flagged by data matching",
     "coverage_6in1_12m_change_pp": "children turning 1 without the 6-in-1 vaccine",
@@ -143,7 +143,7 @@ COUNT_NOUNS = {
     "coverage_mmr1_24m_change_pp": "children turning 2 without a first MMR dose",
     "coverage_mmr1_5y_change_pp": "children turning 5 without a first MMR dose",
     "coverage_mmr2_5y_change_pp": "children turning 5 without both MMR doses",
-    "gp_registered_share_change_pp": "children aged 0-6 not registered with a GP",
+    "gp_registered_share_change_pp": "children aged 0-6 off GP lists",
 }
 # effect -> what a negative count of it counts, so no count reads as a negative number of children
 OPPOSITE_COUNT_NOUNS = {
@@ -235,23 +235,43 @@ def place_count(effect: str, value: float, n_children: int, n_families: int | No
 
 def round_count(count: float) -> str:
     """A count as a reader would say it, to two significant figures, before a plural noun: 'about 810', 'about 7',
-    'one or two' (under 1.5), 'almost no' (under 0.5)."""
+    'about 1' (1 to 1.5), 'fewer than 1' (under 1, either sign: never 'one or two' for 0.6)."""
     size = abs(count)
-    if size < 0.5:
-        return "almost no"
-    if size < 1.5 and count > 0:
-        return "one or two"
+    if size < 1:
+        return "fewer than 1"
     rounded = float(f"{size:.2g}") if size >= 10 else round(size)
     return f"about {'-' if count < 0 else ''}{rounded:,.0f}"
 
 
+SINGULAR = (("children", "child"), ("contacts", "contact"), ("families", "family"))
+
+
+def noun_for(said: str, noun: str) -> str:
+    """The noun in the number a count is said with: 'fewer than 1 child', 'about 1 contact', 'about 7 children'."""
+    if said not in ("fewer than 1", "about 1"):
+        return noun
+    for plural, one in SINGULAR:
+        if plural in noun.split():
+            return noun.replace(plural, one, 1)
+    return noun
+
+
+def say_count(count: float, noun: str) -> str:
+    """A count said with its noun in the right number: 'fewer than 1 child at risk', 'about 7 children at risk'."""
+    said = round_count(count)
+    return f"{said} {noun_for(said, noun)}"
+
+
 def counted(effect: str, count: float) -> str:
     """'about 810 safeguarding contacts lost': a count of the place's children before what it counts; a negative
-    count is said the other way round ('about 7 more children at risk spotted'), never as a negative number."""
+    count is said the other way round ('about 7 more children at risk spotted'), never as a negative number, and
+    a count under 1 either way is 'fewer than 1' of what the policy costs."""
     base = effect.split("__", 1)[0]
-    if count <= -0.5 and base in OPPOSITE_COUNT_NOUNS:
-        return f"{round_count(-count)} {OPPOSITE_COUNT_NOUNS[base]}"
-    return f"{round_count(count)} {COUNT_NOUNS[base]}"
+    if count <= -1 and base in OPPOSITE_COUNT_NOUNS:
+        said = round_count(-count)
+        return f"{said} {noun_for(said, OPPOSITE_COUNT_NOUNS[base])}"
+    said = round_count(count)
+    return f"{said} {noun_for(said, COUNT_NOUNS[base])}"
 
 
 def count_phrase(effect: str, value: float, n_children: int, place: str, n_families: int | None = None) -> str:
@@ -261,7 +281,8 @@ def count_phrase(effect: str, value: float, n_children: int, place: str, n_famil
         return ""
     base = effect.split("__", 1)[0]
     if base in FAMILY_COUNT_NOUNS:
-        return f"{round_count(count)} {FAMILY_COUNT_NOUNS[base]} in {place} (final-year average)"
+        said = round_count(count)
+        return f"{said} {noun_for(said, FAMILY_COUNT_NOUNS[base])} in {place} (final-year average)"
     return f"{counted(effect, count)} a year in {place}"
 
 
