@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check smoke calibrate lint bench clean figures browser explore streams-check
+.PHONY: run test test-fast check smoke calibrate lint bench clean figures browser explore streams-check
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -49,6 +49,12 @@ test: $(VENV)/.installed-test
 	@$(MAKE) --no-print-directory browser
 	$(BIN)/ruff check model tests benchmarks tools
 	$(BIN)/python -m pytest
+
+# The fast tier, for every edit: the rules, their laws, the input schema, the layers and the registry (tests marked
+# `fast`, pyproject.toml); under a minute once the rules are compiled. `make test` runs everything, as CI does.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/ruff check model tests benchmarks tools
+	$(BIN)/python -m pytest -m fast
 
 # In CI (CI=true) install Debian's chromium for the report render and explorer browser tests (Playwright drives it;
 # no browser is downloaded); elsewhere, or if apt-get fails, those tests skip and say why.

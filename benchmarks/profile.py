@@ -21,7 +21,20 @@ import tempfile
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parent.parent / "model" / "core"
-SOURCES = ("step.py", "rules.py", "rng.py", "kernel.py")  # where a line of the household loop can come from
+SOURCES = (  # where a line of the household loop can come from: the month (step.py), its processes, rules, draws
+    "step.py",
+    "demography.py",
+    "social.py",
+    "awareness.py",
+    "engagement.py",
+    "contacts.py",
+    "education.py",
+    "schedule.py",
+    "keys.py",
+    "rules.py",
+    "rng.py",
+    "kernel.py",
+)
 CHILD = """
 import sys
 from benchmarks import kernel as bk

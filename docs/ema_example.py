@@ -14,7 +14,7 @@ from model import effects
 from model.inputs.params import load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 
-UNCERTAIN = ("behaviour.w_risk", "awareness.p_word_of_mouth", "trust.erosion_unexpected")
+UNCERTAIN = ("engagement.rel_avoid_aware", "awareness.p_word_of_mouth", "trust.erosion_unexpected")
 OUTCOMES = ("lost_safeguarding_contacts_per_10k", "coverage_mmr1_24m_change_pp", "gp_registered_share_change_pp")
 
 

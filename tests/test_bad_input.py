@@ -10,6 +10,8 @@ from model.cli import main
 
 from .conftest import REPO, write_experiment, write_scenario
 
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
+
 
 def run_cli(capsys, *args):
     code = main(list(args))

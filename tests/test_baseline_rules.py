@@ -12,18 +12,12 @@ from numba import njit
 from scipy import stats
 
 from model.core import layout as L
+from model.core.contacts import Visit, doses_due, household_month, immunisation, vaccination_logit
+from model.core.education import education, matching
+from model.core.month import MonthInputs
 from model.core.rng import household_key
-from model.core.step import (
-    Visit,
-    count_waiting_child,
-    education,
-    household_month,
-    immunisation,
-    matching,
-    step_child,
-    vaccination_logit,
-    wait_chances,
-)
+from model.core.schedule import count_waiting_child, wait_chances
+from model.core.step import step_child
 from model.inputs.errors import InputError
 from model.inputs.params import UNMATCHED_REASONS, load_parameters, monthly, to_arrays
 from model.inputs.paths import DEFAULT_PARAMS_DIR
@@ -50,7 +44,11 @@ def household(P, SEGP, s, seed, f, month, finds=0):
     """A household's month record with no risk, peers at the reference share and zero propensity (compiled: the
     record's 64-bit key stays unsigned)."""
     key = household_key(seed, f, month)
-    return household_month(s, key, month, False, finds, 0.0, P[L.P_PEER_REF], 0.0, False, P, SEGP, seed, f)
+    none = np.zeros((0, 0))  # the month's tables of flows: a household's record reads none of them
+    mi = MonthInputs(month, seed, P, SEGP, none, none, none, none, np.zeros(4, dtype=np.int64))
+    return household_month(
+        mi, f, s, key, arrived=False, finds=finds, risk=0.0, peers=P[L.P_PEER_REF], propensity=0.0, avoiding=False
+    )
 
 
 def onset_certain(SEGP):
@@ -104,17 +102,23 @@ def test_vaccination_logit_recalls_missed_doses_at_the_one_year_and_preschool_vi
     it, where missed doses are offered anew; the pre-school visit offers a missed MMR1 with its own take-up."""
     _, P, _ = tables
     c, d = P[L.P_LOGIT_VACC_CATCHUP], P[L.P_CATCHUP_DECAY_MONTHS]
-    assert vaccination_logit(8, 2, 0, True, False, False, P) == pytest.approx(c - (8 - 4 - 1) / d)
-    assert vaccination_logit(15, 2, 1, True, False, False, P) == pytest.approx(c - (15 - 12 - 1) / d)
-    assert vaccination_logit(13, 2, 1, True, False, False, P) == pytest.approx(c)  # first month after the visit
-    assert vaccination_logit(30, 3, 0, False, True, False, P) == pytest.approx(c - (30 - 12 - 1) / d)
-    assert vaccination_logit(40, 3, 0, False, True, False, P) == P[L.P_LOGIT_MMR1_PRESCHOOL]
-    assert vaccination_logit(45, 3, 0, False, True, False, P) == pytest.approx(c - (45 - 12 - 1) / d)
-    assert vaccination_logit(50, 1, 1, True, True, False, P) == pytest.approx(c - (50 - 12 - 1) / d)
-    assert vaccination_logit(12, 3, 0, False, True, False, P) == P[L.P_LOGIT_MMR1_DUE]
-    assert vaccination_logit(40, 3, 1, False, True, False, P) == P[L.P_LOGIT_MMR2_DUE]
-    assert vaccination_logit(3, 1, 0, True, False, False, P) == P[L.P_LOGIT_VACC_DUE]
-    assert vaccination_logit(14, 1, 1, True, False, True, P) == P[L.P_LOGIT_VACC_DUE]  # booked after last month
+
+    def logit(age, d6, mmr, booked=False):
+        """The base logit at `age` of a child with d6 6-in-1 and mmr MMR doses (which are due follows from them)."""
+        flags = (d6 << L.SHIFT_6IN1) | (mmr << L.SHIFT_MMR)
+        return vaccination_logit(age, doses_due(age, flags), booked, P)
+
+    assert logit(8, 2, 0) == pytest.approx(c - (8 - 4 - 1) / d)
+    assert logit(15, 2, 1) == pytest.approx(c - (15 - 12 - 1) / d)
+    assert logit(13, 2, 1) == pytest.approx(c)  # first month after the visit
+    assert logit(30, 3, 0) == pytest.approx(c - (30 - 12 - 1) / d)
+    assert logit(40, 3, 0) == P[L.P_LOGIT_MMR1_PRESCHOOL]
+    assert logit(45, 3, 0) == pytest.approx(c - (45 - 12 - 1) / d)
+    assert logit(50, 1, 1) == pytest.approx(c - (50 - 12 - 1) / d)
+    assert logit(12, 3, 0) == P[L.P_LOGIT_MMR1_DUE]
+    assert logit(40, 3, 1) == P[L.P_LOGIT_MMR2_DUE]
+    assert logit(3, 1, 0) == P[L.P_LOGIT_VACC_DUE]
+    assert logit(14, 1, 1, booked=True) == P[L.P_LOGIT_VACC_DUE]  # booked after last month
 
 
 def test_a_cohort_missing_mmr1_at_13_months_catches_up_when_the_hand_computed_schedule_says(tables):

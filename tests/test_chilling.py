@@ -7,6 +7,8 @@ from model.inputs.params import load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.inputs.scenario import load_scenario
 
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
+
 
 def test_segments_rel_risk_ranges_follow_from_the_chilling_evidence():
     params = load_parameters(DEFAULT_PARAMS_DIR)

@@ -26,7 +26,8 @@ def sensitivity_rows(folder, outcome):
 def test_grid_is_full_factorial_and_samplers_respect_ranges(tmp_path):
     grid = load_experiment(
         write_experiment(
-            tmp_path, name="g", design={"grid": {"behaviour.w_risk": [1.0, 2.0, 3.0], "network.degree": [4, 8]}}
+            tmp_path, name="g", overrides=PER_CONTACT,
+            design={"grid": {"behaviour.w_risk": [1.0, 2.0, 3.0], "network.degree": [4, 8]}},
         )
     )
     assert grid.design.points == tuple((w, d) for w in (1.0, 2.0, 3.0) for d in (4, 8)), grid.design.points
@@ -35,6 +36,7 @@ def test_grid_is_full_factorial_and_samplers_respect_ranges(tmp_path):
         write_experiment(
             tmp_path,
             name="l",
+            overrides=PER_CONTACT,
             design={"lhs": {"n_samples": 10, "parameters": {"behaviour.w_risk": [0.5, 4.0], "network.degree": None}}},
         )
     )
@@ -42,7 +44,7 @@ def test_grid_is_full_factorial_and_samplers_respect_ranges(tmp_path):
     assert len(lhs.design.points) == 10
     for w, d in lhs.design.points:
         assert 0.5 <= w <= 4.0 and isinstance(d, int) and table_lo <= d <= table_hi, (w, d)
-    again = load_experiment(write_experiment(tmp_path, name="l2", design=lhs.raw["design"]))
+    again = load_experiment(write_experiment(tmp_path, name="l2", overrides=PER_CONTACT, design=lhs.raw["design"]))
     assert again.design.points == lhs.design.points, "the same experiment drew a different sample"
 
 
@@ -175,7 +177,8 @@ def test_morris_ranks_the_driver_above_the_parameter_outside_the_model(tmp_path)
 
 
 def test_sensitivity_refuses_a_grid_or_an_unfinished_folder(capsys, tmp_path):
-    out = run_tables(write_experiment(tmp_path, design={"grid": {"behaviour.w_risk": [1.0, 2.0]}}), tmp_path / "g")
+    grid = {"grid": {"behaviour.w_risk": [1.0, 2.0]}}
+    out = run_tables(write_experiment(tmp_path, overrides=PER_CONTACT, design=grid), tmp_path / "g")
     code, err = run_cli(capsys, "sensitivity", str(out))
     assert code == 2 and "resolved.design.method: expected a sobol or morris design, got 'grid'" in err, err
     code, err = run_cli(capsys, "sensitivity", str(tmp_path / "nowhere"))
@@ -187,6 +190,6 @@ def test_reproduce_repeats_a_design_with_its_added_replicates(tmp_path):
 
     target = {"effects": {"aware_share_change_pp": 1e-9}, "max_replicates": 3, "batch_replicates": 1}
     design = {"grid": {"behaviour.w_risk": [1.0, 3.0]}, "target_mcse": target}
-    out = run_tables(write_experiment(tmp_path, months=24, design=design), tmp_path / "out")
+    out = run_tables(write_experiment(tmp_path, months=24, overrides=PER_CONTACT, design=design), tmp_path / "out")
     outcome = reproduce(out)
     assert outcome.identical and outcome.n_runs == 2 * 2 * 3, outcome.text()

@@ -1,9 +1,13 @@
 """The documentation says what the code does: the ODD parameter table is the one params/ generates."""
 
+import pytest
+
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present import paramtable
 
 from .conftest import REPO
+
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
 
 
 def test_odd_parameter_table_matches_params():

@@ -48,7 +48,7 @@ def grid_folder(tmp_path_factory):
         months=24,
         burn_in_months=12,
         scenarios=["baseline", "national_sui_mandate", str(REPO / "experiments" / "explorer" / f"{VARIANT}.yaml")],
-        design={"grid": {"behaviour.w_risk": [0.3, 0.8, 2.0]}},
+        design={"grid": {"segments.*.rel_avoid": [-1, 0, 1]}},
     )
     return run_experiment(exp, folder / "out")
 
@@ -185,7 +185,7 @@ def test_a_live_run_is_the_paired_effect_of_simulate(grid_folder):
     result = run_live(grid, "national_sui_mandate", chosen, "central", cap_seconds=0.0)
     assert result.replicates == 1 and result.scale == grid.results.scale
     exp = experiment_from_manifest(json.loads((grid_folder / "manifest.json").read_text()))
-    params = exp.params.with_overrides({"behaviour.w_risk": 0.8}, "test")
+    params = exp.params.with_overrides({"segments.*.rel_avoid": 0}, "test")
     sc = apply(grid.scenarios["national_sui_mandate"], chosen)
     runs = [
         outcomes.final_year(simulate(params, exp.place, exp.scale, s, exp.months, exp.burn_in_months, exp.seeds[0]))

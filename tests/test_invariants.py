@@ -11,7 +11,7 @@ from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.inputs.scenario import load_place, load_scenario
 from model.sim.simulate import simulate
 
-SHARES = [o for o, (_, _, scale) in RATIOS.items() if scale == 1.0 and o != "months_to_identification"]
+SHARES = [o for o, r in RATIOS.items() if r.kind == "share"]
 
 
 def wigan_population(scale: float, seed: int):
@@ -77,15 +77,27 @@ def test_identifications_never_exceed_onsets(run):
     assert total[K["contacts"]] <= total[K["decisions"]]
 
 
+def probability_columns() -> set[str]:
+    """Kernel columns that hold a probability, from the registry: every p_ or h_ column (chances and hazards by
+    name), and every column a parameter bounded in [0, 1] fills as it is (convert "same")."""
+    from model.core.layout import P_NAMES, SEGP_NAMES
+    from model.core.registry import PARAMETERS
+
+    named = {c for c in P_NAMES + SEGP_NAMES if c.startswith(("p_", "h_"))}
+    return named | {c for e in PARAMETERS if e.convert == "same" and 0 <= e.lo and e.hi <= 1 for c in e.columns}
+
+
 def test_parameter_arrays_are_probabilities_where_they_should_be(run):
     _, _, P, SEGP = run
     from model.core.layout import P_NAMES, SEGP_NAMES
 
+    columns = probability_columns()
+    assert {"peer_ref", "need_unscheduled", "erosion_told", "trust0", "fear_police"} <= columns
     for name, v in zip(P_NAMES, P, strict=True):
-        if name.startswith("p_") or name in ("peer_ref", "need_unscheduled", "erosion_told", "erosion_unexpected"):
+        if name in columns:
             assert 0.0 <= v <= 1.0, f"{name} = {v}"
     for j, name in enumerate(SEGP_NAMES):
-        if name.startswith(("fear_", "p_", "h_", "trust0", "nondisclosure")):
+        if name in columns:
             assert ((SEGP[:, j] >= 0) & (SEGP[:, j] <= 1)).all(), f"{name}: {SEGP[:, j]}"
 
 

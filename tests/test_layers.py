@@ -7,7 +7,11 @@ cannot hide behind a late import.
 import ast
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO
+
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
 
 PACKAGE = REPO / "model"
 # A room may import its own rank and those below; the top files (api, cli, __init__) may import anything.

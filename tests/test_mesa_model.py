@@ -31,14 +31,14 @@ def test_model_built_from_names_equals_simulate_on_both_drivers():
 def test_two_models_from_the_same_arguments_have_the_same_history_and_inputs_stay_unchanged():
     params = load_parameters(DEFAULT_PARAMS_DIR)
     before = dict(params.entries)
-    overrides = {"behaviour.w_risk": 2.0}
+    overrides = {"engagement.rel_avoid_aware": 0.02}
     runs = []
     for _ in range(2):
         model = DisengageModel(**SMALL, overrides=overrides, params=params, rng=9)
         model.run_model()
         runs.append(model.counters())
     assert np.array_equal(runs[0], runs[1]), "two models built alike must step alike"
-    assert dict(params.entries) == before and overrides == {"behaviour.w_risk": 2.0}, "inputs were changed"
+    assert dict(params.entries) == before and overrides == {"engagement.rel_avoid_aware": 0.02}, "inputs were changed"
 
 
 def test_running_turns_false_after_months_and_the_collector_has_one_row_a_month():

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from model.core import layout as L
+from model.core.demography import EV_BIRTH, EV_MOVE, EV_NEW_FAMILY, carried_over
 from model.core.kernel import chunk_buffer, step_month
-from model.core.step import EV_BIRTH, EV_MOVE, EV_NEW_FAMILY, carried_over
 from model.experiments.experiment import load_experiment
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.inputs.scenario import Flow, load_scenario

@@ -70,9 +70,9 @@ def test_report_names_sources_caveats_and_provenance(smoke_results):
     text = unescape(re.sub(r"<[^>]+>", " ", page(smoke_results)))
     manifest = json.loads((smoke_results / "manifest.json").read_text())
     for needed in (
-        "behaviour.w_risk",
-        "barofsky_2020_medicaid",  # the source id behind w_risk
-        "Health Affairs 2020",  # and what that source is
+        "engagement.rel_register_avoiding",
+        "new_entrant_gp_registration",  # the source id behind it
+        "Poor uptake of primary healthcare registration",  # and what that source is
         "Assumption",
         "Main caveats",
         "synthetic",
@@ -85,6 +85,8 @@ def test_report_names_sources_caveats_and_provenance(smoke_results):
         "Small test run",  # the smoke run is tiny and the page says so
     ):
         assert needed in text, f"report lacks {needed!r}"
+    # the smoke run decides by household: the per-contact response, read by nothing there, is not an assumption
+    assert "behaviour.w_risk" not in text, "the report lists a parameter its run never read"
 
 
 def test_report_is_self_contained(smoke_results):

@@ -137,7 +137,7 @@ def test_experiment_with_behavioural_draws_reproduces(capsys, tmp_path):
         scenarios=["baseline", "national_sui_mandate"],
         uncertainty={
             "distribution": "triangular",
-            "parameters": ["chilling_response", "awareness_speed", "trust_dynamics"],
+            "parameters": ["avoidance_entry", "awareness_speed", "trust_dynamics"],
         },
     )
     out = run_tables(exp, tmp_path / "drawn")

@@ -1,9 +1,12 @@
 """Counter-based draws: pure functions of their key, uniform on [0, 1)."""
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from model.core.rng import derive_seed, uniform
+
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
 
 KS_P_THRESHOLD = 1e-3  # a fixed set of draws; fails only if the generator is badly non-uniform
 

@@ -8,6 +8,8 @@ import pytest
 from model.core import rules
 from model.core.layout import FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START, N_FLOWF, NEVER_ENDS
 
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
+
 
 def flow(start=10, media=0.2, matching=0.0, interval=12, end=NEVER_ENDS):
     """A FLOWS table whose row 1 is the flow under test (row 0 is a decoy that must not be read)."""
@@ -117,7 +119,7 @@ def test_month_inputs_read_the_notice_effect_for_told_flows_and_default_to_the_o
     """Behaviour: with rel_fear_told 1 (the default) every fear is the segment's fear of the recipient, bit for bit
     as before the parameter; at 0.5 a told flow's fear halves and an unannounced flow's does not move."""
     from model.core.layout import FL_RECIPIENT, FL_TOLD, P_REL_FEAR_TOLD, S_FEAR0
-    from model.core.step import month_inputs
+    from model.core.month import month_inputs
     from model.inputs.params import load_parameters, to_arrays
     from model.inputs.paths import DEFAULT_PARAMS_DIR
 

@@ -13,6 +13,8 @@ from model.core import rules
 
 from .test_baseline_rules import GENERAL, scheduled_children, tables  # noqa: F401 (a fixture)
 
+pytestmark = pytest.mark.fast  # the fast tier (`make test-fast`)
+
 CHI2_ALPHA = 0.001  # a chi-square test fails below this p-value
 SIGMA = 4.0  # a share lies within 4 binomial standard errors of its closed form
 

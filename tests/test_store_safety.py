@@ -92,12 +92,12 @@ def test_force_new_removes_only_project_files(capsys, finished, tmp_path):
 
 
 def test_override_outside_plausible_range_is_a_warning_in_the_manifest(capsys, tmp_path):
-    exp = write_experiment(tmp_path, months=24, replicates=1, overrides={"behaviour.w_risk": 45.0})
+    exp = write_experiment(tmp_path, months=24, replicates=1, overrides={"behaviour.w_peer": 45.0})
     code, err = cli(capsys, "run", str(exp), "--out", str(tmp_path / "o"))
     assert code == 0, err
     warnings = json.loads((tmp_path / "o" / "manifest.json").read_text())["warnings"]
-    assert len(warnings) == 1 and "overrides.behaviour.w_risk: 45.0 lies outside its plausible range" in warnings[0]
-    assert "warning: " in err and "behaviour.w_risk" in err, "the warning was not shown with --quiet"
+    assert len(warnings) == 1 and "overrides.behaviour.w_peer: 45.0 lies outside its plausible range" in warnings[0]
+    assert "warning: " in err and "behaviour.w_peer" in err, "the warning was not shown with --quiet"
 
 
 # A store that checks itself

@@ -46,7 +46,10 @@ def grid_experiment(tmp_path_factory):
     """A small grid design (two values of w_risk, two scenarios, two replicates: 8 runs), run serially (figures and
     report drawn: the suite's one real grid folder to draw them for)."""
     tmp = tmp_path_factory.mktemp("grid")
-    exp = write_experiment(tmp, name="grid", months=24, scale=0.02, design={"grid": {"behaviour.w_risk": [1.0, 3.0]}})
+    exp = write_experiment(
+        tmp, name="grid", months=24, scale=0.02, overrides={"behaviour.decision": "contact"},
+        design={"grid": {"behaviour.w_risk": [1.0, 3.0]}},
+    )
     return tmp, exp, run_experiment(exp, tmp / "serial", workers=1)
 
 
@@ -86,7 +89,10 @@ def test_design_adds_columns_and_keeps_seeds(grid_experiment, tmp_path):
         assert int(r["seed"]) == derive_seed(7, int(r["replicate"])), f"point {r['point']} changed a replicate's seed"
     # the point whose w_risk equals a plain experiment's override gives that experiment's runs exactly
     plain = run_tables(
-        write_experiment(tmp_path, name="plain", months=24, scale=0.02, overrides={"behaviour.w_risk": 3.0}),
+        write_experiment(
+            tmp_path, name="plain", months=24, scale=0.02,
+            overrides={"behaviour.decision": "contact", "behaviour.w_risk": 3.0},
+        ),
         tmp_path / "plain",
     )
     plain_rows = read_rows(plain / "runs.csv")

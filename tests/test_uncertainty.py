@@ -16,7 +16,7 @@ from model.inputs.paths import DEFAULT_PARAMS_DIR
 
 from .conftest import run_tables, write_experiment, write_scenario
 
-ALL_BEHAVIOUR = {"distribution": "triangular", "parameters": ["chilling_response", "awareness_speed", "trust_dynamics"]}
+ALL_BEHAVIOUR = {"distribution": "triangular", "parameters": ["avoidance_entry", "awareness_speed", "trust_dynamics"]}
 KS_P_MIN = 0.001  # a correct sampler fails this Kolmogorov-Smirnov test one time in a thousand
 N_DRAWS = 2000
 
@@ -37,15 +37,15 @@ def test_draws_are_seeded_inside_ranges_and_shared_by_every_scenario_of_a_replic
     assert replicate_params(exp, 0).value("behaviour.w_risk") == exp.params.value("behaviour.w_risk")
 
 
-def test_chilling_response_shares_one_quantile_across_segments(tmp_path):
+def test_avoidance_entry_shares_one_quantile_across_segments(tmp_path):
     exp = load_experiment(write_experiment(tmp_path, uncertainty=ALL_BEHAVIOUR))
     for r in range(5):
         values = drawn_values(exp.uncertainty, exp.params, exp.seed, r)
         quantiles = set()
         for seg in SEGMENTS:
-            p = exp.params.entries[f"segments.{seg}.rel_risk"]
+            p = exp.params.entries[f"segments.{seg}.rel_avoid"]
             shape = stats.triang((p.value - p.lo) / (p.hi - p.lo), p.lo, p.hi - p.lo)
-            quantiles.add(round(shape.cdf(values[f"segments.{seg}.rel_risk"]), 6))
+            quantiles.add(round(shape.cdf(values[f"segments.{seg}.rel_avoid"]), 6))
         assert len(quantiles) == 1, f"replicate {r}: segments drew at different quantiles {sorted(quantiles)}"
 
 

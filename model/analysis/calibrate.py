@@ -28,7 +28,7 @@ from model.experiments.provenance import code_version, config_hash, package_vers
 from model.experiments.tables import summarise, write_csv
 from model.inputs import config
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters, load_parameters, load_source_ids
+from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, load_place, load_scenario
 from model.sim.simulate import DRIVERS, simulate
@@ -77,7 +77,10 @@ def load_calibration(path: str | Path, max_evaluations: int | None = None) -> Ca
     )
     source_ids = load_source_ids(params_dir)
     params = load_parameters(params_dir)
-    params = params.with_overrides(config.as_mapping(file, "overrides", raw.get("overrides") or {}), file)
+    overrides = config.as_mapping(file, "overrides", raw.get("overrides") or {})
+    params = params.with_overrides(overrides, file)
+    for path in overrides:
+        refuse_dead_knob(file, f"overrides.{path}", path, decision_names(params))
     place_ref = config.text(file, "place", raw["place"])
     place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), source_ids)
     scale = config.number(file, "scale", raw["scale"], 0.0, 1.0)
@@ -92,6 +95,8 @@ def load_calibration(path: str | Path, max_evaluations: int | None = None) -> Ca
     if not any(t.role == "fit" for t in targets):
         raise InputError(str(targets_path), "targets", f"at least one target with role 'fit' for place '{place.name}'")
     free = read_free(file, raw["free"], params)
+    for i, path in enumerate(free):
+        refuse_dead_knob(file, f"free[{i}]", path, decision_names(params))
     replicates = config.integer(file, "replicates", raw["replicates"], 1)
     checks = config.integer(file, "check_replicates", raw.get("check_replicates", 10), 1)
     seed = config.integer(file, "seed", raw["seed"], 0, 2**63 - 1)

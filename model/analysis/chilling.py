@@ -88,7 +88,7 @@ CHILLING_EVIDENCE: dict[str, ChillingEvidence] = {
 def exposure_risk(params: Parameters, segment: str, scenario: Scenario) -> float:
     """Perceived risk of a household of the segment at its usual trust that has learnt of every flow of the scenario.
 
-    Trust erodes once for each flow (model/core/step.py: update_trust), then the flows' risks combine
+    Trust erodes once for each flow (model/core/awareness.py: update_trust), then the flows' risks combine
     (model/core/rules.py).
     """
     v = params.value

@@ -11,9 +11,10 @@ import numpy as np
 from numba import njit, prange
 
 from model.core.layout import N_COUNTERS, N_SEG
+from model.core.month import MonthInputs, month_inputs
 from model.core.population import State
 from model.core.prefetch import prefetch
-from model.core.step import MonthInputs, month_inputs, step_family
+from model.core.step import step_family
 
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
 PREFETCH_AHEAD = 8  # households ahead whose neighbours' words are fetched while this one steps

@@ -7,6 +7,8 @@ hand, so a name can be added anywhere in its tuple; tests/test_layout.py holds
 the purpose keys of the random streams distinct.
 """
 
+from model.core.registry import DECISIONS, MAX_DEGREE, P_COLUMNS, RECIPIENTS, SEGP_COLUMNS  # noqa: F401 (re-exported)
+
 # --- Population segments (order is the column order everywhere) ---
 SEGMENTS = (
     "general",
@@ -20,8 +22,7 @@ SEGMENTS = (
 )
 N_SEG = len(SEGMENTS)
 
-# --- Recipients of a data flow (segment fears are per recipient) ---
-RECIPIENTS = ("csc", "education", "police", "national", "other")
+# --- Recipients of a data flow (segment fears are per recipient): RECIPIENTS, from the registry ---
 N_RECIPIENTS = len(RECIPIENTS)
 
 PURPOSES = ("direct_care", "matching", "safeguarding")
@@ -85,133 +86,16 @@ C_HV = CONTACTS.index("hv_review")
 C_UNSCHEDULED = CONTACTS.index("unscheduled")
 N_CONTACTS = len(CONTACTS)
 
-# --- Scalar parameters: index in the P vector ---
-P_NAMES = (
-    "p_birth_per_month",
-    "p_move_per_month",
-    "p_word_of_mouth",
-    "p_word_of_mouth_letter",
-    "p_notice_per_month",
-    "p_forget_per_month",
-    "media_decay_months",
-    "erosion_unexpected",
-    "erosion_told",
-    "recovery_per_month",
-    "w_risk",
-    "w_peer",
-    "peer_ref",
-    "shift_unregistered",
-    "logit_register_due",
-    "logit_register_late",
-    "logit_vacc_due",
-    "logit_mmr1_due",
-    "logit_mmr2_due",
-    "logit_mmr1_preschool",
-    "logit_vacc_catchup",
-    "catchup_decay_months",
-    "logit_hv_review",
-    "logit_unscheduled",
-    "need_unscheduled",
-    "p_illness_under5_per_month",
-    "p_illness_over5_per_month",
-    "p_detect_registration",
-    "p_detect_vaccination",
-    "p_detect_hv_review",
-    "p_detect_unscheduled",
-    "p_detect_other_per_month",
-    "p_detect_matching",
-    "p_init_registered",
-    "p_init_dose",
-    "trust_spread",
-    "sd_propensity",
-    "mean_children",
-    "household_decision",
-    "rel_object_per_risk",
-    "rel_avoid_aware",
-    "rel_register_avoiding",
-    "rel_unscheduled_avoiding",
-    "p_edu_return_per_month",
-    "p_unmatched",
-    "rel_fear_told",
-)
-P_P_BIRTH_PER_MONTH = P_NAMES.index("p_birth_per_month")
-P_P_MOVE_PER_MONTH = P_NAMES.index("p_move_per_month")
-P_P_WORD_OF_MOUTH = P_NAMES.index("p_word_of_mouth")
-P_P_WORD_OF_MOUTH_LETTER = P_NAMES.index("p_word_of_mouth_letter")
-P_P_NOTICE_PER_MONTH = P_NAMES.index("p_notice_per_month")
-P_P_FORGET_PER_MONTH = P_NAMES.index("p_forget_per_month")
-P_MEDIA_DECAY_MONTHS = P_NAMES.index("media_decay_months")
-P_EROSION_UNEXPECTED = P_NAMES.index("erosion_unexpected")
-P_EROSION_TOLD = P_NAMES.index("erosion_told")
-P_RECOVERY_PER_MONTH = P_NAMES.index("recovery_per_month")
-P_W_RISK = P_NAMES.index("w_risk")
-P_W_PEER = P_NAMES.index("w_peer")
-P_PEER_REF = P_NAMES.index("peer_ref")
-P_SHIFT_UNREGISTERED = P_NAMES.index("shift_unregistered")
-P_LOGIT_REGISTER_DUE = P_NAMES.index("logit_register_due")
-P_LOGIT_REGISTER_LATE = P_NAMES.index("logit_register_late")
-P_LOGIT_VACC_DUE = P_NAMES.index("logit_vacc_due")
-P_LOGIT_MMR1_DUE = P_NAMES.index("logit_mmr1_due")
-P_LOGIT_MMR2_DUE = P_NAMES.index("logit_mmr2_due")
-P_LOGIT_MMR1_PRESCHOOL = P_NAMES.index("logit_mmr1_preschool")
-P_LOGIT_VACC_CATCHUP = P_NAMES.index("logit_vacc_catchup")
-P_CATCHUP_DECAY_MONTHS = P_NAMES.index("catchup_decay_months")
-P_LOGIT_HV_REVIEW = P_NAMES.index("logit_hv_review")
-P_LOGIT_UNSCHEDULED = P_NAMES.index("logit_unscheduled")
-P_NEED_UNSCHEDULED = P_NAMES.index("need_unscheduled")
-P_P_ILLNESS_UNDER5_PER_MONTH = P_NAMES.index("p_illness_under5_per_month")
-P_P_ILLNESS_OVER5_PER_MONTH = P_NAMES.index("p_illness_over5_per_month")
-P_P_DETECT_REGISTRATION = P_NAMES.index("p_detect_registration")
-P_P_DETECT_VACCINATION = P_NAMES.index("p_detect_vaccination")
-P_P_DETECT_HV_REVIEW = P_NAMES.index("p_detect_hv_review")
-P_P_DETECT_UNSCHEDULED = P_NAMES.index("p_detect_unscheduled")
-P_P_DETECT_OTHER_PER_MONTH = P_NAMES.index("p_detect_other_per_month")
-P_P_DETECT_MATCHING = P_NAMES.index("p_detect_matching")
-P_P_INIT_REGISTERED = P_NAMES.index("p_init_registered")
-P_P_INIT_DOSE = P_NAMES.index("p_init_dose")
-P_TRUST_SPREAD = P_NAMES.index("trust_spread")
-P_SD_PROPENSITY = P_NAMES.index("sd_propensity")
-P_MEAN_CHILDREN = P_NAMES.index("mean_children")
-P_HOUSEHOLD_DECISION = P_NAMES.index("household_decision")
-P_REL_OBJECT_PER_RISK = P_NAMES.index("rel_object_per_risk")
-P_REL_AVOID_AWARE = P_NAMES.index("rel_avoid_aware")
-P_REL_REGISTER_AVOIDING = P_NAMES.index("rel_register_avoiding")
-P_REL_UNSCHEDULED_AVOIDING = P_NAMES.index("rel_unscheduled_avoiding")
-P_P_EDU_RETURN_PER_MONTH = P_NAMES.index("p_edu_return_per_month")  # a missing-education episode ends
-P_P_UNMATCHED = P_NAMES.index("p_unmatched")  # a child in education is still unmatched by a data match
-P_REL_FEAR_TOLD = P_NAMES.index("rel_fear_told")  # fear of a flow families are told of, relative to unannounced
-P_DETECT0 = P_P_DETECT_REGISTRATION  # + contact type, in CONTACTS order
+# --- Parameters: columns of the scalar vector P and of the per-segment table SEGP ---
+# Generated from model/core/registry.py, in its order: P_<NAME> and S_<NAME> index each column (P_W_RISK is the
+# column of behaviour.w_risk). They are module constants, which the compiled rules read as compile-time constants.
+P_NAMES = P_COLUMNS
+SEGP_NAMES = SEGP_COLUMNS
+globals().update({f"P_{name.upper()}": i for i, name in enumerate(P_NAMES)})
+globals().update({f"S_{name.upper()}": j for j, name in enumerate(SEGP_NAMES)})
+P_DETECT0 = P_NAMES.index("p_detect_registration")  # + contact type, in CONTACTS order
+S_FEAR0 = SEGP_NAMES.index("fear_csc")  # + recipient, in RECIPIENTS order
 N_P = len(P_NAMES)
-
-# --- Per-segment parameters: columns of the SEGP table ---
-SEGP_NAMES = (
-    "trust0",
-    "shift_engagement",
-    "rel_risk",
-    "nondisclosure",
-    "h_need_per_month",
-    "p_missing_education",
-    "h_missing_education_per_month",
-    "rel_media",
-    "rel_avoid",
-    "p_reengage_per_month",
-) + tuple("fear_" + r for r in RECIPIENTS)
-S_TRUST0 = SEGP_NAMES.index("trust0")
-S_SHIFT_ENGAGEMENT = SEGP_NAMES.index("shift_engagement")
-S_REL_RISK = SEGP_NAMES.index("rel_risk")
-S_NONDISCLOSURE = SEGP_NAMES.index("nondisclosure")
-S_H_NEED_PER_MONTH = SEGP_NAMES.index("h_need_per_month")
-S_P_MISSING_EDUCATION = SEGP_NAMES.index("p_missing_education")
-S_H_MISSING_EDUCATION_PER_MONTH = SEGP_NAMES.index("h_missing_education_per_month")
-S_REL_MEDIA = SEGP_NAMES.index("rel_media")
-S_REL_AVOID = SEGP_NAMES.index("rel_avoid")
-S_P_REENGAGE_PER_MONTH = SEGP_NAMES.index("p_reengage_per_month")
-S_FEAR_CSC = SEGP_NAMES.index("fear_csc")
-S_FEAR_EDUCATION = SEGP_NAMES.index("fear_education")
-S_FEAR_POLICE = SEGP_NAMES.index("fear_police")
-S_FEAR_NATIONAL = SEGP_NAMES.index("fear_national")
-S_FEAR_OTHER = SEGP_NAMES.index("fear_other")
-S_FEAR0 = SEGP_NAMES.index("fear_csc")
 N_SEGP = len(SEGP_NAMES)
 
 # --- Flows of a scenario: columns of the FLOWS table ---
@@ -240,7 +124,6 @@ FL_NATIONAL = FLOW_FIELDS.index("national")  # 1 if the flow runs across the cou
 NEVER_ENDS = float(1 << 40)  # an end month no run reaches
 N_FLOWF = len(FLOW_FIELDS)
 MAX_FLOWS = 8  # awareness is a bit per flow in one byte
-MAX_DEGREE = 200  # neighbour counts are packed 8 bits a flow, so a count must fit in a byte
 
 # --- Monthly counters, per segment ---
 COUNTERS = (
@@ -322,7 +205,6 @@ SOCIAL_ENGAGED = 1 << SOCIAL_ENGAGED_SHIFT
 # --- A household's engagement state: one uint16 word (private to the household) ---
 ENG_OBJECTING = 0xFF  # 8 bits: the family has opted its children's records out of flow k
 ENG_AVOIDING = 1 << 8  # 1 bit: the family keeps away from services (layout of the state machine: docs/ODD.md)
-DECISIONS = ("contact", "household")  # behaviour.decision: each contact decides alone, or the household's state
 
 TRUST_SCALE = 65535  # trust is fixed point (16 bits) so sums are exact
 
@@ -352,3 +234,13 @@ RC_DETECT_MATCHING = 17
 RC_UNMATCHED = 19  # a child's standing chance of being unmatched (keyed by its birth month, not the month)
 RC_WAIT = 32  # + 2 x stream (+ 1 for a wait drawn anew: a first one, or at an age its chance changes)
 RC_HV = 24  # + review (0..4)
+# Purposes that take an offset span that many consecutive keys (the others one); tests/test_layout.py reads every
+# R_* and RC_* constant of this module with these spans, so a new purpose cannot be left out of its check
+PURPOSE_SPANS = {
+    "R_AWARE": MAX_FLOWS,
+    "R_FORGET": MAX_FLOWS,
+    "R_OBJECT": MAX_FLOWS,
+    "RC_DOSE": len(AGE_6IN1) + len(AGE_MMR),
+    "RC_WAIT": 2 * N_WAITS,
+    "RC_HV": len(HV_REVIEWS),
+}

@@ -5,55 +5,47 @@ annualised), over all children or over the children of one segment.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from model.core.layout import COUNTERS, SEGMENTS, TRUST_SCALE
 
-OUTCOMES = (
-    "aware_share",
-    "mean_trust",
-    "gp_registered_share",
-    "coverage_6in1_12m",
-    "coverage_mmr1_24m",
-    "coverage_mmr2_5y",
-    "hv_review_coverage",
-    "safeguarding_contacts_per_10k",
-    "identifications_per_10k",
-    "months_to_identification",
-    "cme_found_per_10k",
-    "avoiding_share",
-    "objecting_share",
-    "coverage_6in1_24m",
-    "coverage_mmr1_5y",
-    "missing_education_per_10k",
-    "matching_flagged_per_10k",
-)
 K = {name: i for i, name in enumerate(COUNTERS)}
 PER_10K_YEAR = 10_000 * 12
 PER_10K = 10_000  # a point-in-time count: the months of a window average it
 
-# outcome -> (numerator counter, denominator counter, scale)
+
+class Ratio(NamedTuple):
+    """An outcome: numerator counter / denominator counter x scale, and what kind of number that is."""
+
+    num: str
+    den: str
+    scale: float
+    kind: str  # "share" (in [0, 1]), "rate" (per 10,000 children) or "months"
+
+
+# The outcome registry: name -> its ratio; the names (OUTCOMES, in this order) are a contract with tests and figures
 RATIOS = {
-    "aware_share": ("aware", "families", 1.0),
-    "mean_trust": ("trust_sum", "families", 1.0 / TRUST_SCALE),
-    "gp_registered_share": ("registered_0_6", "children_0_6", 1.0),
-    "coverage_6in1_12m": ("full_6in1_12m", "cohort_12m", 1.0),
-    "coverage_mmr1_24m": ("mmr1_24m", "cohort_24m", 1.0),
-    "coverage_mmr2_5y": ("mmr2_5y", "cohort_5y", 1.0),
-    "hv_review_coverage": ("hv_done", "hv_due", 1.0),
-    "safeguarding_contacts_per_10k": ("contacts", "children", PER_10K_YEAR),
-    "identifications_per_10k": ("identifications", "children", PER_10K_YEAR),
-    "months_to_identification": ("months_to_identification_sum", "identified_any_route", 1.0),
-    "cme_found_per_10k": ("cme_found", "children", PER_10K_YEAR),
-    "avoiding_share": ("avoiding", "families", 1.0),
-    "objecting_share": ("objecting", "families", 1.0),
-    "coverage_6in1_24m": ("full_6in1_24m", "cohort_24m", 1.0),
-    "coverage_mmr1_5y": ("mmr1_5y", "cohort_5y", 1.0),
-    "missing_education_per_10k": ("missing_edu_school_age", "children", PER_10K),
-    "matching_flagged_per_10k": ("matching_flagged", "children", PER_10K_YEAR),
+    "aware_share": Ratio("aware", "families", 1.0, "share"),
+    "mean_trust": Ratio("trust_sum", "families", 1.0 / TRUST_SCALE, "share"),
+    "gp_registered_share": Ratio("registered_0_6", "children_0_6", 1.0, "share"),
+    "coverage_6in1_12m": Ratio("full_6in1_12m", "cohort_12m", 1.0, "share"),
+    "coverage_mmr1_24m": Ratio("mmr1_24m", "cohort_24m", 1.0, "share"),
+    "coverage_mmr2_5y": Ratio("mmr2_5y", "cohort_5y", 1.0, "share"),
+    "hv_review_coverage": Ratio("hv_done", "hv_due", 1.0, "share"),
+    "safeguarding_contacts_per_10k": Ratio("contacts", "children", PER_10K_YEAR, "rate"),
+    "identifications_per_10k": Ratio("identifications", "children", PER_10K_YEAR, "rate"),
+    "months_to_identification": Ratio("months_to_identification_sum", "identified_any_route", 1.0, "months"),
+    "cme_found_per_10k": Ratio("cme_found", "children", PER_10K_YEAR, "rate"),
+    "avoiding_share": Ratio("avoiding", "families", 1.0, "share"),
+    "objecting_share": Ratio("objecting", "families", 1.0, "share"),
+    "coverage_6in1_24m": Ratio("full_6in1_24m", "cohort_24m", 1.0, "share"),
+    "coverage_mmr1_5y": Ratio("mmr1_5y", "cohort_5y", 1.0, "share"),
+    "missing_education_per_10k": Ratio("missing_edu_school_age", "children", PER_10K, "rate"),
+    "matching_flagged_per_10k": Ratio("matching_flagged", "children", PER_10K_YEAR, "rate"),
 }
-assert tuple(RATIOS) == OUTCOMES
+OUTCOMES = tuple(RATIOS)
 
 # Effects against baseline (same seed): name -> (outcome, sign, scale); value = sign * (scenario - baseline) * scale
 EFFECTS = {
@@ -84,7 +76,7 @@ def ratio(num: float, den: float, scale: float) -> float:
 
 def outcome_values(counts: np.ndarray) -> dict[str, float]:
     """Each outcome from a vector of counters summed over a window (one month or a year)."""
-    return {name: ratio(float(counts[K[n]]), float(counts[K[d]]), s) for name, (n, d, s) in RATIOS.items()}
+    return {name: ratio(float(counts[K[r.num]]), float(counts[K[r.den]]), r.scale) for name, r in RATIOS.items()}
 
 
 def columns() -> list[str]:

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from model.core.demography import new_household
+from model.core.keys import INIT_MONTH_KEY
 from model.core.layout import MAX_CHILDREN, N_WAITS, SOCIAL_ENGAGED
+from model.core.month import StepArrays
 from model.core.rng import uniform
-from model.core.step import INIT_MONTH_KEY, StepArrays, new_household
 
 NETWORK_KEY = (1 << 30) + 1  # month key of the draws that wire the network
 

@@ -3,16 +3,26 @@
 Nothing else in the project decides behaviour. Rules take whole tables and an index rather than
 row views: a view costs a reference-count update per call in compiled loops. Each function states its rule
 in the docstring and implements it in a line or two; both drivers (the Mesa
-agents and the population kernel) reach these through `model.core.step`.
+agents and the population kernel) reach these through the household loop, `model.core.step`.
 """
 
 import math
 
 from numba import njit
 
-from model.core.layout import AGE_ILLNESS_BAND, FL_END, FL_MATCH_INTERVAL, FL_MATCHING, FL_MEDIA, FL_START
+from model.core.layout import (
+    AGE_ILLNESS_BAND,
+    FL_END,
+    FL_MATCH_INTERVAL,
+    FL_MATCHING,
+    FL_MEDIA,
+    FL_START,
+    MAX_CHILDREN,
+)
 
 NO_EVENT_GAP = 1 << 30  # months_to_next_event when the chance is zero: later than any run
+REL_PREVENTIVE_AVOIDING = 0.0  # share of its chance an avoiding family keeps at a preventive contact: it skips them
+U_OPEN = 1e-9  # a uniform draw is kept this far inside (0, 1) before a quantile with infinite tails
 
 
 @njit(cache=True)
@@ -44,6 +54,12 @@ def matching_runs(flows, k: int, month: int) -> bool:
     if flows[k, FL_MATCHING] == 0.0 or not flow_active(flows, k, month):
         return False
     return (month - int(flows[k, FL_START])) % int(flows[k, FL_MATCH_INTERVAL]) == 0
+
+
+@njit(cache=True)
+def p_media_segment(p_media: float, rel_media: float) -> float:
+    """Monthly chance a family of a segment hears of a flow through the media: min(1, p_media x rel_media)."""
+    return min(p_media * rel_media, 1.0)
 
 
 @njit(cache=True)
@@ -88,7 +104,7 @@ def p_become_aware(
 
     1 - (1 - media)(1 - notice)(1 - wom)^aware_neighbours (1 - wom_letter)^letter_neighbours,
     and certainty if the family itself received an enquiry letter (direct experience).
-    The step reads the three misses from month-level tables (`model.core.step.month_inputs`).
+    The step reads the three misses from month-level tables (`model.core.month.month_inputs`).
     """
     return p_aware_from_misses(
         p_miss_broadcast(p_media, p_notice),
@@ -169,9 +185,52 @@ def p_engage(
 
 
 @njit(cache=True)
+def w_risk_at_contact(household_decision: bool, w_risk: float) -> float:
+    """Weight of perceived risk in a contact's logit (`p_engage`): w_risk under the contact decision, 0 under the
+    household decision, where risk acts through the household's engagement state instead."""
+    return 0.0 if household_decision else w_risk
+
+
+@njit(cache=True)
+def p_take_up(p_engage: float, avoiding: bool, rel_avoiding: float) -> float:
+    """Chance a family takes up a due contact given its engagement state: p_engage while engaged, and
+    rel_avoiding x p_engage while it avoids services (rel_avoiding is REL_PREVENTIVE_AVOIDING, 0, at a
+    preventive contact: an avoiding family skips immunisation and reviews)."""
+    return p_engage * rel_avoiding if avoiding else p_engage
+
+
+@njit(cache=True)
+def logit_catchup(logit_catchup_first: float, months_since_offer: int, decay_months: float) -> float:
+    """Base logit of a dose caught up by call and recall, fading with the months since it was last offered (its
+    scheduled age, or the latest recall visit after it): logit_first - (months_since_offer - 1) / decay_months,
+    so the month after the offer has the full logit and each decay_months more take one off."""
+    return logit_catchup_first - (months_since_offer - 1) / decay_months
+
+
+@njit(cache=True)
+def disclosure_risk(avoiding: bool, risk: float) -> float:
+    """Risk that scales a family's non-disclosure at a contact (`p_detect`): its perceived risk, or 1 while it
+    avoids services (a family keeping away discloses as if the risk were certain)."""
+    return 1.0 if avoiding else risk
+
+
+@njit(cache=True)
 def p_detect(p_detect_contact: float, nondisclosure: float, risk: float) -> float:
     """Chance a contact identifies a latent need: p_contact * (1 - nondisclosure * risk)."""
     return p_detect_contact * (1.0 - nondisclosure * risk)
+
+
+@njit(cache=True)
+def p_missed_after(p_missed_so_far: float, p_detect_contact: float) -> float:
+    """Chance that no contact of the month has identified a latent need, after one more with chance p_c:
+    contacts are independent chances, so p_missed x (1 - p_c), and after all of them prod_c (1 - p_c)."""
+    return p_missed_so_far * (1.0 - p_detect_contact)
+
+
+@njit(cache=True)
+def p_identified_at_contacts(p_missed_all: float) -> float:
+    """Chance the month's contacts identify a latent need: 1 - prod_c (1 - p_c), from the product (`p_missed_after`)."""
+    return 1.0 - p_missed_all
 
 
 @njit(cache=True)
@@ -227,6 +286,36 @@ def h_episode_onset(prevalence: float, p_end: float) -> float:
     if prevalence >= 1.0:
         return 1.0
     return min(prevalence * p_end / (1.0 - prevalence), 1.0)
+
+
+@njit(cache=True)
+def n_children(u: float, mean_children: float) -> int:
+    """Children in a household from a uniform u: 1 + the Poisson(mean - 1) quantile of u (the smallest k with
+    CDF(k) >= u), at most MAX_CHILDREN."""
+    lam = max(mean_children - 1.0, 0.0)
+    k = 0
+    term = math.exp(-lam)
+    cum = term
+    while u > cum and k < MAX_CHILDREN - 1:
+        k += 1
+        term *= lam / k
+        cum += term
+    return k + 1
+
+
+@njit(cache=True)
+def usual_trust(trust0: float, spread: float, u: float) -> float:
+    """A household's usual trust from a uniform u: uniform on trust0 +- spread, trust0 + spread (2u - 1), within
+    [0, 1]."""
+    return min(max(trust0 + spread * (2.0 * u - 1.0), 0.0), 1.0)
+
+
+@njit(cache=True)
+def propensity(sd: float, u: float) -> float:
+    """A household's own logit shift in taking up preventive contacts from a uniform u: a logistic with scale sd,
+    sd x log(u / (1 - u)), u kept U_OPEN inside (0, 1)."""
+    u = min(max(u, U_OPEN), 1.0 - U_OPEN)
+    return sd * math.log(u / (1.0 - u))
 
 
 @njit(cache=True)

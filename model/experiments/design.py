@@ -4,9 +4,10 @@ A design is a full-factorial `grid` of listed values, or an `lhs`, `sobol` or
 `morris` sample drawn by SALib within each parameter's range (by default the
 range in the parameter table). Every point runs every scenario for every
 replicate under that replicate's seed, so effects stay paired (common random
-numbers across scenarios and points). An optional `target_mcse` adds
-replicates in batches until the Monte Carlo standard error of each named
-effect is below its tolerance, up to a cap.
+numbers across scenarios and points). A per-segment pattern (`segments.*.rel_avoid`) is one factor: a shared
+position in every segment's plausible range, -1 its low end, 0 the table's value, 1 its high end. An optional
+`target_mcse` adds replicates in batches until the Monte Carlo standard error of each named effect is below its
+tolerance, up to a cap.
 """
 
 import itertools
@@ -22,7 +23,7 @@ from model.core.rng import hash4
 from model.experiments.budget import check_points
 from model.inputs import config
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters, bounds_of
+from model.inputs.params import POSITION, Parameters, bounds_of, is_pattern
 
 METHODS = ("grid", "lhs", "sobol", "morris")
 SAMPLER_KEYS = {
@@ -94,8 +95,8 @@ def design_seed(master_seed: int) -> int:
 
 
 def parameter_path(file: str, field: str, path: Any, params: Parameters, overrides: Mapping) -> str:
-    """A design parameter: a known path, not also fixed by the experiment's `overrides`."""
-    if not isinstance(path, str) or path not in params.entries:
+    """A design parameter: a known path or per-segment pattern, not also fixed by the experiment's `overrides`."""
+    if not isinstance(path, str) or (path not in params.entries and not is_pattern(path)):
         raise InputError(file, field, "a known parameter path (see docs/ODD.md, parameter table)", path)
     if path in overrides:
         raise InputError(file, field, "a parameter not also set in `overrides` (the design sets it)", path)
@@ -132,6 +133,8 @@ def read_grid(file: str, raw: Any, params: Parameters, overrides: Mapping) -> De
 
 def read_range(file: str, field: str, path: str, raw: Any, params: Parameters) -> tuple[float, float]:
     """A sampled parameter's range: `[lo, hi]` inside the hard bounds, or empty for the parameter table's range."""
+    if raw is None and is_pattern(path):
+        return POSITION  # every segment's whole plausible range
     if raw is None:
         entry = params.entries[path]
         lo, hi = entry.lo, entry.hi

@@ -10,13 +10,20 @@ from typing import Any
 
 import numpy as np
 
+from model.core.layout import DECISIONS
 from model.core.rng import derive_seed
 from model.experiments import budget
 from model.experiments.design import Design, load_design
-from model.experiments.uncertainty import Uncertainty, load_uncertainty, replicate_draw, uncertainty_record
+from model.experiments.uncertainty import (
+    Uncertainty,
+    load_uncertainty,
+    replicate_draw,
+    uncertainty_paths,
+    uncertainty_record,
+)
 from model.inputs import config, schema
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters, load_parameters, load_source_ids
+from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, load_place, load_scenario
 from model.sim.simulate import DRIVERS, simulate
@@ -111,7 +118,32 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     )  # fmt: skip
     if "uncertainty" in raw:
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+    refuse_dead_knobs(exp, overrides)
     return exp
+
+
+def decisions_of(exp: Experiment) -> tuple[str, ...]:
+    """The decision structures (`behaviour.decision`) the experiment runs under: its own, or each a design sets."""
+    if exp.design is not None and "behaviour.decision" in exp.design.paths:
+        column = exp.design.paths.index("behaviour.decision")
+        return tuple(DECISIONS[int(i)] for i in sorted({point[column] for point in exp.design.points}))
+    return decision_names(exp.params)
+
+
+def refuse_dead_knobs(exp: Experiment, overrides: Mapping[str, Any]) -> None:
+    """Every parameter the experiment sets, varies or draws must be read by a decision structure it runs under."""
+    decisions = decisions_of(exp)
+    for path in overrides:
+        refuse_dead_knob(exp.file, f"overrides.{path}", path, decisions)
+    if exp.design is not None:
+        method = exp.design.method
+        for path in exp.design.paths:
+            refuse_dead_knob(exp.file, f"design.{method}.{path}" if method == "grid" else
+                             f"design.{method}.parameters.{path}", path, decisions)  # fmt: skip
+    if exp.uncertainty is not None:
+        for i, name in enumerate(exp.uncertainty.names):
+            for path in uncertainty_paths(name, exp.params):
+                refuse_dead_knob(exp.file, f"uncertainty.parameters[{i}] ({name})", path, decisions)
 
 
 def check_memory(file: str, place: Place, scale: float, months: int, params: Parameters, driver: str,

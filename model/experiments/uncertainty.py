@@ -58,6 +58,12 @@ class Uncertainty:
     draws: tuple[tuple[str, tuple[str, ...]], ...]  # (draw key, paths sharing that draw's quantile)
 
 
+def uncertainty_paths(name: str, params: Parameters) -> tuple[str, ...]:
+    """The parameter paths a name of `uncertainty.parameters` draws: a group's, or those its pattern matches."""
+    patterns = GROUPS.get(name, ((name,), False))[0]
+    return tuple(p for p in params.entries if any(fnmatch.fnmatchcase(p, pat) for pat in patterns))
+
+
 def load_uncertainty(file: str, raw: Any, params: Parameters) -> Uncertainty:
     """Check an experiment's `uncertainty:` section against the parameters it will draw."""
     section = config.as_mapping(file, "uncertainty", raw)
@@ -71,8 +77,8 @@ def load_uncertainty(file: str, raw: Any, params: Parameters) -> Uncertainty:
     for i, name in enumerate(names):
         field = f"uncertainty.parameters[{i}]"
         name = config.text(file, field, name)
-        patterns, shared = GROUPS.get(name, ((name,), False))
-        paths = tuple(p for p in params.entries if any(fnmatch.fnmatchcase(p, pat) for pat in patterns))
+        shared = GROUPS.get(name, ((), False))[1]
+        paths = uncertainty_paths(name, params)
         if not paths:
             groups = ", ".join(GROUPS)
             raise InputError(file, field, f"a group ({groups}) or a parameter path (wildcards allowed)", name)

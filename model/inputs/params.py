@@ -1,14 +1,15 @@
 """The parameter schema: YAML in params/ -> validated, frozen objects -> arrays for the rules.
 
 Every parameter is an entry `{value, range: [lo, hi], unit, source | assumption}`.
-The schema below fixes which names exist and their hard bounds; unknown keys,
-values outside the bounds or outside the entry's own range fail at load with
-the file and the field named. Units are converted once, in `to_arrays`.
+The registry (model/core/registry.py) fixes which names exist, their hard bounds
+and the kernel columns they fill; unknown keys, values outside the bounds or
+outside the entry's own range fail at load with the file and the field named.
+Units are converted once, in `to_arrays`, through the registry's conversions.
 """
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,115 +17,22 @@ from typing import Any
 import numpy as np
 
 from model.core import rules
-from model.core.layout import (
-    DECISIONS,
-    MAX_DEGREE,
-    N_P,
-    N_RECIPIENTS,
-    N_SEGP,
-    P_NAMES,
-    RECIPIENTS,
-    SEGMENTS,
-    SEGP_NAMES,
-)
+from model.core.layout import DECISIONS, N_P, N_SEGP, P_NAMES, RECIPIENTS, SEGMENTS, SEGP_NAMES
+from model.core.registry import BY_PATH, PARAMETERS, PLACE_COLUMNS, Entry, entry_of
 from model.inputs import config
 from model.inputs.errors import InputError
 
-PROB = (0.0, 1.0)
-OPEN_PROB = (1e-9, 1.0 - 1e-9)  # probabilities that enter a logit
-
-# section -> name -> (hard lower bound, hard upper bound, integer?)
-DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {
-    "demography": {
-        "rel_birth_rate": (*PROB, False),
-        "rate_move_per_year": (*PROB, False),
-        "p_init_registered": (*PROB, False),
-        "p_init_dose": (*PROB, False),
-    },
-    "network": {
-        "degree": (0, MAX_DEGREE, True),  # neighbour counts are packed 8 bits a flow (model/core/step.py)
-        "p_same_segment": (*PROB, False),
-        "neighbourhood_households": (2, 10_000_000, True),
-    },
-    "awareness": {
-        "p_word_of_mouth": (*PROB, False),
-        "p_word_of_mouth_letter": (*PROB, False),
-        "p_notice_per_month": (*PROB, False),
-        "rel_fear_told": (0.0, 10.0, False),
-        "p_forget_per_month": (*PROB, False),
-        "media_decay_months": (0.1, 1200.0, False),
-    },
-    "trust": {
-        "erosion_unexpected": (*PROB, False),
-        "erosion_told": (*PROB, False),
-        "recovery_per_month": (*PROB, False),
-        "trust_spread": (0.0, 0.5, False),
-    },
-    "behaviour": {
-        "w_risk": (0.0, 50.0, False),
-        "w_peer": (0.0, 50.0, False),
-        "peer_ref": (*PROB, False),
-        "shift_unregistered": (-20.0, 0.0, False),
-        "need_unscheduled": (*PROB, False),
-        "sd_propensity": (0.0, 5.0, False),
-        "decision": (0, len(DECISIONS) - 1, True),  # a choice: its value names one of layout.DECISIONS
-    },
-    "engagement": {
-        "rel_object_per_risk": (0.0, 1000.0, False),
-        "rel_avoid_aware": (0.0, 1.0, False),
-        "rel_register_avoiding": (*PROB, False),
-        "rel_unscheduled_avoiding": (*PROB, False),
-    },
-    "contacts": {
-        "p_register_due": (*OPEN_PROB, False),
-        "p_register_late": (*OPEN_PROB, False),
-        "p_vacc_due": (*OPEN_PROB, False),
-        "p_mmr1_due": (*OPEN_PROB, False),
-        "p_mmr2_due": (*OPEN_PROB, False),
-        "p_mmr1_preschool": (*OPEN_PROB, False),
-        "p_vacc_catchup": (*OPEN_PROB, False),
-        "catchup_decay_months": (0.1, 1200.0, False),
-        "p_hv_review": (*OPEN_PROB, False),
-        "p_unscheduled": (*OPEN_PROB, False),
-        "p_illness_under5_per_month": (*PROB, False),
-        "p_illness_over5_per_month": (*PROB, False),
-    },
-    "safeguarding": {
-        "p_detect_registration": (*PROB, False),
-        "p_detect_vaccination": (*PROB, False),
-        "p_detect_hv_review": (*PROB, False),
-        "p_detect_unscheduled": (*PROB, False),
-        "p_detect_other_per_month": (*PROB, False),
-        "p_detect_matching": (*PROB, False),
-    },
-    "education": {
-        "dur_missing_months": (0.1, 1200.0, False),
-        "p_unmatched_independent_school": (*PROB, False),
-        "p_unmatched_home_education": (*PROB, False),
-        "p_unmatched_moved_away": (*PROB, False),
-        "p_unmatched_linkage": (*PROB, False),
-    },
-    "safeguards": {
-        "rel_risk_objection_respected": (*PROB, False),
-        "rel_risk_confidentiality_kept": (*PROB, False),
-        "rel_risk_direct_care_only": (*PROB, False),
-    },
-}
-
-SEGMENT_SCHEMA: dict[str, tuple[float, float, bool]] = {
-    "trust0": (*PROB, False),
-    "shift_engagement": (-10.0, 10.0, False),
-    "rel_risk": (0.0, 10.0, False),
-    "nondisclosure": (*PROB, False),
-    "rate_need_per_year": (*PROB, False),
-    "p_missing_education": (*PROB, False),
-    "rel_media": (0.0, 10.0, False),
-    "rel_avoid": (0.0, 1000.0, False),
-    "dur_avoid_months": (0.1, 1200.0, False),
-    **{f"fear.{r}": (*PROB, False) for r in RECIPIENTS},
-}
-
-CHOICES: dict[str, tuple[str, ...]] = {"behaviour.decision": DECISIONS}  # parameters whose values are names
+# The loaders' schema, generated from the registry (model/core/registry.py), the one place a parameter is declared:
+# section -> name -> (hard lower bound, hard upper bound, integer?), and the same per segment parameter
+DEFAULT_SCHEMA: dict[str, dict[str, tuple[float, float, bool]]] = {}
+SEGMENT_SCHEMA: dict[str, tuple[float, float, bool]] = {}
+for _entry in PARAMETERS:
+    if _entry.per_segment:
+        SEGMENT_SCHEMA[_entry.path.removeprefix("segments.*.")] = (_entry.lo, _entry.hi, _entry.integer)
+    else:
+        _section, _name = _entry.path.split(".")
+        DEFAULT_SCHEMA.setdefault(_section, {})[_name] = (_entry.lo, _entry.hi, _entry.integer)
+CHOICES: dict[str, tuple[str, ...]] = {x.path: x.choices for x in PARAMETERS if x.choices}  # values that are names
 
 ENTRY_KEYS = {"value", "range", "unit"}
 ENTRY_OPTIONAL = {"source", "assumption", "note"}
@@ -155,10 +63,22 @@ class Parameters:
         return self.entries[path].value
 
     def with_overrides(self, overrides: Mapping[str, Any], file: str) -> "Parameters":
-        """A new Parameters with values replaced; each path and value checked against the schema."""
+        """A new Parameters with values replaced; each path and value checked against the schema.
+
+        A per-segment pattern (`segments.*.rel_avoid`) takes a shared position in every segment's plausible range
+        (`positioned`), so one number moves every segment's value the same way, as an uncertainty group does.
+        """
         entries = dict(self.entries)
         for path, value in overrides.items():
             field = f"overrides.{path}"
+            if is_pattern(path):
+                x = config.number(file, field, value, *POSITION)
+                for seg in SEGMENTS:
+                    concrete = path.replace("*", seg)
+                    old = entries[concrete]
+                    v = positioned(x, old.value, old.lo, old.hi)
+                    entries[concrete] = replace(old, value=float(round(v)) if old.integer else v)
+                continue
             if path not in entries:
                 raise InputError(file, field, "a known parameter path (see docs/ODD.md, parameter table)", path)
             old = entries[path]
@@ -182,8 +102,25 @@ def parameters_from(entries: dict[str, Param]) -> Parameters:
     return Parameters(MappingProxyType(dict(entries)))
 
 
+POSITION = (-1.0, 1.0)  # a shared position in a range: -1 its low end, 0 the table's value, 1 its high end
+
+
+def is_pattern(path: str) -> bool:
+    """True for a per-segment pattern of the registry (`segments.*.rel_avoid`), which overrides and designs may set
+    to a shared position in every segment's range."""
+    return path in BY_PATH and BY_PATH[path].per_segment
+
+
+def positioned(x: float, value: float, lo: float, hi: float) -> float:
+    """The value at position x in [-1, 1] of a plausible range: lo at -1, the table's value at 0, hi at 1, linear
+    on each side."""
+    return value + x * (hi - value) if x >= 0 else value + x * (value - lo)
+
+
 def bounds_of(path: str) -> tuple[float, float, bool]:
-    """Hard bounds of a parameter path from the schema."""
+    """Hard bounds of a parameter path from the schema (a per-segment pattern's: the positions [-1, 1])."""
+    if is_pattern(path):
+        return (*POSITION, False)
     parts = path.split(".")
     if parts[0] == "segments":
         return SEGMENT_SCHEMA[".".join(parts[2:])]
@@ -299,6 +236,25 @@ def load_parameters(params_dir: str | Path) -> Parameters:
     return Parameters(MappingProxyType(entries))
 
 
+def decision_names(params: Parameters) -> tuple[str, ...]:
+    """The decision structure (`behaviour.decision`) these parameters run under, as a one-name tuple."""
+    return (DECISIONS[int(params.value("behaviour.decision"))],)
+
+
+def refuse_dead_knob(file: str, field: str, path: str, decisions: tuple[str, ...]) -> None:
+    """A parameter that none of the experiment's decision structures reads would change nothing: refuse it.
+
+    `path` may be a concrete path or a registry pattern (`segments.*.rel_avoid`); `decisions` are the values of
+    `behaviour.decision` the experiment runs under.
+    """
+    entry = entry_of(path)
+    if not any(d in entry.read_by for d in decisions):
+        under = " or ".join(decisions)
+        raise InputError(
+            file, field, f"a parameter the {under} decision reads ({', '.join(entry.read_by)} only: a dead knob)", path
+        )
+
+
 def logit(p: float) -> float:
     """log(p / (1 - p))."""
     return math.log(p / (1.0 - p))
@@ -309,83 +265,67 @@ def monthly(rate_per_year: float) -> float:
     return 1.0 - (1.0 - rate_per_year) ** (1.0 / 12.0)
 
 
+@dataclass(frozen=True)
+class PlaceFigures:
+    """What a column may read besides parameters: the place's mean children per household and its need factor."""
+
+    mean_children: float
+    need_factor: float
+
+
+# How a parameter's value becomes its kernel columns' numbers (registry.Entry.convert): f(x, v, place) with x the
+# value, v the value at any other path and place the place's figures; one number per column the entry fills.
+CONVERSIONS = {
+    "same": lambda x, v, place: (x,),
+    "logit": lambda x, v, place: (logit(x),),
+    "monthly": lambda x, v, place: (monthly(x),),
+    # births per household a month, so a population of this mean size renews itself over 18 years
+    "births_per_household": lambda x, v, place: (x * place.mean_children / 216.0,),
+    "is_household": lambda x, v, place: (float(DECISIONS[int(x)] == "household"),),
+    "end_of_spell": lambda x, v, place: (rules.p_end_of_spell(x),),
+    "unmatched": lambda x, v, place: (
+        min(sum(v(f"education.p_unmatched_{r}") for r in UNMATCHED_REASONS), 1.0),
+    ),
+    # a place's own definition of need scales every segment's yearly rate
+    "need_per_month": lambda x, v, place: (monthly(min(x * place.need_factor, 1.0)),),
+    "missing_education": lambda x, v, place: (
+        x,
+        rules.h_episode_onset(x, rules.p_end_of_spell(v("education.dur_missing_months"))),
+    ),
+    "reengage": lambda x, v, place: (rules.p_reengage(x),),
+}
 UNMATCHED_REASONS = ("independent_school", "home_education", "moved_away", "linkage")  # education.p_unmatched_*
+
+
+def columns_of(entry: Entry, params: Parameters, place: PlaceFigures, seg: str = "") -> dict[str, float]:
+    """The kernel columns one registry entry fills, by name (for one segment if the entry is per segment)."""
+    if not entry.columns:
+        return {}  # read before the kernel runs (entry.reader)
+    path = entry.path.replace("*", seg) if seg else entry.path
+    numbers = CONVERSIONS[entry.convert](params.value(path), params.value, place)
+    return dict(zip(entry.columns, numbers, strict=True))
 
 
 def to_arrays(params: Parameters, mean_children: float, need_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The scalar vector P and the segment table SEGP that the rules read, units converted once.
 
-    Births per household are set so a population of this mean size renews itself over 18 years;
-    `need_factor` scales every segment's yearly rate of need (a place's own definition of need).
+    Each column is filled by its registry entry (model/core/registry.py) through its conversion (CONVERSIONS);
+    `mean_children` (the place's mean children per household) sets births, and `need_factor` scales every
+    segment's yearly rate of need (a place's own definition of need).
     """
-    v = params.value
-    p_return = rules.p_end_of_spell(v("education.dur_missing_months"))
-    scalars = {
-        "p_birth_per_month": v("demography.rel_birth_rate") * mean_children / 216.0,
-        "p_move_per_month": monthly(v("demography.rate_move_per_year")),
-        "p_word_of_mouth": v("awareness.p_word_of_mouth"),
-        "p_word_of_mouth_letter": v("awareness.p_word_of_mouth_letter"),
-        "p_notice_per_month": v("awareness.p_notice_per_month"),
-        "p_forget_per_month": v("awareness.p_forget_per_month"),
-        "media_decay_months": v("awareness.media_decay_months"),
-        "erosion_unexpected": v("trust.erosion_unexpected"),
-        "erosion_told": v("trust.erosion_told"),
-        "recovery_per_month": v("trust.recovery_per_month"),
-        "w_risk": v("behaviour.w_risk"),
-        "w_peer": v("behaviour.w_peer"),
-        "peer_ref": v("behaviour.peer_ref"),
-        "shift_unregistered": v("behaviour.shift_unregistered"),
-        "logit_register_due": logit(v("contacts.p_register_due")),
-        "logit_register_late": logit(v("contacts.p_register_late")),
-        "logit_vacc_due": logit(v("contacts.p_vacc_due")),
-        "logit_mmr1_due": logit(v("contacts.p_mmr1_due")),
-        "logit_mmr2_due": logit(v("contacts.p_mmr2_due")),
-        "logit_mmr1_preschool": logit(v("contacts.p_mmr1_preschool")),
-        "logit_vacc_catchup": logit(v("contacts.p_vacc_catchup")),
-        "catchup_decay_months": v("contacts.catchup_decay_months"),
-        "logit_hv_review": logit(v("contacts.p_hv_review")),
-        "logit_unscheduled": logit(v("contacts.p_unscheduled")),
-        "need_unscheduled": v("behaviour.need_unscheduled"),
-        "p_illness_under5_per_month": v("contacts.p_illness_under5_per_month"),
-        "p_illness_over5_per_month": v("contacts.p_illness_over5_per_month"),
-        "p_detect_registration": v("safeguarding.p_detect_registration"),
-        "p_detect_vaccination": v("safeguarding.p_detect_vaccination"),
-        "p_detect_hv_review": v("safeguarding.p_detect_hv_review"),
-        "p_detect_unscheduled": v("safeguarding.p_detect_unscheduled"),
-        "p_detect_other_per_month": v("safeguarding.p_detect_other_per_month"),
-        "p_detect_matching": v("safeguarding.p_detect_matching"),
-        "p_init_registered": v("demography.p_init_registered"),
-        "p_init_dose": v("demography.p_init_dose"),
-        "trust_spread": v("trust.trust_spread"),
-        "sd_propensity": v("behaviour.sd_propensity"),
-        "mean_children": mean_children,
-        "household_decision": float(DECISIONS[int(v("behaviour.decision"))] == "household"),
-        "rel_object_per_risk": v("engagement.rel_object_per_risk"),
-        "rel_avoid_aware": v("engagement.rel_avoid_aware"),
-        "rel_register_avoiding": v("engagement.rel_register_avoiding"),
-        "rel_unscheduled_avoiding": v("engagement.rel_unscheduled_avoiding"),
-        "p_edu_return_per_month": p_return,
-        "p_unmatched": min(sum(v(f"education.p_unmatched_{r}") for r in UNMATCHED_REASONS), 1.0),
-        "rel_fear_told": v("awareness.rel_fear_told"),
-    }
-    assert tuple(scalars) == P_NAMES, "P vector and layout.P_NAMES disagree"
+    place = PlaceFigures(mean_children, need_factor)
+    scalars: dict[str, float] = {"mean_children": mean_children}
+    assert PLACE_COLUMNS == ("mean_children",)
+    for entry in PARAMETERS:
+        if not entry.per_segment:
+            scalars.update(columns_of(entry, params, place))
     P = np.array([scalars[n] for n in P_NAMES], dtype=np.float64)
     assert P.shape == (N_P,)
     SEGP = np.zeros((len(SEGMENTS), N_SEGP), dtype=np.float64)
     for i, seg in enumerate(SEGMENTS):
-        row = {
-            "trust0": v(f"segments.{seg}.trust0"),
-            "shift_engagement": v(f"segments.{seg}.shift_engagement"),
-            "rel_risk": v(f"segments.{seg}.rel_risk"),
-            "nondisclosure": v(f"segments.{seg}.nondisclosure"),
-            "h_need_per_month": monthly(min(v(f"segments.{seg}.rate_need_per_year") * need_factor, 1.0)),
-            "p_missing_education": v(f"segments.{seg}.p_missing_education"),
-            "h_missing_education_per_month": rules.h_episode_onset(v(f"segments.{seg}.p_missing_education"), p_return),
-            "rel_media": v(f"segments.{seg}.rel_media"),
-            "rel_avoid": v(f"segments.{seg}.rel_avoid"),
-            "p_reengage_per_month": rules.p_reengage(v(f"segments.{seg}.dur_avoid_months")),
-        }
-        row.update({f"fear_{r}": v(f"segments.{seg}.fear.{r}") for r in RECIPIENTS})
-        assert tuple(row) == SEGP_NAMES and len(RECIPIENTS) == N_RECIPIENTS
+        row: dict[str, float] = {}
+        for entry in PARAMETERS:
+            if entry.per_segment:
+                row.update(columns_of(entry, params, place, seg))
         SEGP[i] = [row[n] for n in SEGP_NAMES]
     return P, SEGP

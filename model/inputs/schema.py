@@ -1,9 +1,10 @@
 """One schema for the input files, as pydantic v2 models: `check` reports every error of a file at once, and
 `disengage schema` writes the models as JSON Schema for editors.
 
-The parameter models are built from the bounds in model/inputs/params.py (DEFAULT_SCHEMA, SEGMENT_SCHEMA), the
-one place they are written; the loaders (params.py, scenario.py, experiments/experiment.py) still make the
-cross-field checks (a value inside its own range, shares summing to 1, known paths) after these pass.
+The parameter models are built from the bounds of the registry (model/core/registry.py, through DEFAULT_SCHEMA and
+SEGMENT_SCHEMA in model/inputs/params.py), the one place they are written; the loaders (params.py, scenario.py,
+experiments/experiment.py) still make the cross-field checks (a value inside its own range, shares summing to 1,
+known paths, no dead knob) after these pass.
 Errors keep the project's one-line form through `input_errors`: FILE: field.path: expected ..., got ...
 """
 

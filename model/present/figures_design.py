@@ -193,7 +193,7 @@ def sensitivity_ranking(results: Results) -> Figure | None:
             seconds = [r["second_shown"] for r in mine]
             if not all(math.isnan(s) for s in seconds):
                 ax.plot(seconds, ys, "o", color="#E69F00", markersize=6, gid="first_order")
-            ax.set_yticks(ys, [textwrap.fill(r["words"], 34) for r in mine], fontsize=9)
+            ax.set_yticks(ys, [textwrap.fill(r["words"], 34, break_on_hyphens=False) for r in mine], fontsize=9)
             ax.set_ylim(len(mine) - 0.5, -0.5)
             pad_zero(ax, 0.05)
             ax.set_xlim(left=0.0)

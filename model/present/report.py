@@ -6,6 +6,7 @@ assumptions with their sources, the main caveats and what made the results.
 """
 
 import base64
+import fnmatch
 import html
 import math
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from string import Template
 
 import numpy as np
 
+from model.core.registry import DECISIONS, read_under
 from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
@@ -63,8 +65,13 @@ HEADLINE_EFFECTS = {
     "gp_registered_share_change_pp": ("Children aged 0-6 registered with a GP", "change, percentage points"),
     "hv_review_coverage_change_pp": ("Health visitor reviews done", "change, percentage points"),
 }
-# The assumptions that carry the chilling effect and its cost, shown with their sources
+# The assumptions that carry the chilling effect and its cost, shown with their sources: those the run's decision
+# structure reads (the household's engagement state by default; w_risk only under the per-contact decision)
 KEY_PARAMETERS = (
+    "engagement.rel_avoid_aware",
+    "engagement.rel_object_per_risk",
+    "engagement.rel_register_avoiding",
+    "engagement.rel_unscheduled_avoiding",
     "behaviour.w_risk",
     "behaviour.w_peer",
     "trust.erosion_unexpected",
@@ -416,7 +423,11 @@ def key_parameters(results: Results) -> list[str]:
         mine.sort(key=lambda r: -np.nan_to_num(r.get(measure, np.nan), nan=-np.inf))
         sensitive = list(dict.fromkeys(r["parameter"] for r in mine))[:TOP_SENSITIVE]
     drawn = list(results.drawn_ranges)
-    return list(dict.fromkeys(overrides + sensitive + list(KEY_PARAMETERS) + results.design_parameters + drawn))
+    values = results.resolved.get("parameters") or {}
+    decision = (DECISIONS[int(values["behaviour.decision"])],) if "behaviour.decision" in values else DECISIONS
+    key = [p for p in KEY_PARAMETERS if read_under(p, decision)]  # a parameter the run never read carries nothing
+    design = [p for d in results.design_parameters for p in (fnmatch.filter(values, d) if "*" in d else [d])]
+    return list(dict.fromkeys(overrides + sensitive + key + design + drawn))
 
 
 def evidence(param: Param, citations: dict[str, str]) -> str:
@@ -439,7 +450,8 @@ def assumptions_table(results: Results) -> str:
             continue
         p = params[path]
         flag = " <strong>(set by this experiment)</strong>" if path in overrides else ""
-        varied = " <strong>(varied by the design)</strong>" if path in results.design_parameters else ""
+        in_design = any(fnmatch.fnmatchcase(path, d) for d in results.design_parameters)
+        varied = " <strong>(varied by the design)</strong>" if in_design else ""
         used = f"{values[path]:g}"
         if path in drawn:
             lo, hi = drawn[path]

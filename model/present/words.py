@@ -41,7 +41,13 @@ RECIPIENT_WORDS = {
 }
 # parameter path -> plain words (others are built from the path by parameter_words)
 PARAMETER_WORDS = {
-    "behaviour.w_risk": "How strongly perceived risk puts families off",
+    "behaviour.w_risk": "How strongly perceived risk puts families off each contact (per-contact decision)",
+    "segments.*.rel_avoid": "How readily families start avoiding services (every group)",
+    "segments.*.dur_avoid_months": "How long families keep away (every group)",
+    "engagement.rel_avoid_aware": "How readily families start avoiding while the sharing stays in mind",
+    "engagement.rel_object_per_risk": "How readily families opt their children's records out",
+    "engagement.rel_register_avoiding": "Chance of GP registration an avoiding family keeps",
+    "engagement.rel_unscheduled_avoiding": "Chance of urgent care an avoiding family keeps",
     "behaviour.w_peer": "How much families copy their neighbours",
     "trust.erosion_unexpected": "Trust lost on finding out about sharing unexpectedly",
     "trust.erosion_told": "Trust lost when told about sharing in advance",

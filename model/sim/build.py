@@ -11,7 +11,14 @@ import numpy as np
 
 from model.core.population import NetworkSpec, State, build_population
 from model.inputs import config
-from model.inputs.params import Parameters, load_parameters, load_source_ids, to_arrays
+from model.inputs.params import (
+    Parameters,
+    decision_names,
+    load_parameters,
+    load_source_ids,
+    refuse_dead_knob,
+    to_arrays,
+)
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, flow_table, load_place, load_scenario
 
@@ -54,6 +61,8 @@ def load_named(
         params = load_parameters(folder)
     if overrides:
         params = params.with_overrides(config.as_mapping(origin, "overrides", overrides), origin)
+        for path in overrides:  # a parameter the run's decision structure never reads is refused, as in a file
+            refuse_dead_knob(origin, f"overrides.{path}", path, decision_names(params))
     if not isinstance(place, Place):
         path = existing_ref(origin, "place", config.text(origin, "place", place), "places", folder, Path.cwd())
         place = load_place(path, load_source_ids(folder))
