@@ -362,7 +362,7 @@ def check_cell(text: str, mean: float) -> None:
 def box_cells(html: str) -> list[dict[str, str]]:
     box = html.split('id="bottom-line"', 1)[1].split("<h2>", 1)[0]
     cells = re.findall(r"<td class=\"num\" ([^>]*)>(.*?)</td>", box)
-    return [{**dict(re.findall(r'data-(\w+)="([^"]*)"', attrs)), "text": unescape(re.sub(r"<[^>]+>", "", t))}
+    return [{**dict(re.findall(r'data-(\w+)="([^"]*)"', attrs)), "text": unescape(re.sub(r"<[^>]+>", " ", t))}
             for attrs, t in cells]  # fmt: skip
 
 
@@ -401,8 +401,13 @@ def test_the_bottom_line_shows_each_nation_when_the_folder_has_national_counts(s
     box = html.split('id="bottom-line"', 1)[1].split("<h2>", 1)[0]
     assert "England" in box and "Wales" in box and "national_counts.csv" in box, box[:500]
     assert 'data-nation="england"' in box and 'data-nation="wales"' in box
-    assert "about 3,000 (90% range 1,500 to 6,000)" in box, "England's two-year total not shown"
-    assert "about 1,500 (90% range 750 to 3,000)" in box, "England's yearly average (3,000 / 2) not shown"
+    assert "about 3,000<br><span class=\"interval\">90% range 1,500 to 6,000" in box, "England's total not shown"
+    assert "about 1,500<br><span class=\"interval\">90% range 750 to 3,000" in box, (
+        "England's yearly average (3,000 / 2) not shown"
+    )
+    assert "were in force in England for 2 years, then against the status quo about 3,000 safeguarding contacts" in (
+        unescape(box)
+    ), "the lead sentence does not say England's total"
 
 
 def test_the_bottom_line_box_read_in_headless_chromium_agrees_with_its_tables(smoke_results, tmp_path):
@@ -504,3 +509,32 @@ def test_the_trade_off_is_matchings_identifications_less_those_missed_by_hand(sm
     text = unescape(re.sub(r"<[^>]+>", " ", tradeoff.tradeoff_html(results)))
     assert "-0.35 per 10,000" in text and "The sign hinges on assumptions without pilot data" in text, text
     assert "even if councils would have made none of the finds" in text, "found 0.25 < missed 0.6 at 0.1"
+
+
+def test_what_drives_the_result_ranks_by_the_larger_of_each_policys_morris_effect(smoke_results, monkeypatch):
+    """With sensitivity rows for the Bill and for the policy that tells families, the table ranks each assumption by
+    the larger of its two mu*, writes each beside it, and marks a mu* whose interval is wider than itself rough."""
+    from model.present import drivers
+    from model.present.results_folder import Results
+
+    def row(scenario: str, parameter: str, mu: float, conf: float) -> dict:
+        return {"scenario": scenario, "outcome": drivers.HEADLINE, "parameter": parameter, "method": "morris",
+                "mu_star": str(mu), "mu_star_conf": str(conf)}  # fmt: skip
+
+    rows = [
+        row(drivers.BILL, "segments.general.rel_avoid", 2.0, 0.5),
+        row(drivers.SAFEGUARDS, "segments.general.rel_avoid", 1.0, 0.2),
+        row(drivers.BILL, "awareness.rel_fear_told", 0.0, 0.0),
+        row(drivers.SAFEGUARDS, "awareness.rel_fear_told", 3.0, 4.0),
+        row(drivers.BILL, "trust.erosion_unexpected", 0.5, 0.1),
+    ]
+    monkeypatch.setattr(drivers, "sensitivity_rows", lambda r: (rows, "drivers"))
+    table = drivers.drivers_table(Results(smoke_results))
+    body = [unescape(re.sub(r"<[^>]+>", "|", r)) for r in re.findall(r"<tr><td>(.*?)</tr>", table)]
+    order = [next(p for p, words in drivers.DRIVERS.items() if b.startswith(words)) for b in body]
+    assert order[:3] == ["awareness.rel_fear_told", "segments.general.rel_avoid", "trust.erosion_unexpected"], order
+    told = body[0]
+    assert "about 0.0 per 10,000" in told and "about 3.0 per 10,000 children a year (rough" in told, told
+    assert "about 2.0 per 10,000 children a year|" in body[1] and "rough" not in body[1], body[1]
+    assert "not measured" in body[-1], "an assumption without a row is said to be unmeasured"
+    assert "with safeguards restored" in table and "results <code>drivers</code>" in table

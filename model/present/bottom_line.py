@@ -43,11 +43,11 @@ MEASURES = (
     Measure("safeguarding_contacts_lost", "safeguarding_contacts_per_10k", -1.0, "safeguarding contacts lost",
             "rate"),
     Measure("children_at_risk_not_identified", "identifications_per_10k", -1.0,
-            "children at risk missed, net of those data matching identifies (below 0: more identified)", "rate"),
+            "children at risk missed, net of those matching identifies (below 0: more identified)", "rate"),
     Measure("not_vaccinated_mmr1_24m", "coverage_mmr1_24m", -1.0, "more children turning 2 without a first MMR dose",
             "cohort"),
     Measure("not_registered_gp_0_6", "gp_registered_share", -1.0,
-            "more children aged 0-6 off GP lists (on an average day; summed over years: child-years)", "stock"),
+            "more children aged 0-6 off GP lists (a year: on an average day; in total: child-years)", "stock"),
     Measure("children_missing_education_found", "cme_found_per_10k", 1.0, "more children missing education found",
             "rate"),
 )  # fmt: skip
@@ -155,11 +155,8 @@ def quoted(value: float) -> str:
 
 def range_words(mean: float, lo: float, hi: float) -> str:
     """'about 810 (90% range 300 to 1,400)'; one number when the range is no wider at this rounding."""
-    middle = quoted(mean)
-    said = middle if middle == "fewer than 1" else f"about {middle}"
-    if quoted(lo) == quoted(hi) == middle:
-        return said
-    return f"{said} (90% range {range_end(lo)} to {range_end(hi)})"
+    spread = spread_words(mean, lo, hi)
+    return f"{middle_words(mean)} ({spread})" if spread else middle_words(mean)
 
 
 def range_end(value: float) -> str:
@@ -187,18 +184,76 @@ def cell(c: Count | None, divide: int = 1, period: str = "") -> str:
     if c is None:
         return '<td class="num">no data</td>'
     mean, lo, hi = c.mean / divide, c.lo / divide, c.hi / divide
-    said = range_words(mean, lo, hi)
+    said, spread = middle_words(mean), spread_words(mean, lo, hi)
+    spread = f'<br><span class="interval">{esc(spread)}</span>' if spread else ""
     note = f'<br><span class="small">{esc(c.note)}</span>' if c.note else ""
     return (
         f'<td class="num" data-scenario="{esc(c.scenario)}" data-measure="{esc(c.measure)}" '
         f'data-period="{esc(period or c.period)}" '
-        f'data-mean="{mean!r}" data-lo="{lo!r}" data-hi="{hi!r}">{esc(said)}{note}</td>'
+        f'data-mean="{mean!r}" data-lo="{lo!r}" data-hi="{hi!r}">{esc(said)}{spread}{note}</td>'
     )
+
+
+def middle_words(mean: float) -> str:
+    """'about 810' or 'fewer than 1': the count a cell leads with."""
+    middle = quoted(mean)
+    return middle if middle in ("fewer than 1", "no data") else f"about {middle}"
+
+
+def spread_words(mean: float, lo: float, hi: float) -> str:
+    """'90% range 300 to 1,400' under a cell's count, or '' when the range is no wider at this rounding."""
+    if quoted(lo) == quoted(hi) == quoted(mean):
+        return ""
+    return f"90% range {range_end(lo)} to {range_end(hi)}"
 
 
 def measure_words(rows: list[Count], measure: str) -> str:
     """What a measure counts, in the report's words (or the counts file's own)."""
     return WORDS.get(measure) or next((r.unit for r in rows if r.measure == measure and r.unit), measure)
+
+
+# measure -> how the lead sentence says its total ({n}: the count's words); the net at risk is said on its own
+SAID = {
+    "safeguarding_contacts_lost": ("{n} safeguarding {contacts} with a health professional would be lost"),
+    "not_vaccinated_mmr1_24m": "{n} more {children} would turn 2 without a first MMR dose",
+    "children_missing_education_found": "data matching would find {n} more {children} missing education",
+}
+
+
+def say(template: str, value: float) -> str:
+    """A SAID template filled with a count, its nouns in the count's number ('fewer than 1 child')."""
+    n = middle_words(value)
+    one = n in ("fewer than 1", "about 1")
+    return template.format(n=n, contacts="contact" if one else "contacts", children="child" if one else "children")
+
+
+def lead_sentence(by: dict, policy: str, label: str, where: str, every: str | None, years: int) -> str:
+    """The box in one sentence: what the policy changes over all its years, in plain words, with the ranges."""
+    period = every or "year_1"
+    parts = [say(words, c.mean) + bracket(c.mean, c.lo, c.hi) for name, words in SAID.items()
+             if (c := by.get((policy, name, period))) is not None]  # fmt: skip
+    c = by.get((policy, "children_at_risk_not_identified", period))
+    if c is not None and abs(c.mean) < 1:
+        parts.append("the number of children at risk identified would hardly change (by fewer than 1 either way)")
+    elif c is not None and c.mean > 0:
+        parts.append(f"{say('{n} fewer {children}', c.mean)} at risk would be identified, after those data matching "
+                     f"finds{bracket(c.mean, c.lo, c.hi)}")  # fmt: skip
+    elif c is not None:
+        parts.append(f"{say('{n} more {children}', -c.mean)} at risk would be identified, data matching\u2019s finds "
+                     f"outweighing those missed{bracket(-c.mean, -c.hi, -c.lo)}")  # fmt: skip
+    if c is not None and c.lo < 0 < c.hi:
+        parts[-1] += ", a range either side of zero, so even its sign is not settled (see the trade-off below)"
+    if not parts:
+        return ""
+    span = f"for {years} years" if every else "for a year"
+    return (f"<p class='lead-line'>If \u201c{esc(label)}\u201d were in force in {esc(where)} {span}, then against "
+            f"the status quo {esc('; '.join(parts))}.</p>")  # fmt: skip
+
+
+def bracket(mean: float, lo: float, hi: float) -> str:
+    """' (90% range 300 to 1,400)' after a count in a sentence, or ''."""
+    spread = spread_words(mean, lo, hi)
+    return f" ({spread})" if spread else ""
 
 
 def nation_box(rows: list[Count], nation: str, labels: dict[str, str], national: bool) -> str:
@@ -242,10 +297,12 @@ def nation_box(rows: list[Count], nation: str, labels: dict[str, str], national:
     names = "".join(f"<th>{esc(measure_words(mine, m))}</th>" for m in measures)
     return (
         f'<div class="nation" data-nation="{esc(nation)}"><h3>{esc(where)}: \u201c{esc(label)}\u201d</h3>'
-        f'<table class="bottom-line">{head}{"".join(body)}</table>'
+        + lead_sentence(by, policy, label, where, every, years)
+        + f'<table class="bottom-line">{head}{"".join(body)}</table>'
         f"<p class='small'>Counts for all of {esc(where)}\u2019s children, against the status quo on the same "
-        "simulated families; in brackets the range holding the middle 90% of runs. A year, on average: the "
-        f"{years}-year total divided by {years}.</p>"
+        "simulated families; under each count the range holding the middle 90% of runs. A year, on average: the "
+        f"{years}-year total divided by {years}. The tables further down give the final year of the run only, so "
+        "their yearly counts differ from this average.</p>"
         f"<details open><summary>Year by year, \u201c{esc(label)}\u201d</summary>"
         f'<table class="by-year"><tr><th>Year of the policy</th>{names}</tr>{yearly}</table></details>'
         + (

@@ -11,12 +11,16 @@ import html
 import math
 from pathlib import Path
 
+import numpy as np
+
 from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present.results_folder import Results
 
 HEADLINE = "lost_safeguarding_contacts_per_10k"
+BILL = "national_sui_mandate"
+SAFEGUARDS = "national_with_safeguards"  # tells families: the policy an assumption about notices moves
 DRIVERS_FOLDER = "drivers"  # the drivers experiment's results, beside this folder (experiments/drivers.yaml)
 # live parameter -> what it is, in a sentence a reader can follow
 DRIVERS = {
@@ -59,29 +63,61 @@ def link(param: Param, cited: dict[str, dict]) -> str:
     """A link to the parameter's source, or its stated reason when it has none."""
     s = cited.get(param.source)
     if s is None:
-        return "see the full table below"
+        return "none: the reason given is in the full table below"
     url = str(s.get("url") or "")
-    name = esc(str(s.get("source", param.source))[:90])
+    name = esc(shortened(str(s.get("source", param.source))))
     return f'<a href="{esc(url)}">{name}</a>' if url.startswith("https://") else name
+
+
+def drivers_results(results: Results) -> Results | None:
+    """The drivers experiment's results beside this folder, when its sensitivity.csv is written; None for a folder
+    that is itself a design (it has its own sensitivity figure) or has none beside it."""
+    beside = results.folder.parent / DRIVERS_FOLDER
+    if results.design_parameters or beside.resolve() == results.folder.resolve():
+        return None
+    return Results(beside) if (beside / "sensitivity.csv").is_file() else None
+
+
+def shortened(text: str, limit: int = 90) -> str:
+    """A source's title cut at a word within `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
 
 
 def sensitivity_rows(results: Results) -> tuple[list[dict], str]:
     """The headline's sensitivity rows (this folder's, else the drivers experiment's beside it), and their folder."""
     if results.sensitivity_rows:
         return results.sensitivity_rows, results.folder.name
-    beside = results.folder.parent / DRIVERS_FOLDER
-    if (beside / "sensitivity.csv").is_file():
-        return Results(beside).sensitivity_rows, DRIVERS_FOLDER
-    return [], ""
+    beside = drivers_results(results)
+    return (beside.sensitivity_rows, DRIVERS_FOLDER) if beside is not None else ([], "")
 
 
-def moves(rows: list[dict], path: str) -> float:
-    """How much the parameter moves the headline across its range: Morris mu* (in the headline's unit), else NaN."""
+def moves(rows: list[dict], path: str, scenario: str) -> tuple[float, float]:
+    """How much the parameter moves the headline under a policy across its range: Morris mu* (in the headline's
+    unit) and its 95% confidence half-width; NaN when not measured."""
     for r in rows:
-        if r["parameter"] == path and r["outcome"] == HEADLINE and str(r["method"]).lower() == "morris":
-            value = r.get("mu_star", math.nan)
-            return float(value) if value == value else math.nan
-    return math.nan
+        if (r["parameter"], r["outcome"], r.get("scenario", scenario)) == (path, HEADLINE, scenario) and str(
+            r["method"]
+        ).lower() == "morris":
+            return number(r.get("mu_star")), number(r.get("mu_star_conf"))
+    return math.nan, math.nan
+
+
+def number(value: object) -> float:
+    """A sensitivity.csv cell as a number (empty or missing: NaN)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def moved_words(size: float, conf: float) -> str:
+    """'about 1.2 per 10,000 children a year', marked rough when its interval is wider than itself."""
+    if math.isnan(size):
+        return "not measured in this run"
+    rough = " (rough: its interval is wider than itself)" if not math.isnan(conf) and conf > size else ""
+    return f"about {size:.1f} per 10,000 children a year{rough}"
 
 
 def drivers_table(results: Results) -> str:
@@ -90,25 +126,33 @@ def drivers_table(results: Results) -> str:
     cited = sources()
     values = results.resolved["parameters"]
     rows, where = sensitivity_rows(results)
+    told = SAFEGUARDS if any(r.get("scenario") == SAFEGUARDS for r in rows) else ""
     live = [p for p in DRIVERS if p in params]
-    sized = {p: moves(rows, p) for p in live}
-    live.sort(key=lambda p: -sized[p] if not math.isnan(sized[p]) else math.inf)
+    sized = {p: moves(rows, p, BILL) for p in live}
+    sized_told = {p: moves(rows, p, told) for p in live} if told else {}
+    biggest = {p: max(np.nan_to_num(sized[p][0], nan=-1.0), np.nan_to_num(sized_told.get(p, (-1.0,))[0], nan=-1.0))
+               for p in live}  # fmt: skip
+    live.sort(key=lambda p: -biggest[p])
     body = []
     for path in live:
         p = params[path]
         value = values.get(path, p.value)
         drawn = results.drawn_ranges.get(path)
-        used = f"{value:g}" + (" (varied between runs)" if drawn else "")
-        size = sized[path]
-        effect = "not measured in this run" if math.isnan(size) else f"about {size:.1f} per 10,000 children a year"
+        used = f"{value:.3g}" + (" (varies from run to run)" if drawn else "")
+        effect = f"<td>{esc(moved_words(*sized[path]))}</td>"
+        effect += f"<td>{esc(moved_words(*sized_told[path]))}</td>" if told else ""
         body.append(
             f"<tr><td>{esc(DRIVERS[path])}</td><td class='num'>{esc(used)}</td><td class='num'>{p.lo:g} to "
-            f"{p.hi:g}</td><td>{esc(grade(p, cited))}</td><td>{esc(effect)}</td><td>{link(p, cited)}</td></tr>"
+            f"{p.hi:g}</td><td>{esc(grade(p, cited))}</td>{effect}<td>{link(p, cited)}</td></tr>"
         )
+    moved_head = "<th>How much it moves the Bill\u2019s lost contacts</th>" + (
+        "<th>\u2026 with safeguards restored (families told)</th>" if told else ""
+    )
     how = (
-        f"How much each moves the Bill\u2019s lost safeguarding contacts is the average change when that one "
-        f"assumption moves across its range with the others held (a one-at-a-time design, results "
-        f"<code>{esc(where)}</code>)."
+        "How much each moves the lost safeguarding contacts is the average change, per 10,000 children a year, when "
+        "that one assumption moves across its whole range with the others held where they were (paths that move "
+        f"one assumption at a time, results <code>{esc(where)}</code>). An assumption about notices moves only a "
+        "policy that tells families."
         if rows
         else "How much each moves the headline was not measured for this run: run "
         "<code>disengage run experiments/drivers.yaml</code> (a one-at-a-time design over these assumptions) and "
@@ -118,6 +162,6 @@ def drivers_table(results: Results) -> str:
         "<p>The assumptions the result leans on most, in plain words. The evidence grade is how firm the source "
         "behind the value is (strong, moderate or weak, as graded when the evidence was gathered), or a stated "
         "assumption where no source measures it.</p><table class='drivers'><tr><th>Assumption</th><th>Value "
-        "used</th><th>Plausible range</th><th>Evidence</th><th>How much it moves the headline</th><th>Source</th>"
+        f"used</th><th>Plausible range</th><th>Evidence</th>{moved_head}<th>Source</th>"
         f"</tr>{''.join(body)}</table><p class='small'>{how}</p>"
     )

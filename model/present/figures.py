@@ -25,6 +25,7 @@ from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 from model.core.layout import SEGMENTS  # noqa: E402
 from model.present import headlines  # noqa: E402
+from model.present.drivers import drivers_results  # noqa: E402
 from model.present.figure_data import (  # noqa: E402
     ALL,
     AVOIDANCE_SEGMENTS,
@@ -134,7 +135,7 @@ HEADLINE_PANELS = (
     ),
     (
         "lost_identifications_per_10k",
-        "Children at risk no longer spotted",
+        "Children at risk missed",
         "identifications of a child at risk lost\nper 10,000 children per year",
     ),
     (
@@ -650,9 +651,17 @@ def tradeoff(results: Results) -> Figure | None:
     return fig
 
 
+def drivers(results: Results) -> Figure | None:
+    """What drives the result: the ranking of the drivers experiment beside this folder (experiments/drivers.yaml),
+    drawn into this report; None without it."""
+    beside = drivers_results(results)
+    return None if beside is None else sensitivity_ranking(beside)
+
+
 FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "headline": headline,
     "tradeoff": tradeoff,
+    "drivers": drivers,
     "vaccination": vaccination,
     "who_loses": who_loses,
     "awareness_trust": awareness_trust,
@@ -667,6 +676,7 @@ DESIGN_FIGURES = {"sensitivity": sensitivity_ranking, "design_grid": design_grid
 FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
     "headline": lambda r: effect_rows(r, [name for name, _, _ in HEADLINE_PANELS]),
     "tradeoff": lambda r: (TRADEOFF_HEADER, tradeoff_rows(r)),
+    "drivers": lambda r: sensitivity_rows(drivers_results(r)),
     "vaccination": lambda r: series_rows(r, [p[0] for p in VACCINATION_PANELS], change=tuple(
         p[0] for p in VACCINATION_PANELS)),
     "who_loses": lambda r: effect_rows(r, [name for name, _, _ in WHO_LOSES_PANELS], by_segment=True),
@@ -679,6 +689,7 @@ FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
 CAPTIONS: dict[str, Callable[[Results], str]] = {
     "headline": headlines.headline_sentence,
     "tradeoff": tradeoff_sentence,
+    "drivers": lambda r: sensitivity_sentence(drivers_results(r)),
     "vaccination": headlines.vaccination_sentence,
     "who_loses": lambda r: headlines.who_loses_sentence(r, stable_segments(r)[0], SEGMENT_PHRASES),
     "awareness_trust": headlines.awareness_sentence,

@@ -20,7 +20,7 @@ from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present.bottom_line import box_html, write_place_counts
-from model.present.drivers import drivers_table
+from model.present.drivers import drivers_table, grade, sources
 from model.present.figure_data import avoidance_summary, avoiding_band
 from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
@@ -35,6 +35,7 @@ from model.present.words import (
     counted,
     definition,
     outcome_of,
+    parameter_words,
     place_count,
     say_count,
 )
@@ -430,10 +431,11 @@ def key_parameters(results: Results) -> list[str]:
     return list(dict.fromkeys(overrides + sensitive + key + design + drawn))
 
 
-def evidence(param: Param, citations: dict[str, str]) -> str:
-    """Where a parameter's value comes from: the cited source, or the stated assumption."""
+def evidence(param: Param, citations: dict[str, str], cited: dict[str, dict] | None = None) -> str:
+    """Where a parameter's value comes from: the cited source with its evidence grade, or the stated assumption."""
     if param.source:
-        return f"<strong>{esc(param.source)}</strong>: {esc(citations.get(param.source, ''))}"
+        graded = f" <span class='grade'>(evidence: {esc(grade(param, cited))})</span>" if cited is not None else ""
+        return f"<strong>{esc(param.source)}</strong>{graded}: {esc(citations.get(param.source, ''))}"
     return f"<em>Assumption</em>: {esc(cite_plainly(param.assumption))}"
 
 
@@ -444,6 +446,7 @@ def assumptions_table(results: Results) -> str:
     values = results.resolved["parameters"]
     overrides = set((results.manifest.get("config") or {}).get("overrides") or {})
     drawn = results.drawn_ranges
+    cited = sources()
     rows = []
     for path in key_parameters(results):
         if path not in params or path not in values:
@@ -456,14 +459,18 @@ def assumptions_table(results: Results) -> str:
         if path in drawn:
             lo, hi = drawn[path]
             most = f", most often near {values[path]:g}" if results.draw_distribution == "triangular" else ""
-            used = f"varied from run to run between {lo:g} and {hi:g}{most}"
+            between = f"varied from run to run between {lo:g} and {hi:g}{most}"
+            used = f"{values[path]:g}<br><span class='small'>{between}</span>"
+        else:
+            used = esc(used)
         rows.append(
-            f"<tr><td><code>{esc(path)}</code><br><span class='small'>{esc(p.unit)}</span></td>"
-            f'<td class="num wrap">{esc(used)}{flag}{varied}</td><td class="num">{p.lo:g} to {p.hi:g}</td>'
-            f"<td>{evidence(p, citations)}</td></tr>"
+            f"<tr><td>{esc(parameter_words(path))}<br><span class='small'>{esc(p.unit)}; <code>{esc(path)}</code>"
+            f"</span></td><td class=\"num\">{used}{flag}{varied}</td><td class=\"num\">{p.lo:g} to {p.hi:g}</td>"
+            f"<td>{evidence(p, citations, cited)}</td></tr>"
         )
     return (
-        "<table><tr><th>Assumption</th><th>Value used</th><th>Plausible range</th><th>Evidence</th></tr>"
+        "<table class='assumptions'><tr><th>Assumption</th><th>Value used</th><th>Plausible range</th>"
+        "<th>Evidence (its grade: how firm the source is)</th></tr>"
         f"{''.join(rows)}</table><p class='small'>Every parameter, with its source or stated assumption, is in "
         "<code>params/</code> and the parameter table of <code>docs/ODD.md</code>; each group's fear of each "
         "recipient of data is in <code>params/segments.yaml</code>; the full citations, with links, are in "
