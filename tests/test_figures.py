@@ -429,3 +429,31 @@ def test_the_headline_figure_grows_with_its_policies_so_their_labels_never_overl
     overlaps = [i for i in range(len(boxes) - 1) if boxes[i].y1 > boxes[i + 1].y0 + 0.5]
     plt.close(fig)
     assert not overlaps, f"labels of rows {overlaps[:5]} overlap"
+
+
+def test_the_drivers_figure_draws_each_policys_ranking_hatching_rough_bars_and_naming_none_seen(
+    smoke_results, monkeypatch
+):
+    """Made rows for two policies: one bar per assumption in each panel, in the rows' order, with the mu* as bar
+    length, hatched where the interval is wider than the bar, and 'none seen' written where the bar is zero."""
+    from model.present import figures
+
+    bill, told = "national_sui_mandate", "national_with_safeguards"
+    rows = [
+        [bill, "segments.general.rel_avoid", "General population: how readily they start avoiding", 2.0, 0.5, 0],
+        [bill, "awareness.rel_fear_told", "Fear a notice carries, against word of mouth", 0.0, 0.0, 0],
+        [told, "awareness.rel_fear_told", "Fear a notice carries, against word of mouth", 3.0, 4.0, 1],
+        [told, "segments.general.rel_avoid", "General population: how readily they start avoiding", 1.0, 0.2, 0],
+    ]
+    monkeypatch.setattr(figures, "ranking", lambda r: rows)
+    monkeypatch.setattr(figures, "drivers_results", lambda r: Results(smoke_results))
+    fig = figures.drivers(Results(smoke_results))
+    assert fig is not None and len(fig.axes) == 2, "one panel per policy"
+    for ax, sc in zip(fig.axes, (bill, told), strict=True):
+        mine = [r for r in rows if r[0] == sc]
+        bars = [p for p in ax.patches if p.get_gid() == sc]
+        assert [b.get_width() for b in bars] == [r[3] for r in mine], f"{sc}: bar lengths are not the rows' mu*"
+        assert [bool(b.get_hatch()) for b in bars] == [bool(r[5]) for r in mine], f"{sc}: rough bars not hatched"
+        none_seen = [t for t in ax.texts if t.get_gid() == "none_seen"]
+        assert len(none_seen) == sum(r[3] < 0.05 for r in mine), f"{sc}: 'none seen' not written at zero bars"
+    plt.close(fig)

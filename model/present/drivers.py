@@ -17,6 +17,7 @@ from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present.results_folder import Results
+from model.present.words import parameter_words
 
 HEADLINE = "lost_safeguarding_contacts_per_10k"
 BILL = "national_sui_mandate"
@@ -113,11 +114,13 @@ def number(value: object) -> float:
 
 
 def moved_words(size: float, conf: float) -> str:
-    """'about 1.2 per 10,000 children a year', marked rough when its interval is wider than itself."""
+    """'1.2' (per 10,000 children a year, as the column says), 'none seen' under 0.05, '3.6 (rough)' when its
+    interval is wider than itself, 'not measured' without a sensitivity analysis."""
     if math.isnan(size):
-        return "not measured in this run"
-    rough = " (rough: its interval is wider than itself)" if not math.isnan(conf) and conf > size else ""
-    return f"about {size:.1f} per 10,000 children a year{rough}"
+        return "not measured"
+    if size < 0.05:
+        return "none seen"
+    return f"{size:.1f}" + (" (rough)" if not math.isnan(conf) and conf > size else "")
 
 
 def drivers_table(results: Results) -> str:
@@ -145,14 +148,16 @@ def drivers_table(results: Results) -> str:
             f"<tr><td>{esc(DRIVERS[path])}</td><td class='num'>{esc(used)}</td><td class='num'>{p.lo:g} to "
             f"{p.hi:g}</td><td>{esc(grade(p, cited))}</td>{effect}<td>{link(p, cited)}</td></tr>"
         )
-    moved_head = "<th>How much it moves the Bill\u2019s lost contacts</th>" + (
-        "<th>\u2026 with safeguards restored (families told)</th>" if told else ""
+    moved_head = "<th>How much it moves the Bill\u2019s lost contacts (per 10,000 children a year)</th>" + (
+        "<th>\u2026 and with safeguards restored (families told)</th>" if told else ""
     )
     how = (
         "How much each moves the lost safeguarding contacts is the average change, per 10,000 children a year, when "
         "that one assumption moves across its whole range with the others held where they were (paths that move "
-        f"one assumption at a time, results <code>{esc(where)}</code>). An assumption about notices moves only a "
-        "policy that tells families."
+        f"one assumption at a time, results <code>{esc(where)}</code>), in the final year of the run, as the "
+        "headline effects are. \u201cRough\u201d: its 95% interval is wider than the value itself, so its place in "
+        "the order is uncertain; \u201cnone seen\u201d: moving it changed the final year\u2019s lost contacts by "
+        "less than 0.05. An assumption about notices moves only a policy that tells families."
         if rows
         else "How much each moves the headline was not measured for this run: run "
         "<code>disengage run experiments/drivers.yaml</code> (a one-at-a-time design over these assumptions) and "
@@ -165,3 +170,39 @@ def drivers_table(results: Results) -> str:
         f"used</th><th>Plausible range</th><th>Evidence</th>{moved_head}<th>Source</th>"
         f"</tr>{''.join(body)}</table><p class='small'>{how}</p>"
     )
+
+
+def ranking(results: Results) -> list[list]:
+    """The drivers figure's rows: per policy of the drivers experiment beside this folder (the Bill, then the one
+    that tells families), each live assumption's mu* on the lost contacts, its 95% half-width and whether it is
+    rough, largest first; [] without it."""
+    beside = drivers_results(results)
+    if beside is None:
+        return []
+    rows = beside.sensitivity_rows
+    out = []
+    for sc in (BILL, SAFEGUARDS):
+        mine = [(p, *moves(rows, p, sc)) for p in DRIVERS]
+        mine = [m for m in mine if not math.isnan(m[1])]
+        mine.sort(key=lambda m: -m[1])
+        out += [[sc, p, parameter_words(p), mu, conf, int(conf > mu)] for p, mu, conf in mine]
+    return out
+
+
+RANKING_HEADER = ["scenario", "parameter", "words", "mu_star", "mu_star_conf", "rough"]
+
+
+def ranking_sentence(results: Results) -> str:
+    """The drivers figure's sentence: what moves the lost contacts most under each policy."""
+    rows = ranking(results)
+    if not rows:
+        return "What drives the lost safeguarding contacts."
+    beside = drivers_results(results)
+    parts = []
+    for sc in (BILL, SAFEGUARDS):
+        top = next((r for r in rows if r[0] == sc), None)
+        if top is not None and top[3] >= 0.05:
+            parts.append(f"under \u201c{beside.label(sc)}\u201d, {top[2][0].lower()}{top[2][1:]} "
+                         f"({top[3]:.1f} per 10,000)")  # fmt: skip
+    text = "What moves the lost safeguarding contacts most: " + "; ".join(parts)
+    return text[0].upper() + text[1:] + "."

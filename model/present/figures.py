@@ -25,7 +25,7 @@ from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 from model.core.layout import SEGMENTS  # noqa: E402
 from model.present import headlines  # noqa: E402
-from model.present.drivers import drivers_results  # noqa: E402
+from model.present.drivers import RANKING_HEADER, drivers_results, ranking, ranking_sentence  # noqa: E402
 from model.present.figure_data import (  # noqa: E402
     ALL,
     AVOIDANCE_SEGMENTS,
@@ -66,7 +66,7 @@ from model.present.style import (  # noqa: E402
 )
 from model.present.tradeoff import BILL as TRADEOFF_BILL  # noqa: E402
 from model.present.tradeoff import HEADER as TRADEOFF_HEADER  # noqa: E402
-from model.present.tradeoff import tradeoff_rows, tradeoff_sentence  # noqa: E402
+from model.present.tradeoff import tradeoff_folder, tradeoff_rows, tradeoff_sentence  # noqa: E402
 from model.present.words import SEGMENT_PHRASES, round_count  # noqa: E402
 
 WHO_TARGET_PCT = 95.0
@@ -627,7 +627,7 @@ def tradeoff(results: Results) -> Figure | None:
     shades = ["#bbbbbb", "#E69F00", "#D55E00", "#882255", "#332288"]
     with plt.rc_context(STYLE):
         fig, _, axes = framed(
-            results,
+            Results(tradeoff_folder(results)),  # the footer names the experiment that made these numbers
             tradeoff_sentence(results),
             "One currency, children at risk: those a council identifies after data matching finds them, less "
             "those missed because their families keep away from health services, under the same simulated "
@@ -652,10 +652,45 @@ def tradeoff(results: Results) -> Figure | None:
 
 
 def drivers(results: Results) -> Figure | None:
-    """What drives the result: the ranking of the drivers experiment beside this folder (experiments/drivers.yaml),
-    drawn into this report; None without it."""
+    """What drives the result: per policy, how much each live assumption moves the lost contacts across its range
+    (Morris mu* with its 95% interval, hatched when the interval is wider than the bar), from the drivers
+    experiment beside this folder (experiments/drivers.yaml); None without it."""
+    rows = ranking(results)
+    if not rows:
+        return None
     beside = drivers_results(results)
-    return None if beside is None else sensitivity_ranking(beside)
+    policies = list(dict.fromkeys(r[0] for r in rows))
+    with plt.rc_context(STYLE):
+        fig, _, axes = framed(
+            beside,
+            ranking_sentence(results),
+            "How much each assumption moves the safeguarding contacts lost in the final year, per 10,000 children a "
+            "year, when it alone moves across its plausible range (the average over paths that move one assumption "
+            "at a time; lines: 95% intervals). Hatched: the interval is wider than the bar, so its place in the "
+            "order is uncertain. An assumption about notices moves only a policy that tells families.",
+            ncols=len(policies),
+        )
+        for ax, sc in zip(axes[0], policies, strict=True):
+            mine = [r for r in rows if r[0] == sc]
+            ys = np.arange(len(mine))
+            vals = np.array([r[3] for r in mine])
+            conf = np.array([r[4] for r in mine])
+            bars = ax.barh(ys, vals, color=colour(sc, beside.scenarios), height=0.6, gid=sc)
+            for bar, r in zip(bars, mine, strict=True):
+                if r[5]:
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.45)
+            lo = np.clip(vals - conf, 0.0, None)
+            ax.errorbar(vals, ys, xerr=[vals - lo, conf], fmt="none", ecolor="black", capsize=3)
+            for y, v in zip(ys, vals, strict=True):
+                if v < 0.05:
+                    ax.text(0, y, " none seen", va="center", fontsize=8, color="#555555", gid="none_seen")
+            ax.set_yticks(ys, [textwrap.fill(r[2], 30, break_on_hyphens=False) for r in mine], fontsize=9)
+            ax.set_ylim(len(mine) - 0.5, -0.5)
+            ax.set_xlim(left=0.0)
+            ax.set_title(textwrap.fill(f"\u201c{beside.label(sc)}\u201d", 40), weight="bold")
+            ax.set_xlabel("change in safeguarding contacts lost\nper 10,000 children a year", fontsize=9)
+    return fig
 
 
 FIGURES: dict[str, Callable[[Results], Figure | None]] = {
@@ -676,7 +711,7 @@ DESIGN_FIGURES = {"sensitivity": sensitivity_ranking, "design_grid": design_grid
 FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
     "headline": lambda r: effect_rows(r, [name for name, _, _ in HEADLINE_PANELS]),
     "tradeoff": lambda r: (TRADEOFF_HEADER, tradeoff_rows(r)),
-    "drivers": lambda r: sensitivity_rows(drivers_results(r)),
+    "drivers": lambda r: (RANKING_HEADER, ranking(r)),
     "vaccination": lambda r: series_rows(r, [p[0] for p in VACCINATION_PANELS], change=tuple(
         p[0] for p in VACCINATION_PANELS)),
     "who_loses": lambda r: effect_rows(r, [name for name, _, _ in WHO_LOSES_PANELS], by_segment=True),
@@ -689,7 +724,7 @@ FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
 CAPTIONS: dict[str, Callable[[Results], str]] = {
     "headline": headlines.headline_sentence,
     "tradeoff": tradeoff_sentence,
-    "drivers": lambda r: sensitivity_sentence(drivers_results(r)),
+    "drivers": ranking_sentence,
     "vaccination": headlines.vaccination_sentence,
     "who_loses": lambda r: headlines.who_loses_sentence(r, stable_segments(r)[0], SEGMENT_PHRASES),
     "awareness_trust": headlines.awareness_sentence,

@@ -101,6 +101,7 @@ h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-to
 table { border-collapse: collapse; width: 100%; font-size: 0.92em; margin: 0.6em 0; }
 th, td { border-bottom: 1px solid #dddddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; } td.wrap { white-space: normal; }
+.assumptions td.wrap { min-width: 10em; }
 .interval { color: #555555;
      font-size: 0.85em; } .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em;
      vertical-align: -0.1em; border-radius: 2px; }
@@ -465,7 +466,7 @@ def assumptions_table(results: Results) -> str:
             used = esc(used)
         rows.append(
             f"<tr><td>{esc(parameter_words(path))}<br><span class='small'>{esc(p.unit)}; <code>{esc(path)}</code>"
-            f"</span></td><td class=\"num\">{used}{flag}{varied}</td><td class=\"num\">{p.lo:g} to {p.hi:g}</td>"
+            f"</span></td><td class=\"num wrap\">{used}{flag}{varied}</td><td class=\"num\">{p.lo:g} to {p.hi:g}</td>"
             f"<td>{evidence(p, citations, cited)}</td></tr>"
         )
     return (

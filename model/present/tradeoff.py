@@ -147,6 +147,12 @@ def tradeoff_html(results: Results) -> str:
         f"<li>With detection at the top of its range ({ps[-1]:g}) the net is {signed(top[3])} per 10,000; at "
         f"{ps[0]:g}, matching identifies nobody and the net is {signed(-missed)}.</li>"
     )
+    even = break_even(mine)
+    if not math.isnan(even):
+        text += (
+            f"<li>With every find additional, the net is above zero only if an enquiry spots a child at risk with a "
+            f"chance above about {even:.2f} (the model uses {p0:g}).</li>"
+        )
     hinge = len(signs) > 1
     text += (
         "<li><strong>The sign hinges on assumptions without pilot data</strong>: the chance an enquiry spots a "
@@ -191,4 +197,17 @@ def tradeoff_sentence(results: Results) -> str:
     )
     if not math.isnan(turn) and 0 < turn < 1:
         text += f", below zero once more than {100 * turn:.0f}% of finds would have been made anyway"
+    even = break_even(mine)
+    if not math.isnan(even) and base[3] < 0:
+        text += f"; above zero only if an enquiry spots a child at risk with a chance above about {even:.2f}"
     return text + "."
+
+
+def break_even(mine: list[list]) -> float:
+    """The chance an enquiry spots a child at risk at which the net crosses zero with every find additional,
+    interpolated between the detection values run (NaN if it does not cross within them)."""
+    line = sorted((r[1], r[3]) for r in mine if r[2] == 0.0)
+    for (p0, n0), (p1, n1) in zip(line, line[1:], strict=False):
+        if n0 < 0 <= n1:
+            return p0 + (p1 - p0) * (-n0) / (n1 - n0)
+    return math.nan

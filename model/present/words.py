@@ -54,7 +54,8 @@ PARAMETER_WORDS = {
     "trust.recovery_per_month": "How fast trust recovers",
     "awareness.p_word_of_mouth": "How fast word of the sharing spreads",
     "awareness.p_word_of_mouth_letter": "How fast word spreads after families are told",
-    "awareness.p_notice_per_month": "Chance a family notices the sharing itself",
+    "awareness.p_notice_per_month": "How fast a notice reaches families (when told)",
+    "awareness.rel_fear_told": "Fear a notice carries, against word of mouth",
     "awareness.p_forget_per_month": "How fast families forget",
     "awareness.media_decay_months": "How long media coverage lasts",
     "safeguards.rel_risk_objection_respected": "Risk left when objection is respected",
@@ -63,6 +64,12 @@ PARAMETER_WORDS = {
     "safeguarding.p_detect_hv_review": "Chance a health visitor review spots a child at risk",
     "safeguarding.p_detect_other_per_month": "Chance a child at risk is spotted another way",
     "safeguarding.p_detect_matching": "Chance a matching enquiry spots a child at risk",
+}
+
+
+SEGMENT_PARAMETER_WORDS = {  # a group's parameter after its name: 'Insecure immigration status: how long ...'
+    "rel_avoid": "how readily they start avoiding",
+    "dur_avoid_months": "how long they keep away",
 }
 
 
@@ -77,6 +84,8 @@ def parameter_words(path: str) -> str:
             return f"{group}: fear of {RECIPIENT_WORDS.get(parts[3], parts[3])}"
         if parts[2] == "rel_risk":
             return f"{group}: how much of their stated fear they act on"
+        if parts[2] in SEGMENT_PARAMETER_WORDS:
+            return f"{group}: {SEGMENT_PARAMETER_WORDS[parts[2]]}"
         return f"{group}: {' '.join(parts[2:]).replace('_', ' ')}"
     return humanised(" ".join(parts[1:] or parts))
 
