@@ -457,3 +457,18 @@ def test_the_drivers_figure_draws_each_policys_ranking_hatching_rough_bars_and_n
         none_seen = [t for t in ax.texts if t.get_gid() == "none_seen"]
         assert len(none_seen) == sum(r[3] < 0.05 for r in mine), f"{sc}: 'none seen' not written at zero bars"
     plt.close(fig)
+
+
+def test_a_one_month_run_sets_its_year_axis_without_a_matplotlib_warning():
+    """months: 1 gives one point in time; an empty x span made matplotlib warn under --quiet (issue 28)."""
+    import warnings
+
+    from model.present.style import year_axis
+
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        year_axis(ax, np.array([0.0]))
+    lo, hi = ax.get_xlim()
+    plt.close(fig)
+    assert lo < 0.0 < hi, (lo, hi)
