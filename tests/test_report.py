@@ -17,7 +17,7 @@ from model.present.report import HEADLINE_EFFECTS
 from model.present.style import fmt_value
 from model.present.words import definition, round_count, say_count
 
-from .conftest import ALL_SCENARIOS
+from .conftest import ALL_SCENARIOS, REPO
 from .csv_edit import edit_rows
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -382,13 +382,8 @@ def test_every_number_in_the_bottom_line_box_is_its_csv_row(smoke_results):
     assert "Year 3" in page(smoke_results) and "A year, on average" in page(smoke_results)
 
 
-def test_the_bottom_line_shows_each_nation_when_the_folder_has_national_counts(smoke_results, tmp_path):
-    """A folder inside a national experiment's results (national_counts.csv beside it) gets one box per nation."""
-    import shutil
-
-    from model.present.report import write_report
-
-    copy = shutil.copytree(smoke_results, tmp_path / "england")
+def write_national_counts(path: Path) -> None:
+    """A made national_counts.csv: England's contacts lost 1,000 a year and Wales's 50, over two years."""
     header = ["nation", "scenario", "measure", "period", "mean", "lo", "hi", "n", "text", "unit", "note"]
     lines = [",".join(header)]
     for nation, scale in (("england", 1000.0), ("wales", 50.0)):
@@ -396,7 +391,37 @@ def test_the_bottom_line_shows_each_nation_when_the_folder_has_national_counts(s
             mean = scale * k
             lines.append(f"{nation},{BILL},safeguarding_contacts_lost,{period},{mean},{mean / 2},{mean * 2},20,,"
                          "safeguarding contacts lost,")  # fmt: skip
-    (tmp_path / "national_counts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_national_run_redraws_each_nations_report_once_its_counts_are_written(smoke_results, tmp_path, monkeypatch):
+    """The national experiment writes national_counts.csv after every nation's report: the API redraws each
+    nation's report so its bottom line shows every nation (a made national folder stands in for the run)."""
+    import shutil
+
+    from model import api
+    from model.experiments import national
+
+    out = tmp_path / "national"
+    for nation in ("england", "wales"):
+        shutil.copytree(smoke_results, out / nation)
+        (out / nation / "report.html").write_text("not yet redrawn", encoding="utf-8")
+    write_national_counts(out / "national_counts.csv")
+    monkeypatch.setattr(national, "run_national", lambda *args, **kw: out)
+    assert api.run_experiment(REPO / "experiments" / "national.yaml") == out
+    for nation in ("england", "wales"):
+        html = (out / nation / "report.html").read_text(encoding="utf-8")
+        assert 'data-nation="england"' in html and 'data-nation="wales"' in html, f"{nation}'s report not redrawn"
+
+
+def test_the_bottom_line_shows_each_nation_when_the_folder_has_national_counts(smoke_results, tmp_path):
+    """A folder inside a national experiment's results (national_counts.csv beside it) gets one box per nation."""
+    import shutil
+
+    from model.present.report import write_report
+
+    copy = shutil.copytree(smoke_results, tmp_path / "england")
+    write_national_counts(tmp_path / "national_counts.csv")
     html = write_report(copy).read_text(encoding="utf-8")
     box = html.split('id="bottom-line"', 1)[1].split("<h2>", 1)[0]
     assert "England" in box and "Wales" in box and "national_counts.csv" in box, box[:500]
