@@ -391,6 +391,9 @@ def write_national_counts(path: Path) -> None:
             mean = scale * k
             lines.append(f"{nation},{BILL},safeguarding_contacts_lost,{period},{mean},{mean / 2},{mean * 2},20,,"
                          "safeguarding contacts lost,")  # fmt: skip
+    for period in ("year_1", "year_2", "years_1_2"):  # both nations together, a count that is zero with its note
+        lines.append(f"england_and_wales,{BILL},children_missing_education_found,{period},0,0,0,20,,found,"
+                     "zero in every replicate: no matching")  # fmt: skip
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -426,6 +429,9 @@ def test_the_bottom_line_shows_each_nation_when_the_folder_has_national_counts(s
     box = html.split('id="bottom-line"', 1)[1].split("<h2>", 1)[0]
     assert "England" in box and "Wales" in box and "national_counts.csv" in box, box[:500]
     assert 'data-nation="england"' in box and 'data-nation="wales"' in box
+    assert "England and Wales: " in unescape(box), "the nations together are not named as a reader writes them"
+    text = unescape(re.sub(r"<[^>]+>", " ", box))
+    assert text.count("Zero in every run: no matching.") == 1 and "replicate" not in text, "the note, once, in words"
     assert "about 3,000<br><span class=\"interval\">90% range 1,500 to 6,000" in box, "England's total not shown"
     assert "about 1,500<br><span class=\"interval\">90% range 750 to 3,000" in box, (
         "England's yearly average (3,000 / 2) not shown"

@@ -165,7 +165,8 @@ def range_end(value: float) -> str:
 
 
 BILL = "national_sui_mandate"
-NOT_SUMMED = {"months_to_identification_later"}  # a mean delay, not a count: no yearly average of a sum
+# a mean delay, not a count: no yearly average of a sum, so not in the box (the national file names it in days)
+NOT_SUMMED = {"months_to_identification_later", "days_to_identification_later"}
 
 
 def esc(text: object) -> str:
@@ -186,7 +187,8 @@ def cell(c: Count | None, divide: int = 1, period: str = "") -> str:
     mean, lo, hi = c.mean / divide, c.lo / divide, c.hi / divide
     said, spread = middle_words(mean), spread_words(mean, lo, hi)
     spread = f'<br><span class="interval">{esc(spread)}</span>' if spread else ""
-    note = f'<br><span class="small">{esc(c.note)}</span>' if c.note else ""
+    why = c.note.replace("replicate", "run")  # the reader's word; the note itself is written under the box
+    note = f'<sup class="note" title="{esc(why)}">*</sup>' if c.note else ""
     return (
         f'<td class="num" data-scenario="{esc(c.scenario)}" data-measure="{esc(c.measure)}" '
         f'data-period="{esc(period or c.period)}" '
@@ -284,7 +286,7 @@ def nation_box(rows: list[Count], nation: str, labels: dict[str, str], national:
             row += cell(by.get((policy, m, first)))
         row += cell(by.get((policy, m, every))) if every else ""
         body.append(f"<tr>{row}</tr>")
-    where = nation.capitalize() if national else nation
+    where = nation_name(nation) if national else nation
     label = labels.get(policy, policy)
     yearly = "".join(
         f"<tr><td>Year {y}</td>{''.join(cell(by.get((policy, m, f'year_{y}'))) for m in measures)}</tr>"
@@ -304,15 +306,33 @@ def nation_box(rows: list[Count], nation: str, labels: dict[str, str], national:
         f"{years}-year total divided by {years}. The tables further down give the final year of the run only, so "
         "their yearly counts differ from this average.</p>"
         f"<details open><summary>Year by year, \u201c{esc(label)}\u201d</summary>"
-        f'<table class="by-year"><tr><th>Year of the policy</th>{names}</tr>{yearly}</table></details>'
+        f'<div class="scroll"><table class="by-year"><tr><th>Year of the policy</th>{names}</tr>{yearly}</table></div>'
+        "</details>"
         + (
-            f"<details><summary>All {years} years, every policy</summary><table class='every-policy'>"
-            f"<tr><th>Policy</th>{names}</tr>{others}</table></details>"
+            f"<details><summary>All {years} years, every policy</summary>"
+            "<div class='scroll'><table class='every-policy'>"
+            f"<tr><th>Policy</th>{names}</tr>{others}</table></div></details>"
             if others
             else ""
         )
+        + notes_html(mine, measures)
         + "</div>"
     )
+
+
+def nation_name(nation: str) -> str:
+    """'england_and_wales' as a reader writes it: 'England and Wales'."""
+    return " ".join(w if w == "and" else w.capitalize() for w in nation.split("_"))
+
+
+def notes_html(rows: list[Count], measures: list[str]) -> str:
+    """The counts' notes, each once, under the box (a cell with a note carries a *)."""
+    notes = list(dict.fromkeys(r.note for r in rows if r.note and r.measure in measures))
+    if not notes:
+        return ""
+    said = [n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in notes]
+    said = [n.replace("replicates", "runs").replace("replicate", "run") for n in said]  # the reader's word
+    return "<p class='small'>* " + " * ".join(esc(n) for n in said) + "</p>"
 
 
 def box_html(results: Results) -> str:

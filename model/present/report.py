@@ -103,6 +103,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.92em; margin: 0.6em
 th, td { border-bottom: 1px solid #dddddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; } td.wrap { white-space: normal; }
 .assumptions td.wrap { min-width: 10em; }
+.scroll { overflow-x: auto; max-width: 100%; }
 .interval { color: #555555;
      font-size: 0.85em; } .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em;
      vertical-align: -0.1em; border-radius: 2px; }
