@@ -16,6 +16,7 @@ EXIT_NOT_REPRODUCED = 1
 EXIT_RUNS_FAILED = 1
 EXIT_TOO_SMALL = 1  # a folder too small for what the command prints (it says what is missing)
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+EXIT_NO_BOX = 3  # `discover`: the folder's futures are too few (or drew nothing) for a box
 
 
 def positive_int(text: str) -> int:
@@ -34,12 +35,14 @@ def file_kind(path: str, data: object) -> str:
         raise InputError(path, "", "a mapping at the top of the file", type(data).__name__)
     keys = set(data)
     for kind, test in (
+        ("national", "nations" in keys),
         ("calibration", "free" in keys),
         ("experiment", bool(keys & {"scenarios", "replicates", "burn_in_months"})),
         ("targets", "targets" in keys),
         ("scenario", "flows" in keys),
         ("place", "segment_shares" in keys),
         ("sources", "sources" in keys),
+        ("measles", "measles" in keys),
         ("segments", "segments" in keys),
         ("parameters", bool(keys & set(DEFAULT_SCHEMA))),
     ):
@@ -68,6 +71,11 @@ def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> tuple[s
         raise InputError(SOURCE, "", f"experiment files only ({path} is a {kind} file)")
     if kind == "experiment":
         return kind, load_experiment(path, workers=workers, sets=sets).warnings
+    if kind == "national":
+        from model.experiments.national import load_national
+
+        load_national(path, workers=workers)
+        return kind, ()
     if kind in ("parameters", "segments"):
         refuse_schema_errors(path, kind, data)
     if kind == "calibration":
@@ -84,6 +92,10 @@ def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> tuple[s
         return kind, place_warnings(load_place(path, load_source_ids(sources_dir(path))))
     elif kind == "sources":
         load_source_ids(Path(path).parent)
+    elif kind == "measles":
+        from model.analysis.measles_params import load_measles
+
+        load_measles(path)
     elif kind == "segments":
         checked_sources(read_segments(path, data), sources_dir(path))
     else:
@@ -287,6 +299,18 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def discover(results: str, effect: str) -> int:
+    """`disengage discover DIR`: PRIM boxes of each policy's worst futures; too few futures is one line, exit 3."""
+    from model.analysis.discover import TooFewFutures, run_discover
+
+    try:
+        print(run_discover(results, effect))
+    except TooFewFutures as exc:
+        print(f"no box: {exc}", file=sys.stderr)
+        return EXIT_NO_BOX
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; bad input prints one line naming file and field and exits 2."""
     parser = argparse.ArgumentParser(prog="disengage", description=__doc__)
@@ -352,6 +376,22 @@ def main(argv: list[str] | None = None) -> int:
     tab = sub.add_parser("params-table", help="refresh the parameter table in docs/ODD.md from params/")
     tab.add_argument("--odd", default=None, help="path of the ODD document (default docs/ODD.md)")
     tab.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
+    dis = sub.add_parser("discover", help="where each policy costs most: PRIM boxes over the parameters runs drew")
+    dis.add_argument("results", help="a results folder whose replicates drew parameters (uncertainty: or a sweep)")
+    dis.add_argument("--effect", default="lost_safeguarding_contacts_per_10k", help="the effect whose worst quarter")
+    mea = sub.add_parser("measles", help="measles immunity and outbreak risk by community (params/measles.yaml)")
+    mea.add_argument("--place", default="wigan")
+    mea.add_argument("--scale", type=float, default=1.0)
+    mea.add_argument("--scenarios", nargs="+", default=["baseline", "national_sui_mandate"])
+    mea.add_argument("--months", type=positive_int, default=180)
+    mea.add_argument("--burn-in", type=int, default=60, help="months with the policy off (default 60)")
+    mea.add_argument("--replicates", type=positive_int, default=10)
+    mea.add_argument("--seed", type=int, default=20261124)
+    mea.add_argument("--importations", type=int, default=10, help="importations per community per run (0: none)")
+    mea.add_argument("--cap", type=positive_int, default=200, help="stop an importation's chain at this many cases")
+    mea.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="a measles parameter, e.g. r0=18")
+    mea.add_argument("--draw-r0", action="store_true", help="each replicate draws R0 from its range (12-18)")
+    mea.add_argument("--out", default="results/measles")
     args = parser.parse_args(argv)
     if args.command == "run" and args.scheduler and args.executor != "dask":
         parser.error("--scheduler needs --executor dask")
@@ -399,12 +439,30 @@ def main(argv: list[str] | None = None) -> int:
             say = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
             out = calibrate(args.calibration, args.out, args.evaluations, progress=say)
             print(f"calibration written to {out}")
+        elif args.command == "measles":
+            from model.analysis.measles_run import MeaslesSpec, run_measles
+
+            overrides = []
+            for item in args.set:
+                name, _, value = item.partition("=")
+                try:
+                    overrides.append((name, float(value)))
+                except ValueError:
+                    raise InputError("measles --set", name, "NAME=NUMBER", item) from None
+            spec = MeaslesSpec(
+                args.place, args.scale, tuple(args.scenarios), args.months, args.burn_in, args.replicates,
+                args.seed, args.importations, args.cap, tuple(overrides), args.draw_r0,
+            )
+            for path in run_measles(spec, args.out):
+                print(path)
         elif args.command == "params-table":
             return params_table(args.odd, args.check)
         elif args.command == "evidence":
             return evidence(args.results)
         elif args.command == "compare":
             return compare(args.a, args.b, args.csv, args.all)
+        elif args.command == "discover":
+            return discover(args.results, args.effect)
         elif args.command == "explore":
             return explore(args.results, args.port, args.host, args.open)
         elif args.command == "check":

@@ -31,7 +31,8 @@ from model.sim.simulate import DRIVERS, simulate
 
 BASELINE = "baseline"
 EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
-EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty"}
+EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty", "sample"}
+SAMPLES = ("proportional", "stratified")  # every segment at its share, or small segments oversampled and weighted
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,17 @@ def checked_experiment(path: str | Path, driver: str | None, workers: int, sets:
     raw = config.as_mapping(file, "", config.load_yaml(path))
     if sets:
         raw = cli_sets.apply_sets(file, raw, sets, EXPERIMENT_REQUIRED | EXPERIMENT_OPTIONAL)
+    return experiment_from_raw(file, raw, Path(path).resolve().parent, driver, workers)
+
+
+def experiment_from_raw(
+    file: str, raw: dict, base: Path, driver: str | None = None, workers: int = 1
+) -> Experiment:
+    """Check an experiment given as data (a file's contents with any `--set` applied, or a nation of a national
+    file) and load what it names, relative to `base`; errors name `file`."""
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
     schema.refuse_schema_errors(file, "experiment", raw)  # every error at once: `check` and `run` list the same
     config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
-    base = Path(path).resolve().parent
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:
         config.string(file, "description", raw["description"])
@@ -104,7 +112,9 @@ def checked_experiment(path: str | Path, driver: str | None, workers: int, sets:
     params = params.with_overrides(overrides, file)
     warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
-    place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), load_source_ids(params_dir))
+    stratified = config.choice(file, "sample", raw.get("sample", SAMPLES[0]), SAMPLES) == "stratified"
+    place_path = existing_ref(file, "place", place_ref, "places", params_dir, base)
+    place = load_place(place_path, load_source_ids(params_dir), stratified)
     warnings += place_warnings(place)
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
@@ -180,12 +190,20 @@ def override_warnings(file: str, overrides: Mapping[str, Any], params: Parameter
     return tuple(out)
 
 
+def place_record(place: Place) -> dict[str, Any]:
+    """The place as run, as plain data; a proportional place is recorded as it was before stratified samples."""
+    record = asdict(place) | {"file": Path(place.file).name}
+    if record["sample"] is None:
+        del record["sample"]
+    return record
+
+
 def resolved_config(exp: Experiment) -> dict[str, Any]:
     """Everything that determines the results, as plain data (what the config hash covers)."""
     return (
         {
             "name": exp.name,
-            "place": asdict(exp.place) | {"file": Path(exp.place.file).name},
+            "place": place_record(exp.place),
             "scale": exp.scale,
             "months": exp.months,
             "burn_in_months": exp.burn_in_months,

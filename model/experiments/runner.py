@@ -59,6 +59,20 @@ def run_experiment(
     `sets` are `--set path=value` texts applied to the experiment before it is checked (model/experiments/sets.py).
     """
     exp = load_experiment(path, driver, workers if executor == "local" else 1, sets)
+    return run_loaded(exp, out, progress, workers, executor, scheduler, force_new, finish)
+
+
+def run_loaded(
+    exp: Experiment,
+    out: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force_new: bool = False,
+    finish: Finish | None = None,
+) -> Path:
+    """`run_experiment` for an experiment already loaded and checked (a nation of a national experiment)."""
     out = Path(out) if out is not None else Path("results") / exp.name  # the name is an identifier: no escape
     started = datetime.now(UTC).isoformat(timespec="seconds")
     resolved = resolved_config(exp)

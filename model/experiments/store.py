@@ -56,7 +56,7 @@ META_KEY = b"disengage.run"
 def experiment_key(place: Any, scale: float, months: int, burn_in_months: int) -> dict[str, Any]:
     """The part of a run id that every run of an experiment shares: place, scale, length and code version."""
     return {
-        "place": {k: v for k, v in asdict(place).items() if k != "file"},
+        "place": {k: v for k, v in asdict(place).items() if k != "file" and not (k == "sample" and v is None)},
         "scale": scale,
         "months": months,
         "burn_in_months": burn_in_months,

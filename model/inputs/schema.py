@@ -118,6 +118,9 @@ PlaceFile = create_model(
     name=(Text, ...), description=(str | None, None), n_families=(CitedCount, ...), n_children=(CitedCount, ...),
     segment_shares=(create_model("SegmentShares", __config__=STRICT, **{s: (Share, ...) for s in SEGMENTS}), ...),
     need_rate_factor=(NeedFactor | None, None),
+    stratified_sample=(create_model(
+        "StratifiedSample", __config__=STRICT, general_households=(CitedCount, ...), min_households=(CitedCount, ...),
+    ) | None, None),
 )  # fmt: skip
 
 
@@ -176,6 +179,7 @@ class ExperimentFile(BaseModel):
     params_dir: Text | None = None
     design: dict[str, Any] | None = None
     uncertainty: dict[str, Any] | None = None
+    sample: Literal["proportional", "stratified"] = "proportional"
 
 
 MODELS: dict[str, type[BaseModel]] = {
