@@ -76,7 +76,7 @@ def scheduled_month(P, SEGP, s, seed, f, month, birth, flags, sched, c, finds=0)
     or a month a match finds children, otherwise only counted. `sched` is (next full step, the streams' waits), as
     ch_sched holds it; returns (flags, sched)."""
     if sched[0] > month and not finds:
-        count_waiting_child(month - birth, flags, s, c)
+        count_waiting_child(0, birth, month, flags, s, seed, f, P, c)
         return flags, sched
     hh = household(P, SEGP, s, seed, f, month, finds)
     flags, _, _, _, nxt, waits = step_child(0, flags, birth, 0, sched[1:], hh, P, c)
@@ -263,6 +263,58 @@ def test_matching_flags_every_unmatched_child_and_finds_only_the_missing(tables)
     c = counters()
     assert match(P, SEGP, GENERAL, 15, 0, 31, SCHOOL_AGE, -70, missing, c, 0)[1] == 0
     assert c[GENERAL, L.K_MISSING_EDU_SCHOOL_AGE] == 1 and c[GENERAL, L.K_MATCHING_FLAGGED] == 0
+
+
+@njit
+def census_counts(P, SEGP, s, seed, month, ages, flags, waiting, finds=0):
+    """Children 0..n-1 (slot 0 of households 0..n-1) of the given ages and flags, counted at a point in time as the
+    drivers count them: between full steps (`count_waiting_child`) or in a full step (`matching`, a match finding
+    children if `finds`). Returns (on no roll or register, known to the authority, whether each child was known)."""
+    n = len(ages)
+    known = np.zeros(n, dtype=np.bool_)
+    total = np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
+    for f in range(n):
+        c = np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
+        birth = month - ages[f]
+        if waiting:
+            count_waiting_child(0, birth, month, flags[f], s, seed, f, P, c)
+        else:
+            matching(0, ages[f], birth, flags[f], 0, household(P, SEGP, s, seed, f, month, finds), P, c)
+        known[f] = c[s, L.K_MISSING_EDU_KNOWN] == 1
+        total += c
+    return total[s, L.K_MISSING_EDU_SCHOOL_AGE], total[s, L.K_MISSING_EDU_KNOWN], known
+
+
+def with_known(P, p_known):
+    table = P.copy()
+    table[L.P_P_MISSING_KNOWN] = p_known
+    return table
+
+
+def test_the_census_counts_the_children_missing_education_the_authority_knows_of(tables):
+    """A hand-built cohort: two school-age children missing education (one found by a match this episode), one in
+    school, one missing below school age, one at 16. On no roll or register: 2. Known to the authority: the found
+    child only when nothing else tells it (p_missing_known 0), both when everything does (1), whichever way the
+    drivers count a child (waiting or stepped). A match that finds a child makes it known in the month it runs.
+    Then 4,000 missing children, none found: the known share is p_missing_known within binomial error, the same
+    children in a later month (a standing trait), however they are counted."""
+    _, P, SEGP = tables
+    missing = L.F_EXISTS | L.F_REGISTERED | L.F_MISSING_EDU
+    ages = np.array([SCHOOL_AGE, SCHOOL_AGE, SCHOOL_AGE, 50, L.AGE_SCHOOL_END])
+    flags = np.array([missing | L.F_FOUND, missing, L.F_EXISTS | L.F_REGISTERED, missing, missing])
+    for waiting in (True, False):
+        no_roll, known, who = census_counts(with_known(P, 0.0), SEGP, GENERAL, 16, 40, ages, flags, waiting)
+        assert (no_roll, known) == (2, 1) and who[0] and not who[1]
+        no_roll, known, who = census_counts(with_known(P, 1.0), SEGP, GENERAL, 16, 40, ages, flags, waiting)
+        assert (no_roll, known) == (2, 2) and who[0] and who[1]
+    no_roll, known, who = census_counts(with_known(P, 0.0), SEGP, GENERAL, 16, 40, ages, flags, False, 1)
+    assert (no_roll, known) == (2, 2), "a match finds the unfound missing child and the authority then knows of it"
+    p = 0.6
+    ages, flags = np.full(N, SCHOOL_AGE), np.full(N, missing)
+    no_roll, known, who = census_counts(with_known(P, p), SEGP, GENERAL, 17, 40, ages, flags, True)
+    assert no_roll == N and within(known, N, p), f"known share {known / N:.4f}, p_missing_known {p}"
+    later = census_counts(with_known(P, p), SEGP, GENERAL, 17, 52, ages + 12, flags, False)[2]
+    assert (later == who).all(), "whether the authority knows of a child is its standing trait"
 
 
 def test_a_places_need_rate_factor_scales_every_segments_rate_of_need(tables):

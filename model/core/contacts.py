@@ -32,6 +32,7 @@ from model.core.layout import (
     K_COHORT_12M,
     K_COHORT_24M,
     K_DECISIONS,
+    K_FULL_6IN1_5Y,
     K_FULL_6IN1_12M,
     K_FULL_6IN1_24M,
     K_HV_DONE,
@@ -248,8 +249,8 @@ def doses_due(age, flags) -> Doses:
 
 @njit(cache=True, inline="always")
 def cover_milestones(age, flags, s, c):
-    """(b) COVER milestones, read before this month's contacts: full 6-in-1 at 12 and 24 months, MMR1 at 24
-    months, MMR2 (and MMR1) at 5 years."""
+    """(b) COVER milestones, read before this month's contacts: full 6-in-1 at 12 months, 24 months and 5 years,
+    MMR1 at 24 months, MMR2 (and MMR1) at 5 years."""
     d6 = (flags & MASK_6IN1) >> SHIFT_6IN1
     mmr = (flags & MASK_MMR) >> SHIFT_MMR
     if age == COVER_AGES[0]:  # 12 months (layout.COVER_AGES, which the schedule steps children at)
@@ -263,6 +264,7 @@ def cover_milestones(age, flags, s, c):
         c[s, K_COHORT_5Y] += 1
         c[s, K_MMR2_5Y] += int(mmr == 2)
         c[s, K_MMR1_5Y] += int(mmr >= 1)
+        c[s, K_FULL_6IN1_5Y] += int(d6 == 3)
 
 
 @njit(cache=True, inline="always")

@@ -159,6 +159,8 @@ COUNTERS = (
     "missing_edu_school_age",
     "matching_flagged",
     "missing_edu_onsets",
+    "full_6in1_5y",
+    "missing_edu_known",
 )
 K_FAMILIES = COUNTERS.index("families")
 K_AWARE = COUNTERS.index("aware")
@@ -192,6 +194,8 @@ K_FULL_6IN1_24M = COUNTERS.index("full_6in1_24m")  # cohort_24m children with al
 K_MISSING_EDU_SCHOOL_AGE = COUNTERS.index("missing_edu_school_age")  # school-age children missing education now
 K_MATCHING_FLAGGED = COUNTERS.index("matching_flagged")  # children flagged by a data match this month
 K_MISSING_EDU_ONSETS = COUNTERS.index("missing_edu_onsets")  # school-age children starting an episode
+K_FULL_6IN1_5Y = COUNTERS.index("full_6in1_5y")  # cohort_5y children with all three 6-in-1 doses
+K_MISSING_EDU_KNOWN = COUNTERS.index("missing_edu_known")  # of missing_edu_school_age, those the authority knows of
 N_COUNTERS = len(COUNTERS)
 
 # --- What neighbours read of a household: one uint16 word, last month's and this month's ---
@@ -232,6 +236,7 @@ RC_DETECT = 15
 RC_DETECT_OTHER = 16
 RC_DETECT_MATCHING = 17
 RC_UNMATCHED = 19  # a child's standing chance of being unmatched (keyed by its birth month, not the month)
+RC_MISSING_KNOWN = 20  # a child's standing chance that its missing education is known (keyed by its birth month)
 RC_WAIT = 32  # + 2 x stream (+ 1 for a wait drawn anew: a first one, or at an age its chance changes)
 RC_HV = 24  # + review (0..4)
 # Purposes that take an offset span that many consecutive keys (the others one); tests/test_layout.py reads every
