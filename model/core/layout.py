@@ -55,7 +55,6 @@ N_WAITS = 3
 AGE_6IN1 = (2, 3, 4)  # 8, 12, 16 weeks
 AGE_MMR = (12, 40)  # 1 year; 3 years 4 months
 AGE_CATCHUP_END_MONTHS = 72  # call/recall and catch-up modelled to age 6
-RECALL_AGES = (12,)  # the 1-year visit: missed 6-in-1 doses are offered and call/recall starts afresh
 
 # --- Health visitor reviews: (first, last) month of age of each window ---
 HV_REVIEWS = ("antenatal", "new_birth", "six_to_eight_week", "twelve_month", "two_year")
@@ -73,7 +72,7 @@ COVER_AGES = (12, 24, 60)  # COVER milestones (step.cover_milestones)
 # review falls due, a milestone is counted, school age starts or ends, the illness band changes, the child ages out
 DUE_AGES = tuple(
     sorted(
-        set(AGE_6IN1 + AGE_MMR + HV_WINDOW_FIRST + HV_WINDOW_LAST + COVER_AGES + RECALL_AGES)
+        set(AGE_6IN1 + AGE_MMR + HV_WINDOW_FIRST + HV_WINDOW_LAST + COVER_AGES)
         | {AGE_SCHOOL_START, AGE_SCHOOL_END, AGE_ILLNESS_BAND, AGE_OUT_MONTHS}
     )
 )
