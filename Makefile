@@ -4,7 +4,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast check smoke calibrate lint bench clean figures browser explore streams-check
+.PHONY: run test test-fast check smoke calibrate lint bench clean figures browser explore streams-check national \
+	stratified-check
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -41,6 +42,21 @@ bench: $(VENV)/.installed-run
 streams-check: $(VENV)/.installed-run
 	$(BIN)/disengage run experiments/streams_check.yaml --out results/streams_check --quiet
 	$(BIN)/python -m model.analysis.mc_error compare tests/data/streams_before_headline.csv results/streams_check
+
+# The national answer: England and Wales, stratified samples with every group resolved (experiments/national.yaml):
+# results/national/{england,wales}/ and results/national/national_counts.csv.
+national: $(VENV)/.installed-run
+	$(BIN)/disengage run experiments/national.yaml
+
+# A stratified, weighted Wigan against the unweighted one (the streams check's 20 replicates, full scale): exits 1 if
+# a headline effect, overall or in a segment, differs by more than 2 standard errors (docs/ODD.md, Sampling).
+stratified-check: $(VENV)/.installed-run
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	sed 's/^name: streams_check/name: stratified_check/; s/^seed:/sample: stratified\nseed:/' \
+	  experiments/streams_check.yaml > $$tmp/stratified_check.yaml && \
+	$(BIN)/disengage run experiments/streams_check.yaml --out results/streams_check --quiet && \
+	$(BIN)/disengage run $$tmp/stratified_check.yaml --out results/stratified_check --quiet && \
+	$(BIN)/python -m model.analysis.mc_error agree results/streams_check results/stratified_check
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check model tests benchmarks tools

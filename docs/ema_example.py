@@ -1,55 +1,146 @@
-"""disengage under EMA Workbench: behavioural uncertainties, a policy lever, and PRIM on the results.
+"""disengage under EMA Workbench: what we do not know about behaviour, a policy lever, and PRIM on the results.
 
-Run from the repository root after `pip install ema_workbench` (not a dependency of disengage):
-    python docs/ema_example.py
-EMA reserves the names `scenario`, `policy` and `model` for its own objects, so the lever that picks
-a disengage scenario is called `flow_policy` here.
+Run from the repository root (EMA Workbench comes with disengage, for `disengage discover`):
+    python docs/ema_example.py            # the run docs/EMA.md shows (about 15 minutes on a loaded 2-core machine)
+    python docs/ema_example.py --quick    # a reduced size, as tests/test_ema_example.py runs it
+EMA reserves the names `scenario`, `policy` and `model` for its own objects, so the lever that picks a disengage
+scenario is called `flow_policy` here, and dotted parameter paths are written with `__`.
+
+Every uncertainty is one the household decision reads (docs/ODD.md, Engagement state): how readily families start
+to avoid services on learning of a flow and how long they keep away (one quantile for all segments, as the
+experiments' `avoidance_entry` and `avoidance_duration` groups draw them), word of mouth, the trust lost on learning
+of an unexpected flow, and how often an enquiry after data matching finds a child's need.
 """
 
-import ema_workbench.analysis.prim as prim
+import argparse
+import fnmatch
+import time
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
-from ema_workbench import CategoricalParameter, Model, RealParameter, ScalarOutcome, perform_experiments
+from ema_workbench import Model, RealParameter, Sample, ScalarOutcome, perform_experiments
 
 from model import effects
-from model.inputs.params import load_parameters
+from model.analysis.discover import Discovery, Feature, discover_table, summary
+from model.experiments.uncertainty import GROUPS, quantile
+from model.inputs.params import Parameters, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 
-UNCERTAIN = ("engagement.rel_avoid_aware", "awareness.p_word_of_mouth", "trust.erosion_unexpected")
-OUTCOMES = ("lost_safeguarding_contacts_per_10k", "coverage_mmr1_24m_change_pp", "gp_registered_share_change_pp")
+GROUPED = ("avoidance_entry", "avoidance_duration")  # a quantile in [0, 1] of every segment's range
+PATHS = ("awareness.p_word_of_mouth", "trust.erosion_unexpected", "safeguarding.p_detect_matching")
+OUTCOMES = (
+    "lost_safeguarding_contacts_per_10k",
+    "lost_identifications_per_10k",
+    "avoiding_share_change_pp",
+    "coverage_mmr1_24m_change_pp",
+    "gp_registered_share_change_pp",
+)
+POLICIES = {"drafted": "national_sui_mandate", "with_safeguards": "national_with_safeguards"}
+PARAMS = load_parameters(DEFAULT_PARAMS_DIR)
 
 
-def disengage(flow_policy="national_sui_mandate", seed=1, **uncertain):
-    """One paired run of a policy against the status quo; keyword names are the dotted paths with '.' -> '__'."""
-    overrides = {k.replace("__", "."): v for k, v in uncertain.items()}
-    e = effects(flow_policy, place="wigan", scale=0.02, seed=seed, months=72, burn_in_months=24, overrides=overrides)
-    return {name: e[name] for name in OUTCOMES}
+@dataclass(frozen=True)
+class Size:
+    """How much to run: futures sampled, the place's share simulated, seeds averaged per future, months."""
+
+    futures: int
+    scale: float
+    seeds: int
+    months: int
+    burn_in_months: int
 
 
-if __name__ == "__main__":
-    params = load_parameters(DEFAULT_PARAMS_DIR)
-    ema_model = Model("disengage", function=disengage)
-    # each uncertainty over its plausible range from the parameter table (docs/ODD.md)
-    ema_model.uncertainties = [
-        RealParameter(p.replace(".", "__"), params.entries[p].lo, params.entries[p].hi) for p in UNCERTAIN
+FULL = Size(futures=32, scale=1.0, seeds=2, months=96, burn_in_months=36)  # all of Wigan: 157 insecure-status homes
+QUICK = Size(futures=8, scale=0.1, seeds=1, months=36, burn_in_months=12)
+
+
+def group_values(params: Parameters, group: str, q: float) -> dict[str, float]:
+    """Every parameter of a group at quantile q of its own range (uniform), as the group's draws share one."""
+    patterns, _ = GROUPS[group]
+    out = {}
+    for path, p in params.entries.items():
+        if any(fnmatch.fnmatchcase(path, pat) for pat in patterns):
+            v = quantile("uniform", q, p.lo, p.value, p.hi)
+            out[path] = int(round(v)) if p.integer else v
+    return out
+
+
+def make_disengage(size: Size):
+    """The model function EMA calls: one future, averaged over `size.seeds` paired runs against the status quo."""
+
+    def disengage(flow_policy: str = "national_sui_mandate", **uncertain: float) -> dict[str, float]:
+        overrides: dict[str, float] = {}
+        for name, value in uncertain.items():
+            if name in GROUPED:
+                overrides |= group_values(PARAMS, name, value)
+            else:
+                overrides[name.replace("__", ".")] = value
+        runs = [
+            effects(
+                flow_policy,
+                place="wigan",
+                scale=size.scale,
+                seed=seed,
+                months=size.months,
+                burn_in_months=size.burn_in_months,
+                overrides=overrides,
+            )
+            for seed in range(1, size.seeds + 1)
+        ]
+        return {name: float(np.mean([r[name] for r in runs])) for name in OUTCOMES}
+
+    return disengage
+
+
+def ema_model(size: Size) -> Model:
+    """The EMA model: uncertainties over their plausible ranges (params/), the outcomes to record."""
+    m = Model("disengage", function=make_disengage(size))
+    m.uncertainties = [RealParameter(g, 0.0, 1.0) for g in GROUPED] + [
+        RealParameter(p.replace(".", "__"), PARAMS.entries[p].lo, PARAMS.entries[p].hi) for p in PATHS
     ]
-    ema_model.levers = [CategoricalParameter("flow_policy", ["national_sui_mandate", "national_with_safeguards"])]
-    ema_model.outcomes = [ScalarOutcome(name) for name in OUTCOMES]
+    m.outcomes = [ScalarOutcome(name) for name in OUTCOMES]
+    return m
+
+
+def run(size: Size, rng: int = 20261207) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The experiments (sampled futures x both policies) and a table of outcomes, one row per experiment."""
+    policies = [Sample(name, flow_policy=sc) for name, sc in POLICIES.items()]
+    m = ema_model(size)
     experiments, outcomes = perform_experiments(
-        ema_model,
-        scenarios=24,
-        policies=2,
-        uncertainty_sampling_kwargs={"rng": 20261201},  # seeded, so the example gives the same sample each time
-        lever_sampling_kwargs={"rng": 20261201},
+        m, scenarios=size.futures, policies=policies, uncertainty_sampling_kwargs={"rng": rng}
+    )
+    table = pd.DataFrame({name: outcomes[name] for name in OUTCOMES})
+    table["policy"] = experiments["policy"].astype(str).to_numpy()
+    return experiments, table
+
+
+def costliest_box(experiments: pd.DataFrame, table: pd.DataFrame, policy: str = "drafted") -> Discovery:
+    """Where the policy's costliest quarter of futures (lost safeguarding contacts) lies: EMA Workbench's PRIM box
+    over the uncertainties, chosen on its trajectory as `disengage discover` chooses it, and feature scores."""
+    rows = (table["policy"] == policy).to_numpy()
+    feats = [Feature(u.name, u.name, "value", u.lower_bound, u.upper_bound) for u in ema_model(QUICK).uncertainties]
+    x = experiments.loc[rows, [f.name for f in feats]].reset_index(drop=True)
+    lost = table.loc[rows, "lost_safeguarding_contacts_per_10k"].to_numpy()
+    return discover_table(POLICIES[policy], "lost_safeguarding_contacts_per_10k", feats, x, lost, min_futures=8)
+
+
+def main() -> None:
+    """Run the example, print the mean effects by policy and the PRIM box of the Bill's costliest futures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="the reduced size the test runs")
+    size = QUICK if ap.parse_args().quick else FULL
+    start = time.perf_counter()
+    experiments, table = run(size)
+    print(
+        f"{size.futures} futures x {len(POLICIES)} policies x {size.seeds} seeds at {size.scale:g} of Wigan, "
+        f"{size.months} months: {time.perf_counter() - start:.0f} s"
     )
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 10)
-    table = pd.DataFrame({name: outcomes[name] for name in OUTCOMES})
-    table["flow_policy"] = experiments["flow_policy"].to_numpy()
-    print(table.groupby("flow_policy").mean().round(2))
-    # Scenario discovery: which uncertain behaviour makes the Bill as drafted cost the most contacts?
-    drafted = (experiments["flow_policy"] == "national_sui_mandate").to_numpy()
-    lost = outcomes["lost_safeguarding_contacts_per_10k"][drafted]
-    x = experiments.loc[drafted, [p.replace(".", "__") for p in UNCERTAIN]].reset_index(drop=True)
-    y = lost > sorted(lost)[int(0.75 * len(lost))]  # the costliest quarter of futures
-    box = prim.Prim(x, y, peel_alpha=0.1).find_box()
-    box.inspect()
+    print(table.groupby("policy").mean().round(2).T)
+    print(summary([costliest_box(experiments, table)]))
+
+
+if __name__ == "__main__":
+    main()

@@ -37,6 +37,11 @@ def run_experiment(
 
     `options` are those of model.experiments.runner.run_experiment (workers, executor, scheduler, force_new).
     """
+    from model.experiments.national import is_national, run_national
+    from model.inputs import config
+
+    if is_national(config.load_yaml(path)):  # England and Wales: each nation's folder, then national_counts.csv
+        return run_national(path, out, driver, progress, finish=figures_and_report, **options)
     return runner.run_experiment(path, out, driver, progress, finish=figures_and_report, **options)
 
 

@@ -340,3 +340,80 @@ def test_schema_is_built_from_the_parameter_bounds(capsys, tmp_path):
     text = json.dumps(params)
     lo, hi, _ = DEFAULT_SCHEMA["behaviour"]["w_risk"]
     assert f'"maximum": {hi}' in text and "w_risk" in text, "the w_risk bounds are not in the JSON Schema"
+
+
+# One validation path: `check` and `run` accept and refuse the same files with the same lines
+
+
+def check_and_run(capsys, tmp_path, exp, check_file=None):
+    """Exit codes and error lines of `check` (on `check_file`, the experiment by default) and of `run`."""
+    code_check = main(["check", str(check_file or exp)])
+    check_err = capsys.readouterr().err.strip().splitlines()
+    out = tmp_path / "results"
+    code_run = main(["run", str(exp), "--out", str(out), "--quiet", "--workers", "1"])
+    run_err = capsys.readouterr().err.strip().splitlines()
+    assert code_check == code_run == 2, (check_err, run_err)
+    assert not out.exists(), "a refused run left a results folder"
+    assert "Traceback" not in "".join(run_err + check_err)
+    return check_err, run_err
+
+
+@pytest.mark.parametrize("names", [["behaviour.decision"], ["*"]])
+def test_uncertainty_over_a_choice_parameter_refused_alike(capsys, tmp_path, names):
+    exp = write_experiment(tmp_path, uncertainty={"distribution": "uniform", "parameters": names})
+    check_err, run_err = check_and_run(capsys, tmp_path, exp)
+    assert check_err == run_err and len(run_err) == 1, (check_err, run_err)
+    assert "uncertainty.parameters[0]: expected parameters with a range of numbers to draw from" in run_err[0]
+    assert "behaviour.decision takes one of" in run_err[0] and "overrides." not in run_err[0], run_err
+
+
+def test_a_value_fitting_no_member_of_a_union_is_one_line_in_the_users_words(capsys, tmp_path):
+    exp = write_experiment(tmp_path, overrides={"behaviour.w_risk": [1, 2], "behaviour.w_peer": True})
+    check_err, run_err = check_and_run(capsys, tmp_path, exp)
+    assert check_err == run_err and len(run_err) == 2, run_err  # one line per field, each field once
+    for line, field in zip(run_err, ("w_risk", "w_peer"), strict=True):
+        assert f"overrides.behaviour.{field}: expected a finite number, or one of the names" in line, line
+        assert ".float" not in line and ".str" not in line, line
+
+
+def test_a_scenario_file_refused_by_check_is_refused_by_run(capsys, tmp_path):
+    flow = {"name": "f", "recipient": "police", "purpose": "safeguarding", "start_month": 0, "families_told": False,
+            "objection_respected": False, "confidentiality_kept": False, "direct_care_only": False,
+            "media_intensity": 0.5, "match_interval_months": 0}  # fmt: skip
+    scenario = write_scenario(tmp_path, "no_match", [flow])
+    exp = write_experiment(tmp_path, scenarios=["baseline", str(scenario)])
+    check_err, run_err = check_and_run(capsys, tmp_path, exp, check_file=scenario)
+    expected = f"error: {scenario}: flows[0].match_interval_months: expected an integer >= 1, got 0"
+    assert check_err == run_err == [expected], (check_err, run_err)
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [(lambda d: d["n_children"].update(source="no_such_source"), "n_children.source: expected an id listed in"),
+     (lambda d: (d["n_families"].update(value=1), d["n_children"].update(value=10**9)),
+      "n_children: expected at most 10 children per household")],
+)  # fmt: skip
+def test_a_place_file_refused_by_run_is_refused_by_check(capsys, tmp_path, edit, expected):
+    place = tmp_path / "odd_place.yaml"
+    shutil.copy(REPO / "params" / "places" / "wigan.yaml", place)
+    edit_yaml(place, edit)
+    exp = write_experiment(tmp_path, place=str(place))
+    check_err, run_err = check_and_run(capsys, tmp_path, exp, check_file=place)
+    assert check_err == run_err and len(run_err) == 1 and expected in run_err[0], (check_err, run_err)
+
+
+def test_check_warns_as_run_does(capsys, tmp_path):
+    exp = write_experiment(tmp_path, overrides={"behaviour.w_peer": 45.0})  # a live knob: w_risk is refused as dead
+    assert main(["check", str(exp)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"warning: {exp}: overrides.behaviour.w_peer: 45.0 lies outside its plausible range [0.0, 1.5]"], err
+
+
+@pytest.mark.skipif(not Path("/proc/self/pagemap").exists(), reason="no /proc here")
+def test_a_place_that_is_a_proc_file_is_one_line(capsys, tmp_path):
+    exp = write_experiment(tmp_path, place="/proc/self/pagemap")
+    for command in (["check", str(exp)], ["run", str(exp), "--out", str(tmp_path / "o"), "--quiet"]):
+        code = main(command)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "/proc/self/pagemap" in err[0] and "Traceback" not in err[0], err
+    assert not (tmp_path / "o").exists()

@@ -47,3 +47,20 @@ def test_readme_file_map_lists_every_module_of_every_room():
             f"model/{room.name}/: README lists {sorted(listed - present)} that do not exist "
             f"and leaves out {sorted(present - listed)}"
         )
+
+
+def test_every_evidence_section_cited_is_in_docs_evidence():
+    """params/, docs/ODD.md and the code cite "EVIDENCE.md section N": docs/EVIDENCE.md must hold each section."""
+    import re
+
+    evidence = (REPO / "docs" / "EVIDENCE.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## (\d+)\. ", evidence, re.M))
+    assert "Origin" in evidence.split("\n# ", 1)[0], "docs/EVIDENCE.md should say where it was copied from"
+    cited = {}
+    files = [*(REPO / "params").rglob("*.yaml"), REPO / "docs" / "ODD.md", *(REPO / "model").rglob("*.py")]
+    for path in files:
+        for n in re.findall(r"EVIDENCE\.md section (\d+)", path.read_text(encoding="utf-8")):
+            cited.setdefault(n, path.relative_to(REPO))
+    assert cited, "no citation of EVIDENCE.md found: the pattern changed"
+    missing = {n: str(p) for n, p in cited.items() if n not in sections}
+    assert not missing, f"sections cited but not in docs/EVIDENCE.md: {missing}"

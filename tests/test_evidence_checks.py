@@ -55,8 +55,33 @@ def test_the_bills_checks_read_effects_and_runs_of_the_smoke_results(smoke_resul
     general = np.mean([float(r["gp_registered_share__general"]) for r in runs])
     assert baseline_level(Results(smoke_results), "gp_registered_share__general") == pytest.approx(100 * general)
     assert not any("repeal" in what for what in rows)  # the smoke experiment has no repealed Bill
-    assert main(["evidence", str(smoke_results)]) == 0
+    assert main(["evidence", str(smoke_results)]) == (0 if all(c.computed for c in rows.values()) else 1)
     assert "checks pass" in capsys.readouterr().out
+
+
+def test_a_folder_too_short_for_a_check_says_so_and_exits_1(tmp_path, capsys):
+    """Two years of policy cannot show avoidance two years after a repeal in year three: the row says why, the
+    summary says the folder is too small, and no NaN is printed."""
+    from .conftest import run_tables, write_experiment
+
+    exp = write_experiment(tmp_path, months=24, scenarios=["baseline", "national_sui_mandate",
+                                                           "national_mandate_repealed"])  # fmt: skip
+    folder = run_tables(exp, tmp_path / "short")
+    assert main(["evidence", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower(), out
+    assert "cannot be computed: the folder is too small" in out, out
+    repeal = next(line for line in out.splitlines() if "after the repeal" in line)
+    assert "none: the runs stop before 2 years after the repeal (months: 24)" in repeal and "cannot say" in repeal
+
+
+def test_a_folder_without_the_bill_has_no_check(tmp_path, capsys):
+    from .conftest import run_tables, write_experiment
+
+    folder = run_tables(write_experiment(tmp_path, months=14, scenarios=["baseline", "wigan_direct_care"]),
+                        tmp_path / "none")  # fmt: skip
+    assert main(["evidence", str(folder)]) == 1
+    assert "no check applies" in capsys.readouterr().err
 
 
 def test_headline_and_brief_say_spotted_not_minus_one_unspotted_when_matching_finds_more_needs(smoke_results, tmp_path):

@@ -339,3 +339,85 @@ def test_small_changes_are_not_written_as_minus_zero():
         "-1.2",
         "no data",
     ]
+
+
+WALES = "wales_cme_matching"
+
+
+@pytest.fixture(scope="module")
+def wales_folder(tmp_path_factory):
+    """The Welsh pilot against the status quo, tiny: the page opens on it (its only policy)."""
+    from .conftest import run_tables
+
+    folder = tmp_path_factory.mktemp("wales")
+    return run_tables(write_experiment(folder, name="wales", months=24, scenarios=["baseline", WALES]), folder / "out")
+
+
+def test_the_wales_pilot_opens_with_its_own_safeguards_and_police_greyed(wales_folder):
+    """The pilot's one flow goes to education with no safeguard: every switch off, and "police excluded" shown as
+    the file has it (no police flow), greyed out with the reason, not as a safeguard someone switched on."""
+    from model.explore.app import NO_POLICE_NOTE
+
+    own = load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / f"{WALES}.yaml")
+    assert not any(f.recipient == "police" for f in own.flows), "the test assumes the pilot shares nothing with police"
+    box, rc = render(wales_folder)
+    for key, words in SAFEGUARDS.items():
+        switch = rc.find(v.Switch, label=words).widget
+        if key == "police_excluded":
+            assert switch.disabled and switch.v_model is True, "police excluded: not shown as the file has it"
+        else:
+            assert not switch.disabled and switch.v_model is all(getattr(f, key) for f in own.flows), words
+    assert NO_POLICE_NOTE in page_text(box)
+    assert shown(rc) is not None, "the pilot's own combination is in the folder: its numbers should show"
+
+
+def test_the_bill_keeps_police_excluded_a_choice(grid_folder):
+    from model.explore.app import NO_POLICE_NOTE
+
+    box, rc = render(grid_folder)
+    switch = rc.find(v.Switch, label="police excluded").widget
+    assert not switch.disabled and switch.v_model is False
+    assert NO_POLICE_NOTE not in page_text(box)
+
+
+def test_wales_pilot_in_headless_chromium_shows_its_safeguards_and_a_live_run_clears_the_notice(wales_folder, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not installed (Debian package 'chromium'); `make test` installs it when CI=true")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (a test extra) is not installed")
+    port = free_port()
+    url = f"http://localhost:{port}/"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "model.cli", "explore", str(wales_folder), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_server(url, proc)
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+            )
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_selector(CELL, timeout=120_000)
+            assert "Wales pilot" in page.inner_text("body")
+            states = {}
+            for words in SAFEGUARDS.values():
+                box = page.locator(".v-input--switch", has_text=words)
+                states[words] = (
+                    box.locator("input").get_attribute("aria-checked"),
+                    "v-input--is-disabled" in (box.get_attribute("class") or ""),
+                )
+            want = {w: ("false", False) for w in SAFEGUARDS.values()} | {"police excluded": ("true", True)}
+            assert states == want, f"switches as shown (checked, greyed): {states}"
+            page.locator("label", has_text="families told").click()
+            page.wait_for_selector("text=This combination is not in the results folder", timeout=60_000)
+            page.get_by_role("button", name="Run this combination live").click()
+            page.wait_for_selector(CELL, timeout=120_000)
+            body = page.inner_text("body")
+            assert "not in the results folder" not in body and "Run live just now" in body, body[:800]
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -398,3 +398,18 @@ def test_the_headline_figure_grows_with_its_policies_so_their_labels_never_overl
     overlaps = [i for i in range(len(boxes) - 1) if boxes[i].y1 > boxes[i + 1].y0 + 0.5]
     plt.close(fig)
     assert not overlaps, f"labels of rows {overlaps[:5]} overlap"
+
+
+def test_a_one_month_run_sets_its_year_axis_without_a_matplotlib_warning():
+    """months: 1 gives one point in time; an empty x span made matplotlib warn under --quiet (issue 28)."""
+    import warnings
+
+    from model.present.style import year_axis
+
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        year_axis(ax, np.array([0.0]))
+    lo, hi = ax.get_xlim()
+    plt.close(fig)
+    assert lo < 0.0 < hi, (lo, hi)

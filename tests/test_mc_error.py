@@ -98,3 +98,10 @@ def test_a_sweep_folder_is_refused_with_a_clear_error(tmp_path):
         csv.writer(fh).writerows([header, *rows])
     with pytest.raises(InputError, match="point"):
         mc_error.summarise(tmp_path)
+
+
+def test_agree_compares_headline_effects_overall_and_in_every_segment(smoke_results, capsys):
+    """`mc_error agree A B` (make stratified-check): a folder agrees with itself, segment by segment."""
+    assert mc_error.main(["agree", str(smoke_results), str(smoke_results)]) == 0
+    out = capsys.readouterr().out
+    assert "lost_safeguarding_contacts_per_10k__grt" in out and "outside" not in out

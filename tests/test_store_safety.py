@@ -80,14 +80,17 @@ def test_force_new_removes_only_project_files(capsys, finished, tmp_path):
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     (out / "figures").mkdir(exist_ok=True)
     (out / "figures" / "my_sketch.pdf").write_text("mine", encoding="utf-8")
-    (out / "figures" / "old.png").write_text("a figure the project drew", encoding="utf-8")
+    (out / "figures" / "old.png").write_text("a png under the project's names, not drawn by it", encoding="utf-8")
     (out / STORE / "runs" / "README").write_text("mine", encoding="utf-8")
     before = tables_of(out)
+    old_runs = run_files(out)
+    mtimes = [p.stat().st_mtime_ns for p in old_runs]
     code, err = cli(capsys, "run", str(exp), "--out", str(out), "--force-new")
     assert code == 0, err
     assert (out / "notes.txt").read_text() == "mine" and (out / "figures" / "my_sketch.pdf").exists()
     assert (out / STORE / "runs" / "README").exists(), "--force-new removed a file the project did not write"
-    assert not (out / "figures" / "old.png").exists(), "--force-new left a figure of the old results"
+    assert (out / "figures" / "old.png").exists(), "--force-new removed a file the record does not prove ours"
+    assert all(p.stat().st_mtime_ns != q for p, q in zip(old_runs, mtimes, strict=True)), "runs were not redone"
     assert tables_of(out) == before, "the re-run tables differ"
 
 
@@ -132,7 +135,7 @@ def test_damaged_run_files_are_quarantined_and_redone(capsys, finished, tmp_path
 @pytest.mark.parametrize(
     "side, content",
     [("store/config.json", "{not json"), ("store/config.json", "[1, 2]"), ("store/plan.json", "\xff\xfe"),
-     ("store/plan.json", '{"a": 1}'), ("failures.jsonl", "garbage\n{}\n")],
+     ("store/plan.json", '{"a": 1}')],
 )  # fmt: skip
 def test_damaged_side_files_give_one_line_errors(capsys, finished, tmp_path, side, content):
     exp, out = copy_of(finished, tmp_path)
@@ -143,6 +146,16 @@ def test_damaged_side_files_give_one_line_errors(capsys, finished, tmp_path, sid
     if side == "store/config.json":
         code, err = cli(capsys, "run", str(exp), "--out", str(out))
         assert code == 2 and len(err.splitlines()) == 1 and "config.json" in err and "--force-new" in err, err
+
+
+def test_a_garbled_failures_line_does_not_fail_status(capsys, finished, tmp_path):
+    _, out = copy_of(finished, tmp_path)
+    (out / "failures.jsonl").write_text("garbage\n{}\n", encoding="latin-1")
+    code = main(["status", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "failures.jsonl: 2 lines are not failure records (first: line 1); ignored" in printed.out, printed.out
+    assert "tables: written" in printed.out
 
 
 def test_deleting_the_lock_file_does_not_let_a_second_run_in(capsys, tmp_path):

@@ -72,9 +72,9 @@ def test_serial_pool_and_dask_give_identical_tables(grid_experiment):
         for label, folder in (("serial", serial), ("pool", pool), ("dask", dask))
     }
     assert all(w.endswith(here) for w in workers["serial"]), f"serial runs left this process: {workers['serial']}"
-    for label in ("pool", "dask"):
-        assert len(workers[label]) == 2 and not any(w.endswith(here) for w in workers[label]), (
-            f"{label} did not run on two other processes: {workers[label]}"
+    for label in ("pool", "dask"):  # how many of the 2 workers got runs is the scheduler's choice: not tested
+        assert workers[label] and not any(w.endswith(here) for w in workers[label]), (
+            f"{label} ran some runs in this process, not in its workers: {workers[label]}"
         )
 
 

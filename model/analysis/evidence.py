@@ -5,7 +5,7 @@ sources in params/sources.yaml allow, and a check that fails says so.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +33,17 @@ class Check:
     hi: float
     mean: float
     interval: tuple[float, float]
+    too_small: str = ""  # why the folder cannot give this check's value (NaN mean), in a few words
 
     @property
     def passed(self) -> bool:
         """The model's mean lies within the evidence's range."""
         return self.lo <= self.mean <= self.hi
+
+    @property
+    def computed(self) -> bool:
+        """Whether the folder gave a value for this check (too few runs, months or children give none)."""
+        return not math.isnan(self.mean)
 
 
 def persistence(a: np.ndarray, end: int, months_after: int = 12 * YEARS_AFTER) -> tuple[float, tuple[float, float]]:
@@ -70,7 +76,7 @@ def checks(folder: str | Path) -> list[Check]:
     if BILL in results.scenarios:
         for m in MILESTONES:
             e = effect(BILL, f"{m}_change_pp__general")
-            out.append(Check(f"General population, {m} (points)", "0 to -0.5 (EVIDENCE.md section 2)", -0.5, 0.0,
+            out.append(Check(f"General population, {m} (points)", "0 to -0.5 (docs/EVIDENCE.md section 2)", -0.5, 0.0,
                              e.mean, (e.lo, e.hi)))  # fmt: skip
         for m in MILESTONES:
             e = effect(BILL, f"{m}_change_pp__{EXPOSED}")
@@ -92,13 +98,30 @@ def checks(folder: str | Path) -> list[Check]:
         out.append(Check(f"Insecure immigration status, avoidance left {YEARS_AFTER} years after the repeal (share)",
                          "0.81-0.85 (urban_chilling_2019 to urban_chilling_2022)", *PERSISTENCE, mean,
                          interval))  # fmt: skip
-    return out
+    return [c if c.computed else replace(c, too_small=why_missing(c, results)) for c in out]
+
+
+def why_missing(c: Check, results: Results) -> str:
+    """Why a check has no value on this folder, in the terms a user can change (months, scale)."""
+    if "after the repeal" in c.what:
+        return f"the runs stop before {YEARS_AFTER} years after the repeal (months: {results.months})"
+    return f"no run has children in this group (scale {results.scale:g} is too small)"
 
 
 def table(rows: list[Check]) -> str:
-    """The checks as a Markdown table."""
+    """The checks as a Markdown table; a check the folder cannot give says why instead of printing NaN."""
     lines = ["| Check | Evidence | Model: mean (90% interval) | Pass |", "|---|---|---|---|"]
     for c in rows:
-        lines.append(f"| {c.what} | {c.evidence} | {c.mean:.2f} ({c.interval[0]:.2f} to {c.interval[1]:.2f}) | "
-                     f"{'yes' if c.passed else 'no'} |")  # fmt: skip
+        model = f"{c.mean:.2f} ({c.interval[0]:.2f} to {c.interval[1]:.2f})" if c.computed else f"none: {c.too_small}"
+        verdict = ("yes" if c.passed else "no") if c.computed else "cannot say"
+        lines.append(f"| {c.what} | {c.evidence} | {model} | {verdict} |")
     return "\n".join(lines)
+
+
+def summary(rows: list[Check]) -> str:
+    """The line under the table: how many pass, and how many the folder is too small to give."""
+    done = [c for c in rows if c.computed]
+    line = f"{sum(c.passed for c in done)} of {len(done)} checks pass"
+    if len(done) < len(rows):
+        line += f"; {len(rows) - len(done)} cannot be computed: the folder is too small (see the table)"
+    return line

@@ -7,6 +7,9 @@ where each mcse is the sd of the per-replicate paired effect over sqrt(replicate
 
     python -m model.analysis.mc_error summarise RESULTS_DIR OUT.csv   # mean and MCSE of every effect
     python -m model.analysis.mc_error compare BEFORE.csv RESULTS_DIR  # the headline effects against BEFORE
+    python -m model.analysis.mc_error agree RESULTS_A RESULTS_B  # headline effects, overall and by segment, A against B
+
+`agree` is the check that a stratified, weighted sample gives what the unweighted model gives (make stratified-check).
 """
 
 import csv
@@ -15,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.core.layout import SEGMENTS
 from model.experiments import tables
 from model.inputs.errors import InputError
 from model.present.report import HEADLINE_EFFECTS
@@ -97,6 +101,22 @@ def compare(
     return out
 
 
+def with_segments(effects: tuple[str, ...]) -> tuple[str, ...]:
+    """Each effect overall and in every segment (`<effect>__<segment>`)."""
+    return effects + tuple(f"{e}__{seg}" for e in effects for seg in SEGMENTS)
+
+
+def print_comparisons(rows: list[Comparison], before: str, after: str) -> int:
+    """One line per effect, then how many lie within Z_LIMIT standard errors; 1 if any does not."""
+    print(f"{'scenario':28} {'effect':58} {before:>9} {after:>9} {'se':>7} {'z':>6}")
+    for c in rows:
+        flag = "" if c.within else "  outside"
+        print(f"{c.scenario:28} {c.effect:58} {c.old:9.3f} {c.new:9.3f} {c.se:7.3f} {c.z:6.2f}{flag}")
+    outside = [c for c in rows if not c.within]
+    print(f"{len(rows) - len(outside)} of {len(rows)} effects within {Z_LIMIT:g} standard errors")
+    return 1 if outside else 0
+
+
 def main(argv: list[str]) -> int:
     """`summarise RESULTS OUT.csv` or `compare BEFORE.csv RESULTS`; compare exits 1 if an effect moved too far."""
     if len(argv) == 3 and argv[0] == "summarise":
@@ -104,14 +124,12 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) == 3 and argv[0] == "compare":
         rows = compare(read_summary(Path(argv[1])), summarise(Path(argv[2])))
-        print(f"{'scenario':28} {'effect':38} {'before':>9} {'after':>9} {'se':>7} {'z':>6}")
-        for c in rows:
-            flag = "" if c.within else "  outside"
-            print(f"{c.scenario:28} {c.effect:38} {c.old:9.3f} {c.new:9.3f} {c.se:7.3f} {c.z:6.2f}{flag}")
-        outside = [c for c in rows if not c.within]
-        print(f"{len(rows) - len(outside)} of {len(rows)} headline effects within {Z_LIMIT:g} standard errors")
-        return 1 if outside else 0
-    print("\n".join(__doc__.strip().splitlines()[-2:]), file=sys.stderr)
+        return print_comparisons(rows, "before", "after")
+    if len(argv) == 3 and argv[0] == "agree":
+        a = {(r["scenario"], r["effect"]): r for r in summarise(Path(argv[1]))}
+        rows = compare(a, summarise(Path(argv[2])), with_segments(tuple(HEADLINE_EFFECTS)))
+        return print_comparisons([c for c in rows if not (math.isnan(c.old) or math.isnan(c.new))], "A", "B")
+    print("\n".join(__doc__.strip().splitlines()[-5:-2]), file=sys.stderr)
     return 2
 
 

@@ -88,23 +88,29 @@ def columns() -> list[str]:
     return list(OUTCOMES) + [f"{o}__{seg}" for o in OUTCOMES for seg in SEGMENTS]
 
 
-def window_values(counters: np.ndarray) -> dict[str, float]:
+def over_segments(by_seg: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Counters [segment, counter] summed over segments: plainly, or in a stratified sample each segment's times its
+    weight (real households per simulated one), so overall outcomes are the real place's (docs/ODD.md, Sampling)."""
+    return by_seg.sum(axis=0) if weights is None else (by_seg * np.asarray(weights)[:, np.newaxis]).sum(axis=0)
+
+
+def window_values(counters: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
     """Overall and by-segment outcomes of counters [month, segment, counter] summed over the months given."""
     by_seg = counters.sum(axis=0)
-    out = outcome_values(by_seg.sum(axis=0))
+    out = outcome_values(over_segments(by_seg, weights))
     for i, seg in enumerate(SEGMENTS):
         out.update({f"{o}__{seg}": v for o, v in outcome_values(by_seg[i]).items()})
     return out
 
 
-def final_year(counters: np.ndarray) -> dict[str, float]:
+def final_year(counters: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
     """Outcomes over the last 12 months of a run (all months if shorter)."""
-    return window_values(counters[-12:])
+    return window_values(counters[-12:], weights)
 
 
-def monthly(counters: np.ndarray) -> list[dict[str, float]]:
+def monthly(counters: np.ndarray, weights: np.ndarray | None = None) -> list[dict[str, float]]:
     """Outcomes month by month."""
-    return [window_values(counters[m : m + 1]) for m in range(counters.shape[0])]
+    return [window_values(counters[m : m + 1], weights) for m in range(counters.shape[0])]
 
 
 def effect_columns() -> list[str]:

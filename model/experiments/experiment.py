@@ -3,7 +3,7 @@
 Everything the file names is read and checked here, before any run starts.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ import numpy as np
 from model.core.layout import DECISIONS
 from model.core.rng import derive_seed
 from model.experiments import budget
+from model.experiments import sets as cli_sets
 from model.experiments.design import Design, load_design
 from model.experiments.uncertainty import (
     Uncertainty,
@@ -25,12 +26,13 @@ from model.inputs import config, schema
 from model.inputs.errors import InputError
 from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
-from model.inputs.scenario import Place, Scenario, load_place, load_scenario
+from model.inputs.scenario import Place, Scenario, load_place, load_scenario, place_warnings
 from model.sim.simulate import DRIVERS, simulate
 
 BASELINE = "baseline"
 EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
-EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty"}
+EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty", "sample"}
+SAMPLES = ("proportional", "stratified")  # every segment at its share, or small segments oversampled and weighted
 
 
 @dataclass(frozen=True)
@@ -53,17 +55,37 @@ class Experiment:
     design: Design | None = None  # the `design:` section: design points and target_mcse
     uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
     warnings: tuple[str, ...] = ()  # overrides outside their plausible range (recorded in the manifest)
+    sets: tuple[str, ...] = ()  # the command line's `--set path=value` texts, applied in `raw` (sets.py)
 
-def load_experiment(path: str | Path, driver: str | None = None, workers: int = 1) -> Experiment:
-    """Read and check an experiment file and everything it names; refuse a plan too large for the machine."""
+def load_experiment(
+    path: str | Path, driver: str | None = None, workers: int = 1, sets: Sequence[str] = ()
+) -> Experiment:
+    """Read and check an experiment file, with any `--set path=value` applied first, and everything it names;
+    refuse a plan too large for the machine. An error in a value a `--set` gave names the `--set`."""
+    try:
+        exp = checked_experiment(path, driver, workers, tuple(sets))
+    except InputError as exc:
+        raise cli_sets.named(exc, sets) from None
+    return replace(exp, sets=tuple(sets)) if sets else exp
+
+
+def checked_experiment(path: str | Path, driver: str | None, workers: int, sets: tuple[str, ...]) -> Experiment:
+    """load_experiment's checks, in order, on the file's data with the `--set`s applied."""
     file = str(path)
     raw = config.as_mapping(file, "", config.load_yaml(path))
-    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
+    if sets:
+        raw = cli_sets.apply_sets(file, raw, sets, EXPERIMENT_REQUIRED | EXPERIMENT_OPTIONAL)
+    return experiment_from_raw(file, raw, Path(path).resolve().parent, driver, workers)
+
+
+def experiment_from_raw(
+    file: str, raw: dict, base: Path, driver: str | None = None, workers: int = 1
+) -> Experiment:
+    """Check an experiment given as data (a file's contents with any `--set` applied, or a nation of a national
+    file) and load what it names, relative to `base`; errors name `file`."""
     config.plain_data(file, "", raw)  # the manifest records the file as written, as strict JSON
-    errors = schema.input_errors(file, "experiment", raw)  # the schema `check` reports in full
-    if errors:
-        raise errors[0]
-    base = Path(path).resolve().parent
+    schema.refuse_schema_errors(file, "experiment", raw)  # every error at once: `check` and `run` list the same
+    config.check_keys(file, "", raw, EXPERIMENT_REQUIRED, EXPERIMENT_OPTIONAL)
     name = config.identifier(file, "name", raw["name"])  # it names the results folder: no '/', '..' or ','
     if "description" in raw:
         config.string(file, "description", raw["description"])
@@ -90,7 +112,10 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     params = params.with_overrides(overrides, file)
     warnings = override_warnings(file, overrides, params)
     place_ref = config.text(file, "place", raw["place"])
-    place = load_place(existing_ref(file, "place", place_ref, "places", params_dir, base), load_source_ids(params_dir))
+    stratified = config.choice(file, "sample", raw.get("sample", SAMPLES[0]), SAMPLES) == "stratified"
+    place_path = existing_ref(file, "place", place_ref, "places", params_dir, base)
+    place = load_place(place_path, load_source_ids(params_dir), stratified)
+    warnings += place_warnings(place)
     refs = raw["scenarios"]
     if not isinstance(refs, list) or not refs:
         raise InputError(file, "scenarios", "a non-empty list of scenario names or paths", refs)
@@ -118,6 +143,7 @@ def load_experiment(path: str | Path, driver: str | None = None, workers: int = 
     )  # fmt: skip
     if "uncertainty" in raw:
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
+        replicate_params(exp, 0)  # a first draw now, so a draw that cannot run is refused before any folder is made
     refuse_dead_knobs(exp, overrides)
     return exp
 
@@ -164,12 +190,20 @@ def override_warnings(file: str, overrides: Mapping[str, Any], params: Parameter
     return tuple(out)
 
 
+def place_record(place: Place) -> dict[str, Any]:
+    """The place as run, as plain data; a proportional place is recorded as it was before stratified samples."""
+    record = asdict(place) | {"file": Path(place.file).name}
+    if record["sample"] is None:
+        del record["sample"]
+    return record
+
+
 def resolved_config(exp: Experiment) -> dict[str, Any]:
     """Everything that determines the results, as plain data (what the config hash covers)."""
     return (
         {
             "name": exp.name,
-            "place": asdict(exp.place) | {"file": Path(exp.place.file).name},
+            "place": place_record(exp.place),
             "scale": exp.scale,
             "months": exp.months,
             "burn_in_months": exp.burn_in_months,

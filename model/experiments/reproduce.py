@@ -30,7 +30,7 @@ from model.inputs import config
 from model.inputs.errors import InputError
 from model.inputs.params import DEFAULT_SCHEMA, SEGMENT_SCHEMA, Param, Parameters, bounds_of, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
-from model.inputs.scenario import NEED_RATE_FACTOR, SHARE_TOLERANCE, Place, Scenario, read_flow
+from model.inputs.scenario import NEED_RATE_FACTOR, SAMPLE_KEYS, SHARE_TOLERANCE, Place, Sample, Scenario, read_flow
 from model.sim.simulate import DRIVERS
 
 RESOLVED_KEYS = {
@@ -83,7 +83,7 @@ def place_from_record(file: str, raw: Any) -> Place:
     field = "resolved.place"
     rec = config.as_mapping(file, field, raw)
     config.check_keys(
-        file, field, rec, {"name", "n_families", "n_children", "segment_shares", "file"}, {"need_rate_factor"}
+        file, field, rec, {"name", "n_families", "n_children", "segment_shares", "file"}, {"need_rate_factor", "sample"}
     )
     n_families = config.integer(file, f"{field}.n_families", rec["n_families"], 1)
     n_children = config.integer(file, f"{field}.n_children", rec["n_children"], n_families)
@@ -100,7 +100,15 @@ def place_from_record(file: str, raw: Any) -> Place:
         tuple(shares),
         config.text(file, f"{field}.file", rec["file"]),
         config.number(file, f"{field}.need_rate_factor", rec.get("need_rate_factor", 1.0), *NEED_RATE_FACTOR),
+        sample_from_record(file, f"{field}.sample", rec["sample"]) if "sample" in rec else None,
     )
+
+
+def sample_from_record(file: str, field: str, raw: Any) -> Sample:
+    """A stratified sample as run, from the manifest."""
+    rec = config.as_mapping(file, field, raw)
+    config.check_keys(file, field, rec, set(SAMPLE_KEYS))
+    return Sample(*(config.integer(file, f"{field}.{k}", rec[k], 1) for k in SAMPLE_KEYS))
 
 
 def scenario_from_record(file: str, field: str, raw: Any) -> Scenario:
@@ -229,6 +237,9 @@ def config_notes(manifest: Mapping[str, Any], exp: Experiment, file: str) -> lis
         notes.append(
             f"code: the run was made from a checkout with uncommitted changes ({manifest.get('code_version')})"
         )
+    if manifest.get("sets"):
+        notes.append(f"config: the experiment file with --set {' '.join(map(str, manifest['sets']))} applied "
+                     "(manifest 'sets'; 'config' holds the result)")  # fmt: skip
     edited = edited_inputs(manifest)
     notes.extend(f"{file}: {what} was edited after the run (its hash no longer matches)" for what in edited.values())
     if "resolved" not in edited and manifest.get("config_hash") != config_hash(manifest["resolved"]):

@@ -10,8 +10,9 @@ A run file appears only by renaming a finished temp file, so a file present is a
 killed half-way leaves at most a temp file, removed at the next start. On resume every stored run of the
 plan is read back and checked against its name and the plan before it counts. A lock, held by the
 process from opening the store until the tables are published, keeps two processes out of one folder.
-Only a folder that is empty or already a results folder of this project is ever written to, and
-`--force-new` removes only the files this project writes (PROJECT_FILES).
+Only a folder that is empty or already a results folder of this project (store/written.json, its marker and
+record of the files written: model/experiments/folder.py) is ever written to, no link in it is followed, and
+`--force-new` removes only the files that record (or a run file's own id and checksum) proves the project's.
 """
 
 import hashlib
@@ -30,30 +31,32 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from model.core.layout import COUNTERS, N_COUNTERS, N_SEG, SEGMENTS
+from model.experiments.folder import (
+    STORE,
+    TMP_SUFFIX,
+    Ledger,
+    check_out_folder,
+    clear_stages,
+    is_plain_file,
+    is_temp_name,
+    ledger_of,
+    left_line,
+    others_files,
+    remove_written,
+)
 from model.experiments.provenance import code_sources_hash
 from model.inputs.errors import InputError
 
-STORE = "store"
 RUNS = "runs"
 QUARANTINE = "quarantine"
 FAILURES = "failures.jsonl"
 META_KEY = b"disengage.run"
-TMP_SUFFIX = ".tmp"
-STAGE = ".tables.partial"  # where the runner builds tables, figures and the report before publishing them
-# What this project writes into a results folder (glob patterns); --force-new removes these and nothing else.
-PROJECT_FILES = (
-    "manifest.json", "runs.csv", "timeseries.csv", "effects.csv", "report.html", "sensitivity.csv", FAILURES,
-    "figures/*.png", "figures/*.svg",
-    f"{STORE}/config.json", f"{STORE}/plan.json", f"{STORE}/{RUNS}/*.parquet", f"{STORE}/{RUNS}/.*{TMP_SUFFIX}",
-    f"{STORE}/{QUARANTINE}/*.parquet", f"{STORE}/.*{TMP_SUFFIX}",
-)  # fmt: skip
-PROJECT_DIRS = ("figures", f"{STORE}/{RUNS}", f"{STORE}/{QUARANTINE}")  # removed when left empty
 
 
 def experiment_key(place: Any, scale: float, months: int, burn_in_months: int) -> dict[str, Any]:
     """The part of a run id that every run of an experiment shares: place, scale, length and code version."""
     return {
-        "place": {k: v for k, v in asdict(place).items() if k != "file"},
+        "place": {k: v for k, v in asdict(place).items() if k != "file" and not (k == "sample" and v is None)},
         "scale": scale,
         "months": months,
         "burn_in_months": burn_in_months,
@@ -203,8 +206,9 @@ def read_plan(folder: Path) -> list[dict[str, Any]]:
     return plan
 
 
-def read_failures(folder: Path) -> Iterator[dict[str, Any]]:
-    """Failure records in order; a last line cut short by a kill is skipped, any other bad line is an error."""
+def read_failures(folder: Path, skipped: list[int] | None = None) -> Iterator[dict[str, Any]]:
+    """Failure records in order; a line that is not one (cut short by a kill, or garbled) is skipped, its number
+    appended to `skipped`: the file is a log, and runs never depend on it."""
     path = Path(folder) / FAILURES
     if not path.exists():
         return
@@ -213,34 +217,20 @@ def read_failures(folder: Path) -> Iterator[dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            if n == len(lines):
-                continue
-            raise InputError(str(path), f"line {n}", "one JSON record a line, as `disengage run` writes them",
-                             line) from None  # fmt: skip
+            record = None
         if not isinstance(record, dict) or not isinstance(record.get("run_id"), str):
-            raise InputError(str(path), f"line {n}", "a failure record with its run_id", record)
+            if skipped is not None and line.strip():
+                skipped.append(n)
+            continue
         yield record
 
 
-def is_results_folder(folder: Path) -> bool:
-    """True when `folder` is a results folder this project made: it has a store (its config or its lock)."""
-    store = folder / STORE
-    return store.is_dir() and ((store / "config.json").is_file() or (store / "lock").is_file())
-
-
-def remove_project_files(folder: Path) -> int:
-    """Delete the files this project writes into a results folder (PROJECT_FILES), and nothing else; how many."""
-    removed = 0
-    for pattern in PROJECT_FILES:
-        for path in folder.glob(pattern):
-            if path.is_file() and not path.is_symlink():
-                path.unlink()
-                removed += 1
-    for name in PROJECT_DIRS:
-        d = folder / name
-        if d.is_dir() and not any(d.iterdir()):
-            d.rmdir()
-    return removed
+def is_own_run_file(path: Path) -> bool:
+    """A run file the project wrote: a plain Parquet file whose metadata names the run its file name does."""
+    try:
+        return is_plain_file(path) and read_info(path).get("run_id") == path.stem
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, pa.ArrowException):
+        return False
 
 
 class FolderLock:
@@ -253,7 +243,6 @@ class FolderLock:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         store = folder / STORE
-        store.mkdir(parents=True, exist_ok=True)
         self._file = FileLock(str(store / "lock"), timeout=0)
         self._dir_fd: int | None = None
         try:
@@ -279,28 +268,34 @@ class FolderLock:
 class ResultStore:
     """The store of one results folder, held under an exclusive lock while a run writes to it."""
 
-    def __init__(self, folder: Path, lock: FolderLock) -> None:
+    def __init__(self, folder: Path, lock: FolderLock, ledger: Ledger, notes: list[str]) -> None:
         self.folder = folder
         self.runs = folder / STORE / RUNS
+        self.ledger = ledger  # store/written.json: every file the project writes here is recorded in it
+        self.notes = notes  # lines for the user: files --force-new left in place
         self._lock = lock
 
     @classmethod
     def open(cls, folder: str | Path, resolved: Mapping[str, Any], config_hash: str, force_new: bool) -> "ResultStore":
         """Lock the folder, check it holds this experiment (or start afresh), and clear temp files.
 
-        A folder that exists and holds anything is refused unless it is a results folder of this project.
+        A folder that exists and holds anything is refused unless it is a results folder of this project, and
+        one with a link where the project writes is refused (model/experiments/folder.py).
         """
         folder = Path(folder)
-        if folder.exists() and not folder.is_dir():
-            raise InputError(str(folder), "", "a folder for the results (--out)", "a file")
-        if folder.exists() and any(folder.iterdir()) and not is_results_folder(folder):
-            raise InputError(str(folder), "", "a new or empty folder, or a results folder of this project "
-                             "(store/config.json); left unchanged", "other files")  # fmt: skip
+        check_out_folder(folder)
+        ledger = ledger_of(folder)  # the marker is written before anything else of the store
         lock = FolderLock(folder)  # refuses while another process is writing here
         try:
             config_path = folder / STORE / "config.json"
+            notes: list[str] = []
             if force_new:
-                remove_project_files(folder)
+                runs = folder / STORE / RUNS
+                remove_written(ledger, [p for p in sorted(runs.glob("*.parquet")) if is_own_run_file(p)])
+                notes += left_line("--force-new", others_files(folder))
+                if config_path.exists():
+                    raise InputError(str(config_path), "", "the stored experiment as `disengage run` wrote it "
+                                     "(store/written.json does not record this one): move it away", "another file")
             elif config_path.exists():  # (a store without config.json was killed as it began: carry on)
                 stored = read_config(folder)["config_hash"]
                 if stored != config_hash:
@@ -312,15 +307,23 @@ class ResultStore:
                         f"a changed config {config_hash[:12]}",
                     )
             (folder / STORE / RUNS).mkdir(parents=True, exist_ok=True)
-            store = cls(folder, lock)
+            store = cls(folder, lock, ledger, notes)
             if not config_path.exists():
-                write_json(config_path, {"config_hash": config_hash, "resolved": resolved})
+                store.write_json(config_path, {"config_hash": config_hash, "resolved": resolved})
             for tmp in store.runs.glob(f".*{TMP_SUFFIX}"):
-                tmp.unlink()  # left by a run killed while writing; we hold the lock, so nobody else is writing
+                if is_temp_name(tmp.name) and is_plain_file(tmp):
+                    tmp.unlink()  # left by a run killed while writing; we hold the lock, so nobody else is writing
+            notes += clear_stages(folder, ledger)
         except BaseException:
             lock.release()
             raise
         return store
+
+    def write_json(self, path: Path, data: Any) -> None:
+        """A JSON file of the store, written atomically and recorded as the project's."""
+        write_json(path, data)
+        self.ledger.record(path.relative_to(self.folder).as_posix())
+        self.ledger.save()
 
     def close(self) -> None:
         """Release the lock."""
@@ -363,6 +366,8 @@ class ResultStore:
         while target.exists():
             target, n = target_dir / f"{rid}.{n}.parquet", n + 1
         os.replace(self.path(rid), target)
+        self.ledger.record(target.relative_to(self.folder).as_posix())
+        self.ledger.save()
         line = f"{self.path(rid).relative_to(self.folder)}: {reason}; moved to {target.relative_to(self.folder)}, " \
                "the run will be redone"  # fmt: skip
         self.record_failure(rid, {}, f"damaged run file quarantined: {reason}", "")
@@ -383,10 +388,12 @@ class ResultStore:
         line["time_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
         with (self.folder / FAILURES).open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(line, sort_keys=True) + "\n")
+        self.ledger.record(FAILURES)
+        self.ledger.save()
 
     def write_plan(self, plan: list[dict[str, Any]]) -> None:
         """The runs planned so far (status reads it)."""
-        write_json(self.folder / STORE / "plan.json", plan)
+        self.write_json(self.folder / STORE / "plan.json", plan)
 
 
 def status_lines(folder: str | Path) -> list[str]:
@@ -401,7 +408,8 @@ def status_lines(folder: str | Path) -> list[str]:
     stored = {p.stem for p in runs.glob("*.parquet")}
     planned = {r["run_id"] for r in plan}
     done = planned & stored
-    errors = {f["run_id"]: f["error"] for f in read_failures(folder)}
+    garbled: list[int] = []
+    errors = {f["run_id"]: f["error"] for f in read_failures(folder, garbled)}
     failed = sorted((planned - done) & set(errors))
     seconds, damaged = [], 0
     for rid in sorted(done):
@@ -417,6 +425,9 @@ def status_lines(folder: str | Path) -> list[str]:
         f"  failed   {len(failed)}" + (f"  (see {folder / FAILURES}; retried on the next run)" if failed else ""),
     ]
     lines += [f"    {rid}: {errors[rid]}" for rid in failed[:5]]
+    if garbled:
+        lines.append(f"  {folder / FAILURES}: {len(garbled)} lines are not failure records (first: line "
+                     f"{garbled[0]}); ignored")
     if damaged:
         lines.append(f"  damaged  {damaged} stored run files do not open; the next run quarantines and redoes them")
     if seconds:

@@ -96,6 +96,8 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec,
     With a design, tables gain `point` and the design's parameter columns.
     """
     cols = outcomes.columns()
+    design = exp.place.design(exp.scale)
+    weights = None if design is None else design.weights  # a stratified sample's overall outcomes are weighted
     has_design = exp.design is not None
     lead = ["scenario", "replicate"] + (["point"] if has_design else []) + ["seed"]
     run_rows, final, specs = [], {}, []
@@ -103,11 +105,11 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec,
         ts.write(",".join(lead + ["month"] + cols) + "\n")
         for spec, counters in results:
             key = (spec.scenario.name, spec.point, spec.replicate)
-            final[key] = outcomes.final_year(counters)
+            final[key] = outcomes.final_year(counters, weights)
             specs.append(spec)
             ids = [spec.scenario.name, spec.replicate] + ([spec.point] if has_design else []) + [spec.seed]
             run_rows.append(ids + design_cells(exp, spec.point)[1:] + [final[key][c] for c in cols])
-            for m, monthly in enumerate(outcomes.monthly(counters)):
+            for m, monthly in enumerate(outcomes.monthly(counters, weights)):
                 ts.write(csv_line(ids + [m] + [monthly[c] for c in cols]))
     write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + cols, run_rows)
     mcse_col = ["mcse"] if has_design and exp.design.target_mcse is not None else []

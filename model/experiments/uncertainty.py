@@ -20,7 +20,7 @@ from typing import Any
 from model.core.rng import uniform
 from model.inputs import config
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters
+from model.inputs.params import CHOICES, Parameters
 
 DISTRIBUTIONS = ("uniform", "triangular")
 DRAW_MONTH_KEY = (1 << 30) + 2  # month key of parameter draws (set-up uses 2^30, the network 2^30 + 1)
@@ -84,6 +84,10 @@ def load_uncertainty(file: str, raw: Any, params: Parameters) -> Uncertainty:
             raise InputError(file, field, f"a group ({groups}) or a parameter path (wildcards allowed)", name)
         for path in paths:
             p = params.entries[path]
+            if path in CHOICES:
+                raise InputError(file, field, f"parameters with a range of numbers to draw from ({path} takes one of "
+                                 f"{', '.join(CHOICES[path])}: choose it in overrides, or run a design over it)",
+                                 name)  # fmt: skip
             if path in taken:
                 raise InputError(file, field, "parameters named once only", path)
             if not p.lo <= p.value <= p.hi:

@@ -34,6 +34,7 @@ TOLD_NOTE = (
     "they forget), and in the model families avoid services according to what they know, so \u201cfamilies "
     "told\u201d raises the costs even though each family\u2019s trust falls less."
 )
+NO_POLICE_NOTE = "This policy sends nothing to the police (its scenario file has no police flow): nothing to exclude."
 NOTE_STYLE = "color:#555;font-size:0.85em;margin:0 0 6px 0"
 WARNING_STYLE = "background:#fff4e0;border-left:5px solid #E69F00;padding:0.5em 0.8em"
 
@@ -191,6 +192,10 @@ def Controls(grid: Grid, view: dict, update):
         )
         solara.Markdown("**Safeguards**")
         for key, words in SAFEGUARDS.items():
+            if key == "police_excluded" and not grid.sends_to_police(view["policy"]):  # the file's fact, not a choice
+                solara.Switch(label=words, value=True, disabled=True)
+                solara.HTML(tag="p", unsafe_innerHTML=html.escape(NO_POLICE_NOTE), style=NOTE_STYLE)
+                continue
             solara.Switch(label=words, value=bool(view[key]), on_value=lambda on, k=key: update(**{k: on}))
             if key == "families_told":
                 solara.HTML(tag="p", unsafe_innerHTML=html.escape(TOLD_NOTE), style=NOTE_STYLE)
@@ -273,12 +278,18 @@ def Explorer(folder: str):
 def LivePanel(grid: Grid, view: dict, key, live_request, set_live_request, live, progress: float):
     """A combination the folder does not hold: offer to run it live, show progress, then its effects."""
     res = grid.results
-    on = [w for k, w in SAFEGUARDS.items() if view[k]]
+    police = grid.sends_to_police(view["policy"])
+    on = [w for k, w in SAFEGUARDS.items() if view[k] and (k != "police_excluded" or police)]
+    done = live_request == key and live.state == ResultState.FINISHED and live.value is not None
+    how = (
+        f"the policy and the status quo on {live_scale(grid):g} of {res.place_name}'s households under the folder's "
+        "seeds, fewer replicates than the folder, so wider intervals"
+    )
     solara.Markdown(
         f"### {grid.policy_label(view['policy'])}, with {', '.join(on) if on else 'no safeguards'}\n"
-        "This combination is not in the results folder. Run it live: the policy and the status quo on "
-        f"{live_scale(grid):g} of {res.place_name}'s households under the folder's seeds, for at most about "
-        f"{CAP_SECONDS:g} seconds (fewer replicates than the folder, so wider intervals)."
+        + (f"Run live just now ({how})." if done else
+           f"This combination is not in the results folder. Run it live: {how}; at most about {CAP_SECONDS:g} "
+           "seconds.")  # fmt: skip
     )
     running = live_request == key and live.state in (ResultState.STARTING, ResultState.RUNNING, ResultState.WAITING)
     if live_request != key or live.value is None and not running:
@@ -286,7 +297,7 @@ def LivePanel(grid: Grid, view: dict, key, live_request, set_live_request, live,
     if running:
         solara.ProgressLinear(progress or True)
         solara.Text(f"running... {progress:.0f}%")
-    if live_request == key and live.state == ResultState.FINISHED and live.value is not None:
+    if done:
         r = live.value
         basis = f"{r.replicates} live replicates at scale {r.scale:g} ({r.seconds:.1f} s)"
         solara.HTML(tag="div", unsafe_innerHTML=effects_html(r.cells, res.place_name, res.n_children, basis))

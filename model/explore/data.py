@@ -80,6 +80,11 @@ class Grid:
         """The safeguards a scenario of the folder has."""
         return signature(self.scenarios[scenario])
 
+    def sends_to_police(self, policy: str) -> bool:
+        """Whether the policy as written shares with the police: only then is "police excluded" a choice."""
+        own = self.scenarios.get(policy)
+        return own is None or not signature(own)["police_excluded"]
+
     def lookup(self, policy: str, chosen: dict[str, bool]) -> str | None:
         """The folder's scenario that is `policy` with exactly the chosen safeguards, or None."""
         for name, sc in self.scenarios.items():

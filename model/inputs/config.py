@@ -113,7 +113,11 @@ def read_text(path: Path) -> str:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(file, "", f"a file of at most {MAX_FILE_BYTES // 1024} kB", f"{size} bytes")
-    data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:  # a device or /proc file that cannot be read as text
+        raise InputError(file, "", "a plain file that can be read", exc.strerror or type(exc).__name__) from None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError(file, "byte 0", "UTF-8 text (it looks like UTF-16); save the file as UTF-8")
     if b"\x00" in data:

@@ -27,6 +27,21 @@ class InputError(Exception):
         super().__init__(f"{where}: expected {one_line(expected, 100)}{tail}")
 
 
+class InputErrors(InputError):
+    """Every error of one file at once (`check` and `run` report the same list), each an InputError line."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.file, first.field, first.expected, first.got)
+        self.args = ("\n".join(str(e) for e in self.errors),)
+
+
+def error_lines(exc: InputError) -> list[str]:
+    """The lines an input error prints: one per error of the file."""
+    return [str(e) for e in exc.errors] if isinstance(exc, InputErrors) else [str(exc)]
+
+
 def one_line(text: str, limit: int = 160) -> str:
     """Free text for an error line: every character that is not printable (newlines, form feeds, other controls
     that would break or garble the line) escaped as Python writes it, then cut to `limit` characters."""

@@ -102,6 +102,8 @@ def parameters_from(entries: dict[str, Param]) -> Parameters:
     return Parameters(MappingProxyType(dict(entries)))
 
 
+NEED_RATE_FACTOR = (0.0, 10.0)  # bounds of a place's need_rate_factor (its file, its schema, its manifest record):
+# here, below both scenario.py and schema.py, which each read it (scenario.py checks files by the schema)
 POSITION = (-1.0, 1.0)  # a shared position in a range: -1 its low end, 0 the table's value, 1 its high end
 
 

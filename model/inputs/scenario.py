@@ -26,12 +26,24 @@ from model.core.layout import (
     RECIPIENTS,
     SEGMENTS,
 )
+from model.core.population import Design, segment_counts, segment_weights, stratified_design
 from model.inputs import config
 from model.inputs.errors import InputError
-from model.inputs.params import Parameters, check_source
+from model.inputs.params import NEED_RATE_FACTOR, Parameters, check_source
 
 SHARE_TOLERANCE = 1e-6
-NEED_RATE_FACTOR = (0.0, 10.0)  # bounds of a place's need_rate_factor (its file, its schema, its manifest record)
+# Children per household with dependent children: England, Wales and Wigan have 1.73-1.77 (params/places/);
+# above PLAUSIBLE_CHILDREN a place is warned about, above MAX_CHILDREN refused (its births would not be rates).
+PLAUSIBLE_CHILDREN, MAX_CHILDREN = 3.0, 10.0
+SAMPLE_KEYS = ("general_households", "min_households")  # a place's `stratified_sample:` section
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A place's stratified sample at scale 1: general-population households, and the least any segment gets."""
+
+    general_households: int
+    min_households: int
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,27 @@ class Place:
     segment_shares: tuple[float, ...]  # in SEGMENTS order, summing to 1
     file: str
     need_rate_factor: float = 1.0  # the place's rate of need against England's (its own definition of need)
+    sample: Sample | None = None  # a stratified sample (experiments with `sample: stratified`); None: proportional
 
     def scaled_families(self, scale: float) -> int:
-        """Households at a fraction of the place's size (at least one)."""
-        return max(1, round(self.n_families * scale))
+        """Households simulated: a fraction of the place's size (at least one), or of its stratified sample."""
+        design = self.design(scale)
+        return max(1, round(self.n_families * scale)) if design is None else int(design.counts.sum())
+
+    def design(self, scale: float) -> Design | None:
+        """The stratified sample at `scale` (its counts and weights), or None for a proportional population."""
+        if self.sample is None:
+            return None
+        s = self.sample
+        return stratified_design(self.n_families, self.segment_shares, scale, s.general_households, s.min_households)
+
+    def weights(self, scale: float) -> np.ndarray:
+        """Real households per simulated household in each segment, in a stratified sample or a proportional one."""
+        design = self.design(scale)
+        if design is not None:
+            return design.weights
+        counts = segment_counts(self.scaled_families(scale), self.segment_shares)
+        return segment_weights(self.n_families, self.segment_shares, counts)
 
     @property
     def mean_children(self) -> float:
@@ -95,13 +124,42 @@ def cited(file: str, field: str, raw: Any, source_ids: frozenset[str] | None) ->
     return dict(entry)
 
 
-def load_place(path: str | Path, source_ids: frozenset[str] | None = None) -> Place:
-    """Read a place file (params/places/*.yaml)."""
+def schema_checked(file: str, kind: str, data: Any) -> None:
+    """Refuse a file with every error the schema finds in it, as `check` lists them (the one validation path)."""
+    from model.inputs.schema import refuse_schema_errors  # the schema is built from this module's bounds
+
+    refuse_schema_errors(file, kind, data)
+
+
+def place_warnings(place: Place) -> tuple[str, ...]:
+    """A line when the place's children per household lie outside what any UK place has (allowed, but shown)."""
+    if place.mean_children <= PLAUSIBLE_CHILDREN:
+        return ()
+    return (f"{place.file}: n_children: {place.n_children} is {place.mean_children:.3g} children per household "
+            f"(n_families {place.n_families}); UK places have about 1.7, at most {PLAUSIBLE_CHILDREN:g} is "
+            "plausible",)  # fmt: skip
+
+
+def load_sample(file: str, raw: Any, source_ids: frozenset[str] | None) -> Sample:
+    """A place's `stratified_sample:` section: households at scale 1, each a cited whole number >= 1."""
+    section = config.as_mapping(file, "stratified_sample", raw)
+    config.check_keys(file, "stratified_sample", section, set(SAMPLE_KEYS))
+    values = []
+    for key in SAMPLE_KEYS:
+        field = f"stratified_sample.{key}"
+        values.append(config.integer(file, f"{field}.value", cited(file, field, section[key], source_ids)["value"], 1))
+    return Sample(*values)
+
+
+def load_place(path: str | Path, source_ids: frozenset[str] | None = None, stratified: bool = False) -> Place:
+    """Read a place file (params/places/*.yaml); with `stratified`, its stratified sample is the one run."""
     file = str(path)
     data = config.as_mapping(file, "", config.load_yaml(path))
+    schema_checked(file, "place", data)
     config.check_keys(
-        file, "", data, {"name", "n_families", "n_children", "segment_shares"}, {"description", "need_rate_factor"}
-    )
+        file, "", data, {"name", "n_families", "n_children", "segment_shares"},
+        {"description", "need_rate_factor", "stratified_sample"},
+    )  # fmt: skip
     name = config.text(file, "name", data["name"])
     n_fam = config.integer(
         file, "n_families.value", cited(file, "n_families", data["n_families"], source_ids)["value"], 1
@@ -111,6 +169,9 @@ def load_place(path: str | Path, source_ids: frozenset[str] | None = None) -> Pl
     )
     if n_ch < n_fam:
         raise InputError(file, "n_children", f"at least n_families ({n_fam}): every household has a child", n_ch)
+    if n_ch > MAX_CHILDREN * n_fam:
+        raise InputError(file, "n_children", f"at most {MAX_CHILDREN:g} children per household (n_families is "
+                         f"{n_fam}; England has 1.73)", n_ch)  # fmt: skip
     shares_raw = config.as_mapping(file, "segment_shares", data["segment_shares"])
     config.check_keys(file, "segment_shares", shares_raw, set(SEGMENTS))
     shares = []
@@ -124,7 +185,10 @@ def load_place(path: str | Path, source_ids: frozenset[str] | None = None) -> Pl
     if "need_rate_factor" in data:
         entry = cited(file, "need_rate_factor", data["need_rate_factor"], source_ids)
         need = config.number(file, "need_rate_factor.value", entry["value"], *NEED_RATE_FACTOR)
-    return Place(name, n_fam, n_ch, tuple(shares), file, need)
+    sample = load_sample(file, data["stratified_sample"], source_ids) if "stratified_sample" in data else None
+    if stratified and sample is None:
+        raise InputError(file, "stratified_sample", "a stratified sample (the experiment asks for sample: stratified)")
+    return Place(name, n_fam, n_ch, tuple(shares), file, need, sample if stratified else None)
 
 
 FLOW_REQUIRED = {
@@ -174,6 +238,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file (params/scenarios/*.yaml)."""
     file = str(path)
     data = config.as_mapping(file, "", config.load_yaml(path))
+    schema_checked(file, "scenario", data)
     config.check_keys(file, "", data, {"name", "description", "flows"}, {"sources", "label"})
     flows_raw = data["flows"] if data["flows"] is not None else []
     if not isinstance(flows_raw, list):

@@ -18,9 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from model.core.layout import PURPOSES, RECIPIENTS, SEGMENTS
 from model.inputs.config import IDENTIFIER, IDENTIFIER_RULE, did_you_mean
-from model.inputs.errors import InputError
-from model.inputs.params import CHOICES, DEFAULT_SCHEMA, SEGMENT_SCHEMA
-from model.inputs.scenario import NEED_RATE_FACTOR
+from model.inputs.errors import InputError, InputErrors
+from model.inputs.params import CHOICES, DEFAULT_SCHEMA, NEED_RATE_FACTOR, SEGMENT_SCHEMA
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 Name = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$", description=IDENTIFIER_RULE)]
@@ -119,6 +118,9 @@ PlaceFile = create_model(
     name=(Text, ...), description=(str | None, None), n_families=(CitedCount, ...), n_children=(CitedCount, ...),
     segment_shares=(create_model("SegmentShares", __config__=STRICT, **{s: (Share, ...) for s in SEGMENTS}), ...),
     need_rate_factor=(NeedFactor | None, None),
+    stratified_sample=(create_model(
+        "StratifiedSample", __config__=STRICT, general_households=(CitedCount, ...), min_households=(CitedCount, ...),
+    ) | None, None),
 )  # fmt: skip
 
 
@@ -152,6 +154,12 @@ class ScenarioFile(BaseModel):
     sources: Any = None
 
 
+Override = Annotated[
+    Annotated[float, Field(allow_inf_nan=False)] | str,
+    Field(description="a finite number, or one of the names of a parameter whose values are names"),
+]
+
+
 class ExperimentFile(BaseModel):
     """An experiment as written; design and uncertainty sections are checked by their loaders."""
 
@@ -166,11 +174,12 @@ class ExperimentFile(BaseModel):
     replicates: Annotated[int, Field(ge=1, description="an integer >= 1")]
     seed: Annotated[int, Field(ge=0, le=2**63 - 1, description=f"an integer in [0, {2**63 - 1}]")]
     # a number, or a name for a parameter whose values are names (params.CHOICES); Parameters.with_overrides checks each
-    overrides: dict[str, Annotated[float, Field(allow_inf_nan=False)] | str] = {}
+    overrides: dict[str, Override] = {}
     driver: Literal["kernel", "agents"] = "kernel"
     params_dir: Text | None = None
     design: dict[str, Any] | None = None
     uncertainty: dict[str, Any] | None = None
+    sample: Literal["proportional", "stratified"] = "proportional"
 
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -229,18 +238,45 @@ def described(model: type[BaseModel], loc: tuple) -> tuple[str, list[str]]:
             for meta in getattr(tp, "__metadata__", ()):
                 description = getattr(meta, "description", None) or description
             tp = typing.get_args(tp)[0] if typing.get_origin(tp) is Annotated else tp
+    optional = typing.get_origin(tp) in (typing.Union, types.UnionType) and not description
+    for member in typing.get_args(tp) if optional else ():  # an optional field: `Annotated[...] | None`
+        for meta in getattr(member, "__metadata__", ()):
+            description = getattr(meta, "description", None) or description
     return description, known
 
 
+TYPE_TAGS = {"float", "int", "str", "bool", "none", "list", "dict", "function-after", "function-plain"}
+
+
+BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+
+
+def bound_words(etype: str, ctx: dict, msg: str) -> str:
+    """A bound the schema states without a description, in the loaders' words ('a number >= 1')."""
+    if etype in BOUNDS and ctx:
+        return f"a number {BOUNDS[etype]} {next(iter(ctx.values()))}"
+    return msg[0].lower() + msg[1:] if msg else "a valid value"
+
+
+def user_loc(loc: tuple) -> tuple:
+    """A pydantic location without the schema's own steps (the member of a union tried, a validator's name)."""
+    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in TYPE_TAGS or p.startswith(
+        ("function", "constrained")))))  # fmt: skip
+
+
 def input_errors(file: str, kind: str, data: Any) -> list[InputError]:
-    """Every schema error of a file's data, each as an InputError line (empty when the file passes)."""
+    """Every schema error of a file's data, each as an InputError line in the user's field names, one per field
+    (a value that fits no member of a union is one error, not one per member)."""
     model = MODELS[kind]
     try:
         model.model_validate(data)
     except ValidationError as exc:
-        out = []
+        out, seen = [], set()
         for err in exc.errors(include_url=False):
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function"))))
+            loc = user_loc(err["loc"])
+            if loc in seen:
+                continue
+            seen.add(loc)
             description, known = described(model, loc)
             etype = err["type"]
             if etype == "extra_forbidden":
@@ -249,11 +285,18 @@ def input_errors(file: str, kind: str, data: Any) -> list[InputError]:
             elif etype == "literal_error":
                 expected = f"one of {err['ctx']['expected']}"
             else:
-                expected = description or GENERIC.get(etype, err["msg"].lower())
+                expected = description or GENERIC.get(etype) or bound_words(etype, err.get("ctx") or {}, err["msg"])
             got = None if etype in ("missing",) else err.get("input")
             out.append(InputError(file, field_path(loc), expected, loc[-1] if etype == "extra_forbidden" else got))
         return out
     return []
+
+
+def refuse_schema_errors(file: str, kind: str, data: Any) -> None:
+    """Raise every schema error of the file at once (InputErrors); nothing when it passes."""
+    errors = input_errors(file, kind, data)
+    if errors:
+        raise InputErrors(errors)
 
 
 def json_schemas() -> dict[str, dict]:

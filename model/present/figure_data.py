@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from model.core.layout import SEGMENTS
+from model.core.population import stratified_design
 from model.present.results_folder import BASELINE, Results, band
 from model.present.words import place_count
 
@@ -48,9 +49,24 @@ def paired_series(results: Results, outcome: str) -> tuple[np.ndarray, dict[str,
     return months, out
 
 
+def sampled_households(results: Results) -> dict[str, float] | None:
+    """Households of each group in a stratified sample's run (docs/ODD.md 5.1); None for a proportional place."""
+    place = results.resolved["place"]
+    if "sample" not in place:
+        return None
+    sample = place["sample"]
+    design = stratified_design(place["n_families"], tuple(place["segment_shares"]), results.scale,
+                               sample["general_households"], sample["min_households"])  # fmt: skip
+    return {seg: float(c) for seg, c in zip(SEGMENTS, design.counts, strict=True)}
+
+
 def simulated_children(results: Results) -> dict[str, float]:
-    """Children of each group in one simulated run: the place's children x scale x the group's share of households."""
+    """Children of each group in one simulated run: the place's children x scale x the group's share of households
+    (in a stratified sample: the group's households x the place's children per household)."""
     shares = results.resolved["place"]["segment_shares"]
+    sampled = sampled_households(results)
+    if sampled is not None:
+        return {seg: n * results.n_children / results.n_families for seg, n in sampled.items()}
     return {seg: results.n_children * results.scale * float(s) for seg, s in zip(SEGMENTS, shares, strict=True)}
 
 
@@ -116,6 +132,9 @@ YEARS_AFTER_REPEAL = 2  # the persistence evidence: about two years after the US
 def simulated_families(results: Results) -> dict[str, float]:
     """Households of each group in one simulated run: the place's households x scale x the group's share."""
     shares = results.resolved["place"]["segment_shares"]
+    sampled = sampled_households(results)
+    if sampled is not None:
+        return sampled
     return {seg: results.n_families * results.scale * float(s) for seg, s in zip(SEGMENTS, shares, strict=True)}
 
 
@@ -153,7 +172,8 @@ def avoidance_rows(results: Results) -> tuple[list[str], list[list]]:
     header = ["panel", "scenario", "label", "segment", "families_simulated", "month", "years_since_policy"]
     header += ["avoiding_share_mean", "avoiding_share_lo", "avoiding_share_hi"]
     families = simulated_families(results)
-    families[ALL] = results.n_families * results.scale
+    stratified = sampled_households(results) is not None
+    families[ALL] = sum(families.values()) if stratified else results.n_families * results.scale
     lines = []
     policy = avoidance_policy(results)
     if policy is not None:

@@ -61,6 +61,7 @@ from model.present.style import (  # noqa: E402
     framed,
     pad_zero,
     save,
+    year_axis,
 )
 from model.present.words import SEGMENT_PHRASES, round_count  # noqa: E402
 
@@ -183,8 +184,17 @@ def series_note(results: Results) -> str:
         f"Lines: average of {results.n_runs} runs of the mean over the previous {ROLLING_MONTHS} months (monthly "
         "values jump with the few children reaching each age; the raw months are in the figure's CSV); shading: "
         "middle 90% of runs. Before the policy starts every scenario is the same simulated families, so only the "
-        "status quo (dashed) is drawn there."
+        "status quo (dashed) is drawn there." + variants_note(results)
     )
+
+
+def variants_note(results: Results) -> str:
+    """A sentence saying which policies a figure leaves out (safeguard variants), or nothing."""
+    n = len(results.variants)
+    if not n:
+        return ""
+    return (f" The folder's {n} safeguard variants are not drawn, only each policy as written: "
+            "`disengage explore` shows each variant.")  # fmt: skip
 
 
 def time_series_panels(
@@ -209,7 +219,7 @@ def time_series_panels(
         years = (months[keep] - start) / 12
         base = by_scenario[BASELINE][:, keep]
         from_start = max(int(np.searchsorted(years, 0.0)) - 1, 0)  # join the status quo's line at the start
-        for sc in results.policies + [BASELINE]:
+        for sc in results.drawn_policies + [BASELINE]:
             values = by_scenario[sc][:, keep]
             shown = slice(None)
             if sc != BASELINE and np.array_equal(values[:, years < 0], base[:, years < 0], equal_nan=True):
@@ -224,7 +234,7 @@ def time_series_panels(
         ax.set_title(title, weight="bold")
         ax.set_ylabel(unit)
         ax.set_xlabel("years since the policy started")
-        ax.set_xlim(years[0], years[-1])
+        year_axis(ax, years)
     start_line = Line2D([], [], color="black", linewidth=1, linestyle=":")
     shown = [sc for sc in results.scenarios if sc in handles]
     return [(handles[sc], results.label(sc)) for sc in shown] + [(start_line, "policy starts")]
@@ -238,7 +248,7 @@ def change_panel(
     months, diffs = paired_series(results, outcome)
     keep = months >= first_month
     years = (months[keep] - start) / 12
-    for sc in results.policies:
+    for sc in results.drawn_policies:
         mean, lo, hi = band(diffs[sc][:, keep] * scale)
         c = colour(sc, results.scenarios)
         ax.fill_between(years, lo, hi, color=c, alpha=0.15, linewidth=0, gid=sc)
@@ -251,7 +261,7 @@ def change_panel(
     ax.set_title(title, weight="bold")
     ax.set_ylabel("change against the status quo,\npercentage points (0 = no change)")
     ax.set_xlabel("years since the policy started")
-    ax.set_xlim(years[0], years[-1])
+    year_axis(ax, years)
 
 
 def legend_below(body: SubFigure, handles: list[tuple[object, str]]) -> None:
@@ -345,8 +355,8 @@ def hardest_hit_first(results: Results, effect: str) -> list[str]:
 
 
 def who_loses(results: Results) -> Figure:
-    """Lost contacts and identifications per 10,000 children of each segment, by scenario."""
-    policies = results.policies
+    """Lost contacts and identifications per 10,000 children of each segment, by scenario (no safeguard variant)."""
+    policies = results.drawn_policies
     shares = dict(zip(SEGMENTS, results.resolved["place"]["segment_shares"], strict=True))
     stable, children = stable_segments(results)
     ranked = hardest_hit_first(results, WHO_LOSES_PANELS[0][0])
@@ -359,7 +369,7 @@ def who_loses(results: Results) -> Figure:
             headlines.who_loses_sentence(results, stable, SEGMENT_PHRASES),
             f"Per 10,000 children in each group, over {final_year_words(results)}, against the status quo; "
             "groups hit hardest at the top. Grey (at the bottom): too few children in the simulation for a stable "
-            "estimate (the numbers are written, not drawn). " + bar_note(results),
+            "estimate (the numbers are written, not drawn). " + bar_note(results) + variants_note(results),
             ncols=len(WHO_LOSES_PANELS),
             sharey=True,
             size=size,

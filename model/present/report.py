@@ -19,9 +19,10 @@ from model.core.registry import DECISIONS, read_under
 from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
-from model.present.figure_data import avoidance_summary, avoiding_band
+from model.present.figure_data import avoidance_summary, avoiding_band, sampled_households
 from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
+from model.present.figures_discover import section as discovery_section
 from model.present.headlines import percent
 from model.present.results_folder import Effect, Results
 from model.present.style import colour, fmt_value
@@ -130,6 +131,7 @@ $scenarios
 $effects
 <h2>Figures</h2>
 $figures
+$discovery
 <h2>Key assumptions and their sources</h2>
 $assumptions
 <h2>Main caveats</h2>
@@ -142,8 +144,10 @@ $provenance
 
 
 def esc(text: object) -> str:
-    """Text made safe for HTML."""
-    return html.escape(str(text), quote=True)
+    """Text made safe for HTML: escaped, and any control character (a NUL written `\\0` in YAML) shown as its
+    escape (`\\x00`), never written raw into the page."""
+    shown = "".join(c if c.isprintable() or c in "\t\n\r" else repr(c)[1:-1] for c in str(text))
+    return html.escape(shown, quote=True)
 
 
 def with_interval(e: Effect) -> str:
@@ -176,8 +180,13 @@ def cell(results: Results, name: str, e: Effect) -> str:
 
 def scale_note(results: Results) -> str:
     """How counts for the place are made from the rates, in one sentence."""
+    sampled = sampled_households(results)
     simulated = (
-        "all of its households, so counts are the rates applied to all of its children"
+        f"a stratified sample of {sum(sampled.values()):,.0f} households, at least {min(sampled.values()):,.0f} in "
+        "every group, each household weighted by the families it stands for, so counts are the weighted rates "
+        "applied to all of its children"
+        if sampled is not None
+        else "all of its households, so counts are the rates applied to all of its children"
         if results.scale >= 1
         else f"{results.scale:g} of its households, so counts are the rates scaled to all of its children (the "
         f"model's own counts times 1/{results.scale:g})"
@@ -530,6 +539,7 @@ def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
         scenarios=scenarios_list(results),
         effects=effects_table(results),
         figures=figures_html(results),
+        discovery=discovery_section(results),  # empty unless `disengage discover` has run on the folder
         assumptions=assumptions_table(results),
         caveats=caveats(results),
         provenance=provenance(results),

@@ -18,6 +18,7 @@ from model.core import outcomes
 from model.inputs.errors import InputError
 
 BASELINE = "baseline"
+VARIANT_MARK = "__"  # a safeguard variant's name: <policy>__<safeguards on> (model/explore/safeguards.py)
 # Scenarios of the project in the order every figure and table shows them; others follow in manifest order
 SCENARIO_ORDER = (
     BASELINE,
@@ -76,6 +77,10 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
         reader = csv.reader(fh)
         header = next(reader, [])
         rows = list(reader)
+    for n, row in enumerate(rows, 2):
+        if len(row) != len(header):  # a file cut short, or edited by hand
+            raise InputError(path, f"line {n}", f"{len(header)} cells, as in the header (cut short? delete it "
+                             "and run `disengage run` again)", len(row))  # fmt: skip
     missing = [c for c in REQUIRED_COLUMNS.get(path.name, ()) if c not in header]
     if missing:
         raise InputError(path, "header", f"the columns {', '.join(REQUIRED_COLUMNS[path.name])}", ",".join(header))
@@ -117,8 +122,12 @@ class Results:
                 raise InputError(path, "", "a results folder written by `disengage run` (manifest.json is missing)")
             try:
                 manifest = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                raise InputError(path, "", "valid JSON", f"{exc.msg} at line {exc.lineno}") from None
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else f"byte {exc.start}"
+                raise InputError(path, "", "valid JSON", f"invalid at {where}") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("resolved"), dict):
+            raise InputError(self.folder / "manifest.json", "resolved", "a manifest written by `disengage run`",
+                             type(manifest).__name__ if not isinstance(manifest, dict) else None)  # fmt: skip
         for key in ("resolved", "config_hash", "code_version"):
             if key not in manifest:
                 raise InputError(self.folder / "manifest.json", key, "a manifest written by `disengage run`")
@@ -161,6 +170,18 @@ class Results:
     def policies(self) -> list[str]:
         """The scenarios compared with baseline."""
         return [s for s in self.scenarios if s != BASELINE]
+
+    @property
+    def variants(self) -> list[str]:
+        """Policies that are another policy of the folder with its safeguards changed, named `<policy>__<safeguards>`
+        (the explorer's grid holds 31 of the Bill): `disengage explore` shows each, the time-series figures do not."""
+        return [s for s in self.policies if VARIANT_MARK in s and s.split(VARIANT_MARK, 1)[0] in self.scenarios]
+
+    @property
+    def drawn_policies(self) -> list[str]:
+        """The policies a figure with one line or bar per policy draws: each policy as written, no variant."""
+        variants = set(self.variants)
+        return [s for s in self.policies if s not in variants]
 
     def description(self, scenario: str) -> str:
         """The scenario's description as run."""

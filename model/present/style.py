@@ -105,6 +105,14 @@ def framed(
     return fig, body, axes
 
 
+def year_axis(ax: Axes, years: np.ndarray) -> None:
+    """The x axis over the years shown; a run of one month is shown a month either side (not an empty span)."""
+    first, last = float(years[0]), float(years[-1])
+    if last <= first:
+        first, last = first - 1 / 12, last + 1 / 12
+    ax.set_xlim(first, last)
+
+
 def pad_zero(ax: Axes, share: float = 0.18) -> None:
     """Room either side of zero for the written values, and a zero line."""
     lo, hi = ax.get_xlim()

@@ -39,8 +39,9 @@ def build_run(
     """A new population of the place at `scale` and the tables of the scenario, all from the seed."""
     P, SEGP = to_arrays(params, place.mean_children, place.need_rate_factor)
     state = build_population(
-        place.scaled_families(scale), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, seed
-    )
+        place.scaled_families(scale), place.segment_shares, NetworkSpec.from_params(params), P, SEGP, seed,
+        place.design(scale),
+    )  # fmt: skip
     return RunArrays(state, P, SEGP, flow_table(scenario, params, burn_in_months))
 
 

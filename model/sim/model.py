@@ -68,6 +68,8 @@ class DisengageModel(mesa.Model):
         self.policy = self.policy_spec.name  # (Mesa keeps `model.scenario` for its own use)
         run = build_run(self.params, self.place, self.scale, self.policy_spec, self.burn_in_months, self.seed)
         self.state, self.P, self.SEGP, self.FLOWS = run.state, run.P, run.SEGP, run.FLOWS
+        design = self.place.design(self.scale)
+        self.weights = None if design is None else design.weights  # a stratified sample's segments are weighted
         self.month = 0
         self.month_counters = np.zeros((N_SEG, N_COUNTERS), dtype=np.int64)
         self.history: list[np.ndarray] = []
@@ -102,18 +104,18 @@ class DisengageModel(mesa.Model):
 
     def outcomes_this_month(self) -> dict[str, float]:
         """Overall and by-segment outcomes of the month just stepped (a row of timeseries.csv)."""
-        return outcomes.window_values(self.month_counters[np.newaxis])
+        return outcomes.window_values(self.month_counters[np.newaxis], self.weights)
 
     def final_year(self) -> dict[str, float]:
         """Outcomes over the last 12 months stepped (a row of runs.csv once the run has ended)."""
-        return outcomes.final_year(self.counters())
+        return outcomes.final_year(self.counters(), self.weights)
 
 
 def outcome_reporter(name: str):
     """A model reporter: the outcome over all children in the month just stepped."""
 
     def report(model: DisengageModel) -> float:
-        return outcomes.outcome_values(model.month_counters.sum(axis=0))[name]
+        return outcomes.outcome_values(outcomes.over_segments(model.month_counters, model.weights))[name]
 
     report.__name__ = name
     return report
