@@ -51,11 +51,8 @@ national: $(VENV)/.installed-run
 # A stratified, weighted Wigan against the unweighted one (the streams check's 20 replicates, full scale): exits 1 if
 # a headline effect, overall or in a segment, differs by more than 2 standard errors (docs/ODD.md, Sampling).
 stratified-check: $(VENV)/.installed-run
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	sed 's/^name: streams_check/name: stratified_check/; s/^seed:/sample: stratified\nseed:/' \
-	  experiments/streams_check.yaml > $$tmp/stratified_check.yaml && \
-	$(BIN)/disengage run experiments/streams_check.yaml --out results/streams_check --quiet && \
-	$(BIN)/disengage run $$tmp/stratified_check.yaml --out results/stratified_check --quiet && \
+	$(BIN)/disengage run experiments/streams_check.yaml --out results/streams_check --quiet
+	$(BIN)/disengage run experiments/streams_check.yaml --set name=stratified_check --set sample=stratified --out results/stratified_check --quiet
 	$(BIN)/python -m model.analysis.mc_error agree results/streams_check results/stratified_check
 
 lint: $(VENV)/.installed-test

@@ -1,7 +1,7 @@
 """disengage under EMA Workbench: what we do not know about behaviour, a policy lever, and PRIM on the results.
 
 Run from the repository root (EMA Workbench comes with disengage, for `disengage discover`):
-    python docs/ema_example.py            # the run docs/EMA.md shows (about 15 minutes on a loaded 2-core machine)
+    python docs/ema_example.py            # the run docs/EMA.md shows (22 minutes on a loaded 2-core machine)
     python docs/ema_example.py --quick    # a reduced size, as tests/test_ema_example.py runs it
 EMA reserves the names `scenario`, `policy` and `model` for its own objects, so the lever that picks a disengage
 scenario is called `flow_policy` here, and dotted parameter paths are written with `__`.
@@ -51,8 +51,8 @@ class Size:
     burn_in_months: int
 
 
-FULL = Size(futures=32, scale=1.0, seeds=2, months=96, burn_in_months=36)  # all of Wigan: 157 insecure-status homes
-QUICK = Size(futures=8, scale=0.1, seeds=1, months=36, burn_in_months=12)
+FULL = Size(futures=24, scale=0.5, seeds=1, months=72, burn_in_months=24)  # half of Wigan's households
+QUICK = Size(futures=12, scale=0.05, seeds=1, months=36, burn_in_months=12)
 
 
 def group_values(params: Parameters, group: str, q: float) -> dict[str, float]:
@@ -122,7 +122,7 @@ def costliest_box(experiments: pd.DataFrame, table: pd.DataFrame, policy: str = 
     feats = [Feature(u.name, u.name, "value", u.lower_bound, u.upper_bound) for u in ema_model(QUICK).uncertainties]
     x = experiments.loc[rows, [f.name for f in feats]].reset_index(drop=True)
     lost = table.loc[rows, "lost_safeguarding_contacts_per_10k"].to_numpy()
-    return discover_table(POLICIES[policy], "lost_safeguarding_contacts_per_10k", feats, x, lost, min_futures=8)
+    return discover_table(POLICIES[policy], "lost_safeguarding_contacts_per_10k", feats, x, lost, min_futures=12)
 
 
 def main() -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from model.core import outcomes
 from model.experiments import runner
 from model.experiments.experiment import BASELINE
-from model.present.report import figures_and_report
+from model.experiments.folder import MANIFEST
+from model.present.report import figures_and_report, write_report
 from model.sim.build import load_named
 from model.sim.model import DRIVERS, DisengageModel
 from model.sim.simulate import simulate
@@ -41,7 +42,10 @@ def run_experiment(
     from model.inputs import config
 
     if is_national(config.load_yaml(path)):  # England and Wales: each nation's folder, then national_counts.csv
-        return run_national(path, out, driver, progress, finish=figures_and_report, **options)
+        folder = run_national(path, out, driver, progress, finish=figures_and_report, **options)
+        for nation in sorted(p.parent for p in folder.glob(f"*/{MANIFEST}")):
+            write_report(nation)  # its bottom line reads the national_counts.csv written after its report
+        return folder
     return runner.run_experiment(path, out, driver, progress, finish=figures_and_report, **options)
 
 

@@ -390,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     mea.add_argument("--importations", type=int, default=10, help="importations per community per run (0: none)")
     mea.add_argument("--cap", type=positive_int, default=200, help="stop an importation's chain at this many cases")
     mea.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="a measles parameter, e.g. r0=18")
+    mea.add_argument("--draw-r0", action="store_true", help="each replicate draws R0 from its range (12-18)")
     mea.add_argument("--out", default="results/measles")
     args = parser.parse_args(argv)
     if args.command == "run" and args.scheduler and args.executor != "dask":
@@ -450,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise InputError("measles --set", name, "NAME=NUMBER", item) from None
             spec = MeaslesSpec(
                 args.place, args.scale, tuple(args.scenarios), args.months, args.burn_in, args.replicates,
-                args.seed, args.importations, args.cap, tuple(overrides),
+                args.seed, args.importations, args.cap, tuple(overrides), args.draw_r0,
             )
             for path in run_measles(spec, args.out):
                 print(path)

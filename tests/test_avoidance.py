@@ -169,3 +169,29 @@ def test_without_a_repeal_the_figure_has_the_groups_alone_and_without_the_outcom
     assert "avoidance.png" not in written and "headline.png" in written, written
     write_report(copy)
     assert 'id="figure-avoidance"' not in (copy / "report.html").read_text(encoding="utf-8")
+
+
+def test_avoidance_labels_sit_inside_their_panel_and_clear_of_the_lines_they_annotate(repeal_results):
+    """Each value written on the avoidance figure lies wholly inside its panel and covers no point of any line
+    (the measure the who-loses notes are held to, tests/test_figures.py)."""
+    from model.present.figures import LABEL_GID, text_box
+
+    from .test_figures import inside, points_under
+
+    fig = avoidance(Results(repeal_results))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = 0
+    for ax in fig.axes:
+        panel = ax.get_window_extent(renderer)
+        data = [ln for ln in ax.get_lines() if ln.get_gid() in (BILL, REPEALED, *AVOIDANCE_SEGMENTS)]
+        for t in ax.texts:
+            if t.get_gid() != LABEL_GID:
+                continue
+            labels += 1
+            box = text_box(t, renderer)  # the words; the arrow from them ends at the dot they annotate
+            assert inside(box, panel), f"{t.get_text()!r} runs off its panel: {box} outside {panel}"
+            covered = {ln.get_gid(): points_under(box, ax, ln) for ln in data}
+            assert not any(covered.values()), f"{t.get_text()!r} covers points of the lines {covered}"
+    assert labels == 4, f"{labels} value labels, expected 2 on each of the two repeal panels"
+    plt.close(fig)

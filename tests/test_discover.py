@@ -112,6 +112,33 @@ def test_discover_finds_the_one_parameter_that_decides_and_leaves_the_others_who
     assert "costs most (safeguarding contacts) when trust lost" in page.lower(), "the title names the parameter"
 
 
+def test_runs_csv_holds_each_replicates_draws_under_their_paths(drawn_folder):
+    """Draws as data: pandas (or SALib, EMA) reads each future's drawn values from runs.csv, no manifest needed;
+    they are the values the manifest records, the same for every scenario of a replicate."""
+    runs = pd.read_csv(drawn_folder / "runs.csv")
+    draws = json.loads((drawn_folder / "manifest.json").read_text(encoding="utf-8"))["replicate_parameters"]
+    paths = sorted(draws["0"])
+    assert DECIDING in paths and "awareness.p_word_of_mouth" in paths
+    assert sum(p.endswith(".rel_avoid") for p in paths) > 1, "the avoidance_entry group drew no segment's rel_avoid"
+    assert set(paths) <= set(runs.columns), sorted(set(paths) - set(runs.columns))
+    assert len(draws) == 20 and runs["replicate"].nunique() == 20
+    for rep, values in draws.items():
+        rows = runs[runs["replicate"] == int(rep)]
+        assert len(rows) == 2 and all((rows[p] == values[p]).all() for p in paths), rep
+
+
+def test_discover_reads_the_draws_from_runs_csv_alone(drawn_folder, tmp_path):
+    from model.present.results_folder import Results
+
+    copy = shutil.copytree(drawn_folder, tmp_path / "copy")
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["replicate_parameters"]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    feats, futures = dsc.features(Results(copy))
+    want_feats, want = dsc.features(Results(drawn_folder))
+    assert feats == want_feats and futures == want and all(DECIDING in f for f in futures.values())
+
+
 def test_a_folder_without_the_discovery_has_no_section(drawn_folder, tmp_path):
     from model.present.report import write_report
 

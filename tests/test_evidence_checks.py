@@ -118,5 +118,5 @@ def test_a_negative_count_is_said_the_other_way_round():
         "about 7 more children at risk spotted a year in Wigan"
     )
     assert count_phrase("lost_identifications_per_10k", 1.0, 68_000, "Wigan") == (
-        "about 7 children at risk not spotted a year in Wigan"
+        "about 7 children at risk missed a year in Wigan"
     )

@@ -64,7 +64,7 @@ def test_run_writes_every_figure_as_png_and_svg_and_no_design_figures(smoke_resu
         png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
         assert png.stat().st_size > MIN_PNG_BYTES, f"{png.name} is only {png.stat().st_size} bytes"
         assert svg.read_text(encoding="utf-8").rstrip().endswith("</svg>"), f"{svg.name} is not a whole SVG"
-    leftovers = sorted(p.name for p in folder.iterdir() if p.stem not in DRAWN)
+    leftovers = sorted(p.name for p in folder.iterdir() if p.stem not in DRAWN and p.name != "bottom_line.csv")
     assert leftovers == [], f"figures of a design drawn without a design: {leftovers}"
 
 
@@ -99,22 +99,27 @@ def test_time_series_have_one_line_per_scenario_and_the_policy_start(smoke_resul
         assert len(starts) == 1 and starts[0].get_xdata()[0] == 0, f"{ax.get_title(loc='left')}: policy start not at 0"
         assert ax.get_ylabel() and "years since the policy started" in ax.get_xlabel(), ax.get_title(loc="left")
         if build is vaccination:
-            target = [ln for ln in ax.get_lines() if ln.get_gid() == "who_target"]
-            assert len(target) == 1 and target[0].get_ydata()[0] == WHO_TARGET_PCT, (
-                f"{ax.get_title(loc='left')}: WHO line"
-            )
+            assert change, f"{ax.get_title(loc='left')}: vaccination is drawn as levels, not the change"
+    subtitle = " ".join(t.get_text() for sub in fig.subfigs for t in sub.texts)
+    if build is vaccination:
+        assert f"WHO target is {WHO_TARGET_PCT:g}%" in subtitle, "the levels behind the changes are not said"
     plt.close(fig)
 
 
-def test_time_series_line_is_the_mean_over_replicates_of_the_last_twelve_saved_months(smoke_results):
+def test_vaccination_line_is_the_mean_over_runs_of_the_change_over_the_last_twelve_saved_months(smoke_results):
+    """The change drawn at the last month: per run, the policy's mean over its last 12 months minus the status quo's
+    in the same run, averaged over runs, in percentage points."""
     results = Results(smoke_results)
     fig = vaccination(results)
     last_month = results.months - 1
-    per_run: dict[str, list[float]] = {}
+    per_run: dict[tuple[str, str], list[float]] = {}
     for r in rows_of(smoke_results / "timeseries.csv"):
-        if r["scenario"] == "national_sui_mandate" and int(r["month"]) > last_month - 12:
-            per_run.setdefault(r["replicate"], []).append(float(r["coverage_mmr1_24m"]))
-    expected = np.mean([np.nanmean(v) for v in per_run.values()])
+        if r["scenario"] in ("national_sui_mandate", "baseline") and int(r["month"]) > last_month - 12:
+            per_run.setdefault((r["scenario"], r["replicate"]), []).append(float(r["coverage_mmr1_24m"]))
+    runs = {rep for _, rep in per_run}
+    expected = np.mean(
+        [np.nanmean(per_run[("national_sui_mandate", k)]) - np.nanmean(per_run[("baseline", k)]) for k in runs]
+    )
     (line,) = [ln for ln in lines(fig.axes[1], ["national_sui_mandate"])]
     assert line.get_xdata()[-1] == pytest.approx((last_month - results.burn_in_months) / 12)
     assert line.get_ydata()[-1] == pytest.approx(100 * expected), f"line {line.get_ydata()[-1]}, saved {per_run}"
@@ -147,6 +152,18 @@ def test_who_loses_greys_groups_too_small_for_a_stable_estimate(smoke_results):
     plt.close(fig)
 
 
+def inside(box, panel, vertical: bool = True) -> bool:
+    """Whether a text's box (display units) lies within its panel (across, and up and down unless told not to)."""
+    across = panel.x0 <= box.x0 and box.x1 <= panel.x1
+    return across and (not vertical or (panel.y0 <= box.y0 and box.y1 <= panel.y1))
+
+
+def points_under(box, ax, line) -> int:
+    """How many drawn points of a line fall inside a text's box (display units)."""
+    xy = ax.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float))
+    return int(np.sum((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)))
+
+
 def test_who_loses_notes_stay_inside_their_panel(smoke_results):
     """A small group's note is read inside its grey band: it may not run past the panel's edge."""
     fig = who_loses(Results(smoke_results))
@@ -157,7 +174,7 @@ def test_who_loses_notes_stay_inside_their_panel(smoke_results):
         for t in ax.texts:
             if "too few for a stable estimate" in t.get_text():
                 box = t.get_window_extent(renderer)
-                assert panel.x0 <= box.x0 and box.x1 <= panel.x1, f"{t.get_text()!r} runs past its panel"
+                assert inside(box, panel, vertical=False), f"{t.get_text()!r} runs past its panel"
     plt.close(fig)
 
 
@@ -183,7 +200,7 @@ def test_every_figure_has_a_title_labelled_axes_and_a_footer_saying_what_made_it
     fig = FIGURES[stem](results)
     text = footer(fig)
     manifest = json.loads((smoke_results / "manifest.json").read_text())
-    for part in ("'smoke'", manifest["config_hash"][:12], "3 replicates", manifest["started_utc"][:10]):
+    for part in ("'smoke'", manifest["config_hash"][:12], "3 runs of each scenario", manifest["started_utc"][:10]):
         assert part in text, f"{stem}: footer lacks {part!r}: {text}"
     titles = [t.get_text() for sub in fig.subfigs for t in sub.texts if t.get_fontsize() >= 14]
     assert titles and all(titles), f"{stem}: no title"
@@ -330,12 +347,13 @@ def test_every_figure_has_a_csv_of_what_it_draws(smoke_results, stem):
     else:
         fig = FIGURES[stem](results)
         outcome = "coverage_mmr1_24m" if stem == "vaccination" else "aware_share"
+        drawn = "change_vs_status_quo_mean" if stem == "vaccination" else "rolling12_mean"
         ax = fig.axes[1 if stem == "vaccination" else 0]
         (line,) = lines(ax, ["national_sui_mandate"])
         mine = [r for r in rows if r["scenario"] == "national_sui_mandate" and r["outcome"] == outcome]
         by_month = {int(r["month"]): r for r in mine}
         last = by_month[results.months - 1]
-        assert line.get_ydata()[-1] == pytest.approx(100 * float(last["rolling12_mean"])), "line is not the CSV's"
+        assert line.get_ydata()[-1] == pytest.approx(100 * float(last[drawn])), "line is not the CSV's"
         raw = [float(r[outcome]) for r in rows_of(smoke_results / "timeseries.csv")
                if r["scenario"] == "national_sui_mandate" and int(r["month"]) == results.months - 1]
         assert float(last["raw_mean"]) == pytest.approx(np.nanmean(raw)), "the CSV's raw month is not the saved one"
@@ -346,17 +364,30 @@ def test_registration_panel_is_the_change_against_the_status_quo_with_a_zero_lin
     fig = awareness_trust(Results(smoke_results))
     ax = fig.axes[2]
     assert [ln for ln in ax.get_lines() if ln.get_gid() == "zero"], "no zero line on the change panel"
-    lo, hi = ax.get_ylim()
-    assert lo <= -1 and hi >= 1, f"change axis {lo}-{hi} exaggerates small changes"
     assert "change against the status quo" in ax.get_ylabel()
     plt.close(fig)
 
 
-def test_vaccination_axes_span_at_least_ten_points(smoke_results):
-    fig = vaccination(Results(smoke_results))
+@pytest.mark.parametrize("build", [vaccination, awareness_trust])
+def test_change_axes_fit_their_bands_so_a_small_change_is_seen(smoke_results, build):
+    """A change panel holds zero and every band, and its bands fill most of it (at least the minimum span): a
+    -0.07 point change must not sit flat on a +-1 point axis."""
+    from model.present.figures import CHANGE_PAD, MIN_CHANGE_SPAN_PP
+
+    fig = build(Results(smoke_results))
     for ax in fig.axes:
+        if not [ln for ln in ax.get_lines() if ln.get_gid() == "zero"]:
+            continue
+        ys = [0.0]
+        for band_ in ax.collections:
+            for path in band_.get_paths():
+                ys += list(path.vertices[:, 1][np.isfinite(path.vertices[:, 1])])
+        for ln in lines(ax, POLICIES):
+            ys += [y for y in ln.get_ydata() if np.isfinite(y)]
         lo, hi = ax.get_ylim()
-        assert hi - lo >= 10 - 1e-9, f"{ax.get_title(loc='left')}: axis {lo:.1f}-{hi:.1f}"
+        span = max(max(ys) - min(ys), MIN_CHANGE_SPAN_PP)
+        assert lo <= min(ys) and max(ys) <= hi, f"{ax.get_title(loc='left')}: data {min(ys)}-{max(ys)} off {lo}-{hi}"
+        assert hi - lo <= span * (1 + 2 * CHANGE_PAD) + 1e-9, f"{ax.get_title(loc='left')}: axis {lo}-{hi} for {span}"
     plt.close(fig)
 
 
@@ -398,6 +429,34 @@ def test_the_headline_figure_grows_with_its_policies_so_their_labels_never_overl
     overlaps = [i for i in range(len(boxes) - 1) if boxes[i].y1 > boxes[i + 1].y0 + 0.5]
     plt.close(fig)
     assert not overlaps, f"labels of rows {overlaps[:5]} overlap"
+
+
+def test_the_drivers_figure_draws_each_policys_ranking_hatching_rough_bars_and_naming_none_seen(
+    smoke_results, monkeypatch
+):
+    """Made rows for two policies: one bar per assumption in each panel, in the rows' order, with the mu* as bar
+    length, hatched where the interval is wider than the bar, and 'none seen' written where the bar is zero."""
+    from model.present import figures
+
+    bill, told = "national_sui_mandate", "national_with_safeguards"
+    rows = [
+        [bill, "segments.general.rel_avoid", "General population: how readily they start avoiding", 2.0, 0.5, 0],
+        [bill, "awareness.rel_fear_told", "Fear a notice carries, against word of mouth", 0.0, 0.0, 0],
+        [told, "awareness.rel_fear_told", "Fear a notice carries, against word of mouth", 3.0, 4.0, 1],
+        [told, "segments.general.rel_avoid", "General population: how readily they start avoiding", 1.0, 0.2, 0],
+    ]
+    monkeypatch.setattr(figures, "ranking", lambda r: rows)
+    monkeypatch.setattr(figures, "drivers_results", lambda r: Results(smoke_results))
+    fig = figures.drivers(Results(smoke_results))
+    assert fig is not None and len(fig.axes) == 2, "one panel per policy"
+    for ax, sc in zip(fig.axes, (bill, told), strict=True):
+        mine = [r for r in rows if r[0] == sc]
+        bars = [p for p in ax.patches if p.get_gid() == sc]
+        assert [b.get_width() for b in bars] == [r[3] for r in mine], f"{sc}: bar lengths are not the rows' mu*"
+        assert [bool(b.get_hatch()) for b in bars] == [bool(r[5]) for r in mine], f"{sc}: rough bars not hatched"
+        none_seen = [t for t in ax.texts if t.get_gid() == "none_seen"]
+        assert len(none_seen) == sum(r[3] < 0.05 for r in mine), f"{sc}: 'none seen' not written at zero bars"
+    plt.close(fig)
 
 
 def test_a_one_month_run_sets_its_year_axis_without_a_matplotlib_warning():

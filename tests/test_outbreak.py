@@ -112,13 +112,16 @@ def test_a_policy_that_changes_nothing_changes_no_measles_outcome(tmp_path):
     from .conftest import write_scenario
 
     nothing = write_scenario(tmp_path, "nothing", [])
-    spec = MeaslesSpec("wigan", 0.01, ("baseline", str(nothing)), 36, 12, 2, 3, 4, 50)
+    spec = MeaslesSpec("wigan", 0.005, ("baseline", str(nothing)), 24, 6, 2, 3, 4, 50, draw_r0=True)
     first = run_measles(spec, tmp_path / "a")
     again = run_measles(spec, tmp_path / "b")
     comm = pd.read_csv(tmp_path / "a" / "communities.csv")
     base, other = (comm[comm.scenario == s].drop(columns="scenario").reset_index(drop=True) for s in spec.scenarios)
     pd.testing.assert_frame_equal(base, other)
     assert comm.importations.eq(4).all() and comm.children_0_14.sum() > 0
+    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+    r0 = summary.groupby("replicate").r0.agg(["min", "max"])
+    assert (r0["min"] == r0["max"]).all() and r0["min"].between(12, 18).all() and r0["min"].nunique() == 2, r0
     effects = pd.read_csv(tmp_path / "a" / "effects.csv")
     assert len(effects) > 0 and (effects[["mean", "lo", "hi"]] == 0).all().all(), effects
     for a, b in zip(first, again, strict=True):
@@ -137,10 +140,10 @@ def test_the_agents_driver_leaves_the_same_children_as_the_kernel():
 
     mp = load_measles(DEFAULT_PARAMS_DIR / "measles.yaml")
     params, place, scenario = load_named("test", "wigan", "national_sui_mandate", None, None, None)
-    kernel = final_state(params, place, 0.005, scenario, 24, 6, 13)
-    model = DisengageModel(place, 0.005, scenario, 24, 6, driver="agents", rng=13, params=params, agent_data=False)
+    kernel = final_state(params, place, 0.003, scenario, 18, 6, 13)
+    model = DisengageModel(place, 0.003, scenario, 18, 6, driver="agents", rng=13, params=params, agent_data=False)
     model.run_model()
-    a, b = (immunity_profile(s, 23, 2000, mp) for s in (kernel, model.state))
+    a, b = (immunity_profile(s, 17, 2000, mp) for s in (kernel, model.state))
     assert a.n.sum() > 0 and np.array_equal(a.n, b.n) and np.array_equal(a.immune, b.immune)
 
 
@@ -160,3 +163,21 @@ def test_thread_count_changes_no_case():
     finally:
         numba.set_num_threads(before)
     assert one.tolist() == many.tolist()
+
+
+def test_figure_draws_replicates_with_equal_values(tmp_path):
+    """Three replicates of 0.6 average to 0.6000000000000001: the interval must still hold its mean."""
+    import pandas as pd
+
+    from model.present.measles_figure import community_intervals, draw_measles_figure
+
+    rows = [
+        {"scenario": s, "replicate": r, "community": c, "children_0_14": 100.0, "contact_adjusted": 0.9,
+         "p_over_20": 0.6, "importations": 10}
+        for s in ("baseline", "policy") for r in range(3) for c in ("general/0", "grt/0")
+    ]  # fmt: skip
+    table = pd.DataFrame(rows)
+    table.to_csv(tmp_path / "communities.csv", index=False)
+    iv = community_intervals(table, "p_over_20")
+    assert (iv["lo"] <= iv["mean"]).all() and (iv["mean"] <= iv["hi"]).all()
+    assert draw_measles_figure(tmp_path, "policy", 0.93).stat().st_size > 10_000

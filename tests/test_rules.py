@@ -122,3 +122,34 @@ def test_a_primary_course_is_kept_whole_or_not_at_all():
     us = (np.arange(10_000) + 0.5) / 10_000  # an even grid of draws: the share with a full course is p, not p^3
     full = sum(rules.primary_doses_kept(3, u, 0.92) == 3 for u in us) / len(us)
     assert full == pytest.approx(0.92, abs=1e-4)
+
+
+def test_a_notice_scales_fear_of_a_told_flow_only_and_never_past_one():
+    assert rules.fear_of_flow(0.4, False, 0.5) == 0.4, "a flow families are not told of keeps its fear"
+    assert rules.fear_of_flow(0.4, True, 0.5) == pytest.approx(0.2), "told, half the fear: 0.4 x 0.5"
+    assert rules.fear_of_flow(0.4, True, 1.0) == 0.4, "1.0: a notice carries the fear word of mouth does"
+    assert rules.fear_of_flow(0.8, True, 1.5) == 1.0, "a fear is at most 1"
+
+
+def test_month_inputs_read_the_notice_effect_for_told_flows_and_default_to_the_old_fear():
+    """Behaviour: with rel_fear_told 1 (the default) every fear is the segment's fear of the recipient, bit for bit
+    as before the parameter; at 0.5 a told flow's fear halves and an unannounced flow's does not move."""
+    from model.core.layout import FL_RECIPIENT, FL_TOLD, P_REL_FEAR_TOLD, S_FEAR0
+    from model.core.month import month_inputs
+    from model.inputs.params import load_parameters, to_arrays
+    from model.inputs.paths import DEFAULT_PARAMS_DIR
+
+    P, SEGP = to_arrays(load_parameters(DEFAULT_PARAMS_DIR), 1.8)
+    assert P[P_REL_FEAR_TOLD] == 1.0, "the default keeps the model's behaviour as before"
+    table = np.zeros((2, N_FLOWF))
+    table[:, FL_END] = NEVER_ENDS
+    table[:, FL_RECIPIENT] = 1  # both flows go to the same recipient
+    table[1, FL_TOLD] = 1.0  # families are told of flow 1 only
+    _, _, fear, _ = month_inputs(table, 0, P, SEGP)
+    expected = SEGP[:, S_FEAR0 + 1]
+    assert np.array_equal(fear[:, 0], expected) and np.array_equal(fear[:, 1], expected), "default moved a fear"
+    halved = P.copy()
+    halved[P_REL_FEAR_TOLD] = 0.5
+    _, _, fear, _ = month_inputs(table, 0, halved, SEGP)
+    assert np.array_equal(fear[:, 0], expected), "an unannounced flow's fear moved with the notice effect"
+    assert fear[:, 1] == pytest.approx(np.minimum(expected * 0.5, 1.0)), "a told flow's fear is not scaled"

@@ -55,7 +55,7 @@ CHILLING_EVIDENCE: dict[str, ChillingEvidence] = {
         0.1,
         0.15,
         0.3,
-        "uk_mou_registration_effect",
+        "jcwi_2021_fear_of_healthcare",  # stated fear, scaled; the UK before/after measure was not found
         "stated fear 81% (JCWI) x revealed/stated 0.2-0.4, and 20% of unregistered migrants deterred (DOTW), 10-30%",
     ),
     "grt": ChillingEvidence(

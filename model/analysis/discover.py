@@ -3,8 +3,8 @@
 A future is one replicate (of one design point, in a sweep): the parameters it drew (`uncertainty:`) and a
 sweep's design values. For each policy, the futures in the worst quarter of a chosen effect against the status
 quo (same seed) are the cases of interest; EMA Workbench's PRIM finds a box over the parameters that holds them,
-and its extra-trees feature scoring ranks the parameters. Reads runs.csv and manifest.json only; it never
-re-runs the model.
+and its extra-trees feature scoring ranks the parameters. Reads runs.csv (a sweep's design values and each
+replicate's drawn values are its columns) and manifest.json only; it never re-runs the model.
 
 Parameters a group draws with one shared quantile (every segment's `rel_avoid` under `avoidance_entry`) are one
 feature, the group, valued by that quantile (0-1), recomputed from the experiment's seed with the same draw as
@@ -143,23 +143,23 @@ def worst_mask(values: np.ndarray, higher_worse: bool, share: float = WORST_SHAR
 def features(results: Results) -> tuple[list[Feature], dict[tuple[int, int], dict[str, float]]]:
     """The features of a folder, and each future's values by (design point, replicate)."""
     header, rows = read_table(results.folder / "runs.csv")
-    design = [c for c in header if "." in c]  # a sweep's design paths; runs.csv has no other dotted columns
+    design = [c for c in results.design_parameters if c in header]  # a sweep's design paths (effects.csv's)
     i_sc, i_rep = header.index("scenario"), header.index("replicate")
     i_point = header.index("point") if "point" in header else None
     runs_path = results.folder / "runs.csv"
     futures: dict[tuple[int, int], dict[str, float]] = {}
+    rows_of: dict[tuple[int, int], list[str]] = {}
     for r in rows:
         if r[i_sc] != "baseline":
             continue
         key = (int(r[i_point]) if i_point is not None else 0, int(r[i_rep]))
         futures[key] = {c: number(r[header.index(c)], runs_path, c) for c in design}
+        rows_of[key] = r
     feats = [feature_of(results, c, *span([f[c] for f in futures.values()])) for c in design]
     unc = results.resolved.get("uncertainty") or {}
     if unc:
         manifest = results.folder / "manifest.json"
         drawn = results.manifest.get("replicate_parameters")
-        if not isinstance(drawn, dict):
-            raise InputError(manifest, "replicate_parameters", "the values each replicate drew (`disengage run`)")
         ranges = results.drawn_ranges
         seed = int(results.resolved["seed"])
         for key, paths in unc["draws"]:
@@ -170,7 +170,14 @@ def features(results: Results) -> tuple[list[Feature], dict[tuple[int, int], dic
             else:
                 path = paths[0]
                 feats.append(feature_of(results, path, *ranges[path]))
-                for (_, rep), values in futures.items():
+                if path in header and path not in design:  # the drawn value, in runs.csv since issue 29
+                    for future, values in futures.items():
+                        values[path] = number(rows_of[future][header.index(path)], runs_path, path)
+                    continue
+                if not isinstance(drawn, dict):
+                    expected = "the values each replicate drew (`disengage run`)"
+                    raise InputError(manifest, "replicate_parameters", expected)
+                for (_, rep), values in futures.items():  # a folder written before: the manifest's record
                     if str(rep) not in drawn or path not in drawn[str(rep)]:
                         raise InputError(manifest, f"replicate_parameters.{rep}.{path}", "the value replicate drew")
                     values[path] = float(drawn[str(rep)][path])

@@ -1,7 +1,7 @@
 """The measles layer's inputs (params/measles.yaml): dose efficacy, maternal protection, adults' immunity, R0,
 the outbreak threshold and the age-contact matrix, each checked at load with the file and field named."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ class MeaslesParams:
     threshold_contact_adjusted: float
     lower_age_months: tuple[int, ...]
     contacts: np.ndarray  # [group, group] mean daily contacts of a participant in the row's group with the column's
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # each scalar's plausible range
 
     def with_values(self, origin: str = "measles", **values: float) -> "MeaslesParams":
         """A copy with some scalar parameters replaced (a sensitivity run, a test): known names, within hard bounds;
@@ -52,7 +53,7 @@ class MeaslesParams:
         return replace(self, **{k: float(v) for k, v in values.items()})
 
 
-def _entry(file: str, name: str, raw: object, source_ids: frozenset[str]) -> float:
+def _entry(file: str, name: str, raw: object, source_ids: frozenset[str]) -> tuple[float, tuple[float, float]]:
     """One scalar entry: value within its hard bounds, a range around it, a unit, and a source or an assumption."""
     field = f"measles.{name}"
     entry = config.as_mapping(file, field, raw)
@@ -70,7 +71,7 @@ def _entry(file: str, name: str, raw: object, source_ids: frozenset[str]) -> flo
         raise InputError(file, field, "exactly one of `source` or `assumption`", sorted(entry))
     if "source" in entry:
         check_source(file, field, config.text(file, f"{field}.source", entry["source"]), source_ids)
-    return value
+    return value, (low, high)
 
 
 def _matrix(file: str, raw: object, source_ids: frozenset[str]) -> tuple[tuple[int, ...], np.ndarray]:
@@ -105,11 +106,13 @@ def load_measles(path: str | Path, source_ids: frozenset[str] | None = None) -> 
     config.check_keys(file, "", data, {"measles", "contact_matrix"})
     section = config.as_mapping(file, "measles", data["measles"])
     config.check_keys(file, "measles", section, set(BOUNDS))
-    values = {name: _entry(file, name, section[name], source_ids) for name in BOUNDS}
+    entries = {name: _entry(file, name, section[name], source_ids) for name in BOUNDS}
+    values = {name: value for name, (value, _) in entries.items()}
     if values["eff_mmr2"] < values["eff_mmr1"]:
         expected = f"at least eff_mmr1 ({values['eff_mmr1']})"
         raise InputError(file, "measles.eff_mmr2.value", expected, values["eff_mmr2"])
     if not values["adults_per_household"].is_integer():
         raise InputError(file, "measles.adults_per_household.value", "a whole number", values["adults_per_household"])
     ages, contacts = _matrix(file, data["contact_matrix"], source_ids)
-    return MeaslesParams(**values, lower_age_months=ages, contacts=contacts)
+    ranges = {name: rng for name, (_, rng) in entries.items()}
+    return MeaslesParams(**values, lower_age_months=ages, contacts=contacts, ranges=ranges)

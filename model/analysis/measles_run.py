@@ -23,6 +23,7 @@ from model.analysis.contact_immunity import contact_adjusted_many, r_effective
 from model.analysis.immunity import AGE_GROUP_NAMES, Communities, Profile, children_of, immunity_profile
 from model.analysis.measles_params import MeaslesParams, load_measles
 from model.analysis.outbreak import (
+    OUTBREAK_KEY,
     importation_households,
     p_net_for_r0,
     people_of,
@@ -32,7 +33,7 @@ from model.analysis.outbreak import (
 from model.core.kernel import run_kernel
 from model.core.layout import SEGMENTS
 from model.core.population import State
-from model.core.rng import derive_seed
+from model.core.rng import derive_seed, uniform
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present.measles_figure import draw_measles_figure
 from model.sim.build import build_run, load_named
@@ -63,6 +64,16 @@ class MeaslesSpec:
     importations_per_community: int = 10
     cap_cases: int = 200  # an importation's chain stops once its cases reach this (costs stay a fraction of a run)
     overrides: tuple[tuple[str, float], ...] = ()  # measles parameters set for this experiment, e.g. (("r0", 18.0),)
+    draw_r0: bool = False  # each replicate draws R0 uniformly from its range (the same for every scenario)
+
+
+R0_DRAW_KEY = OUTBREAK_KEY - 2  # month key of a replicate's R0 draw
+
+
+def replicate_r0(mp: MeaslesParams, seed: int) -> float:
+    """R0 for a replicate: uniform over its range in params/measles.yaml, a pure function of the replicate's seed."""
+    lo, hi = mp.ranges["r0"]
+    return lo + uniform(seed, 0, R0_DRAW_KEY, 0) * (hi - lo)
 
 
 def final_state(params, place, scale, scenario, months, burn_in_months, seed) -> State:
@@ -170,8 +181,10 @@ def run_measles(spec: MeaslesSpec, out: str | Path, params_dir: str | Path | Non
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     comm_tables, summary_tables = [], []
+    base_mp = mp
     for rep in range(spec.replicates):
         seed = derive_seed(spec.seed, rep)
+        mp = base_mp.with_values(r0=replicate_r0(base_mp, seed)) if spec.draw_r0 else base_mp
         for name in spec.scenarios:
             params, place, scenario = load_named(ORIGIN, spec.place, name, None, None, folder)
             state = final_state(params, place, spec.scale, scenario, spec.months, spec.burn_in_months, seed)
@@ -183,6 +196,7 @@ def run_measles(spec: MeaslesSpec, out: str | Path, params_dir: str | Path | Non
                 cases = outbreaks(state, spec.months - 1, prof.communities, mp, seed, per, cap)
             comm = community_rows(prof, mp, cases)
             summ = summary_rows(prof, comm, mp)
+            summ["r0"] = mp.r0
             for table in (comm, summ):
                 table.insert(0, "seed", seed)
                 table.insert(0, "replicate", rep)

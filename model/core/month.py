@@ -21,6 +21,7 @@ from model.core.layout import (
     P_P_NOTICE_PER_MONTH,
     P_P_WORD_OF_MOUTH,
     P_P_WORD_OF_MOUTH_LETTER,
+    P_REL_FEAR_TOLD,
     S_FEAR0,
     S_REL_MEDIA,
 )
@@ -78,7 +79,8 @@ def month_inputs(FLOWS, month, P, SEGP):
       this month times the segment's relative reach) nor a transparency notice (if families are told);
     - miss_wom[0 or 1, n]: chance that none of n aware neighbours (0) or n neighbours with a letter (1)
       passes the word on, for n up to MAX_DEGREE;
-    - fear[segment, flow]: the segment's fear of the flow's recipient;
+    - fear[segment, flow]: the segment's fear of the flow's recipient (`rules.fear_of_flow`: scaled by
+      rel_fear_told when families are told of the flow);
     - masks[M_ACTIVE]: a bit per flow that runs this month; masks[M_FINDS]: the bit of the flow whose match
       finds children this month (the first in table order whose match runs; a child found once is not found
       again), or 0; masks[M_LETTERED]: the bit of the flow that found children last month, whose letters
@@ -94,7 +96,9 @@ def month_inputs(FLOWS, month, P, SEGP):
         for s in range(SEGP.shape[0]):
             p_media_s = rules.p_media_segment(p_media, SEGP[s, S_REL_MEDIA])
             miss_broadcast[s, k] = rules.p_miss_broadcast(p_media_s, p_notice)
-            fear[s, k] = SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])]
+            fear[s, k] = rules.fear_of_flow(
+                SEGP[s, S_FEAR0 + int(FLOWS[k, FL_RECIPIENT])], FLOWS[k, FL_TOLD] != 0.0, P[P_REL_FEAR_TOLD]
+            )
         if rules.flow_active(FLOWS, k, month):
             masks[M_ACTIVE] |= 1 << k
         if FLOWS[k, FL_NATIONAL] != 0.0:

@@ -68,6 +68,7 @@ PARAMETERS: tuple[Entry, ...] = (
     e("awareness.p_word_of_mouth", PROB),
     e("awareness.p_word_of_mouth_letter", PROB),
     e("awareness.p_notice_per_month", PROB),
+    e("awareness.rel_fear_told", (0.0, 10.0)),  # fear of a flow families are told of, relative to unannounced
     e("awareness.p_forget_per_month", PROB),
     e("awareness.media_decay_months", (0.1, 1200.0)),
     e("trust.erosion_unexpected", PROB),

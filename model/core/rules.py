@@ -69,6 +69,13 @@ def p_miss_broadcast(p_media: float, p_notice: float) -> float:
 
 
 @njit(cache=True)
+def fear_of_flow(fear_of_recipient: float, told: bool, rel_fear_told: float) -> float:
+    """A family's fear of a flow: its fear of the recipient, times rel_fear_told if families are told of the flow
+    by notice (1 = a notice carries the same fear as hearing of the flow any other way), at most 1 (a fear)."""
+    return min(fear_of_recipient * rel_fear_told, 1.0) if told else fear_of_recipient
+
+
+@njit(cache=True)
 def p_miss_word_of_mouth(p_wom: float, n_neighbours: int) -> float:
     """Chance none of n neighbours passes the word on: (1 - p_wom)^n."""
     return (1.0 - p_wom) ** n_neighbours

@@ -13,6 +13,7 @@ import numpy as np
 
 from model.core import outcomes
 from model.experiments.experiment import BASELINE, Experiment, RunSpec
+from model.experiments.uncertainty import drawn_values
 
 INTERVAL = (0.05, 0.95)  # 90% interval over replicates
 NAN = "NaN"  # how a missing value is spelt in every table
@@ -70,6 +71,24 @@ def design_cells(exp: Experiment, point: int) -> list:
     """The design point's index and parameter values (nothing when the experiment has no design)."""
     return [point, *exp.design.points[point]] if exp.design is not None else []
 
+def drawn_header(exp: Experiment) -> list[str]:
+    """The parameter paths the replicates drew (`uncertainty:`), as columns of runs.csv, so pandas, SALib or EMA
+    Workbench read each future's values without the manifest; a path the design also sets is left out (the
+    design's column holds the value run). Nothing without an `uncertainty:` section."""
+    if exp.uncertainty is None:
+        return []
+    designed = set(exp.design.paths) if exp.design is not None else set()
+    return [path for _, paths in exp.uncertainty.draws for path in paths if path not in designed]
+
+
+def drawn_cells(exp: Experiment, replicate: int, header: list[str]) -> list[float]:
+    """Replicate `replicate`'s drawn values under `header`'s paths (the manifest's replicate_parameters)."""
+    if not header:
+        return []
+    values = drawn_values(exp.uncertainty, exp.params, exp.seed, replicate)
+    return [values[path] for path in header]
+
+
 def effects_rows(
     final: dict[tuple[str, int, int], dict[str, float]], exp: Experiment, specs: list[RunSpec]
 ) -> list[list]:
@@ -93,13 +112,15 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec,
     """runs.csv, timeseries.csv and effects.csv from the runs' counters, given in plan order.
 
     Time series are written as each run arrives, so memory holds only the final-year rows.
-    With a design, tables gain `point` and the design's parameter columns.
+    With a design, tables gain `point` and the design's parameter columns; with draws, runs.csv gains each drawn
+    parameter's column (drawn_header).
     """
     cols = outcomes.columns()
     design = exp.place.design(exp.scale)
     weights = None if design is None else design.weights  # a stratified sample's overall outcomes are weighted
     has_design = exp.design is not None
     lead = ["scenario", "replicate"] + (["point"] if has_design else []) + ["seed"]
+    drawn = drawn_header(exp)
     run_rows, final, specs = [], {}, []
     with (folder / "timeseries.csv").open("w", encoding="utf-8", newline="") as ts:
         ts.write(",".join(lead + ["month"] + cols) + "\n")
@@ -108,10 +129,13 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec,
             final[key] = outcomes.final_year(counters, weights)
             specs.append(spec)
             ids = [spec.scenario.name, spec.replicate] + ([spec.point] if has_design else []) + [spec.seed]
-            run_rows.append(ids + design_cells(exp, spec.point)[1:] + [final[key][c] for c in cols])
+            run_rows.append(
+                ids + design_cells(exp, spec.point)[1:] + drawn_cells(exp, spec.replicate, drawn)
+                + [final[key][c] for c in cols]
+            )  # fmt: skip
             for m, monthly in enumerate(outcomes.monthly(counters, weights)):
                 ts.write(csv_line(ids + [m] + [monthly[c] for c in cols]))
-    write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + cols, run_rows)
+    write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + drawn + cols, run_rows)
     mcse_col = ["mcse"] if has_design and exp.design.target_mcse is not None else []
     write_csv(
         folder / "effects.csv",

@@ -27,7 +27,7 @@ AS_RUN = "as run"
 SET_NAMES = ("low", "central", "high")
 HEADLINE = (
     ("lost_safeguarding_contacts_per_10k", "Safeguarding contacts lost", "per 10,000 children a year"),
-    ("lost_identifications_per_10k", "Children at risk not spotted", "per 10,000 children a year"),
+    ("lost_identifications_per_10k", "Children at risk missed", "per 10,000 children a year"),
     ("cme_found_per_10k_change", "Children missing education found by matching", "per 10,000 children a year"),
     ("coverage_6in1_12m_change_pp", "6-in-1 vaccine by 12 months", "change, percentage points"),
     ("coverage_mmr1_24m_change_pp", "MMR first dose by 24 months", "change, percentage points"),

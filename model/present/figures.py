@@ -20,10 +20,12 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_hex, to_rgb  # noqa: E402
 from matplotlib.figure import Figure, SubFigure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.text import Annotation, Text  # noqa: E402
 from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 from model.core.layout import SEGMENTS  # noqa: E402
 from model.present import headlines  # noqa: E402
+from model.present.drivers import RANKING_HEADER, drivers_results, ranking, ranking_sentence  # noqa: E402
 from model.present.figure_data import (  # noqa: E402
     ALL,
     AVOIDANCE_SEGMENTS,
@@ -63,14 +65,17 @@ from model.present.style import (  # noqa: E402
     save,
     year_axis,
 )
+from model.present.tradeoff import BILL as TRADEOFF_BILL  # noqa: E402
+from model.present.tradeoff import HEADER as TRADEOFF_HEADER  # noqa: E402
+from model.present.tradeoff import tradeoff_folder, tradeoff_rows, tradeoff_sentence  # noqa: E402
 from model.present.words import SEGMENT_PHRASES, round_count  # noqa: E402
 
 WHO_TARGET_PCT = 95.0
 CAP_POINTS_PER_HEIGHT = 20.0  # interval caps in points per unit of bar height (bars sit one unit apart)
 LEGEND_WRAP = 44  # characters per line of a legend entry
 PRE_POLICY_YEARS_SHOWN = 1  # time series start a year before the policy (earlier burn-in months are warm-up)
-MIN_AXIS_SPAN_PP = 10.0  # a coverage axis spans at least 10 points, so a small change does not look like a collapse
-MIN_CHANGE_SPAN_PP = 1.0  # a change panel spans at least -1 to +1 points around zero
+MIN_CHANGE_SPAN_PP = 0.1  # a change panel spans at least 0.1 points: below that the lines are noise, not effects
+CHANGE_PAD = 0.12  # share of a change panel's span left free above and below its bands
 GREY = "#bbbbbb"
 GREY_BAND_ALPHA = 0.35
 # GREY at GREY_BAND_ALPHA over white: the band's colour, behind a small group's note
@@ -131,7 +136,7 @@ HEADLINE_PANELS = (
     ),
     (
         "lost_identifications_per_10k",
-        "Children at risk no longer spotted",
+        "Children at risk missed",
         "identifications of a child at risk lost\nper 10,000 children per year",
     ),
     (
@@ -248,20 +253,33 @@ def change_panel(
     months, diffs = paired_series(results, outcome)
     keep = months >= first_month
     years = (months[keep] - start) / 12
+    drawn = [np.zeros(1)]
     for sc in results.drawn_policies:
         mean, lo, hi = band(diffs[sc][:, keep] * scale)
         c = colour(sc, results.scenarios)
         ax.fill_between(years, lo, hi, color=c, alpha=0.15, linewidth=0, gid=sc)
         (line,) = ax.plot(years, mean, color=c, linewidth=1.8, label=results.label(sc), gid=sc)
         handles.setdefault(sc, line)
+        drawn += [lo, hi, mean]
     ax.axhline(0, color="black", linewidth=1.0, gid="zero")
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(min(lo, -MIN_CHANGE_SPAN_PP), max(hi, MIN_CHANGE_SPAN_PP))
+    ax.set_ylim(*change_limits(np.concatenate(drawn)))
     ax.axvline(0, color="black", linewidth=1, linestyle=":", gid="policy_start")
     ax.set_title(title, weight="bold")
     ax.set_ylabel("change against the status quo,\npercentage points (0 = no change)")
     ax.set_xlabel("years since the policy started")
     year_axis(ax, years)
+
+
+def change_limits(values: np.ndarray) -> tuple[float, float]:
+    """A change axis that holds zero and every band with a margin, spanning at least MIN_CHANGE_SPAN_PP: the
+    largest change fills the panel, so a -0.07 point change is seen, not flattened on a +-1 point axis."""
+    finite = values[np.isfinite(values)]
+    lo, hi = (min(float(finite.min()), 0.0), max(float(finite.max()), 0.0)) if finite.size else (0.0, 0.0)
+    pad = max(hi - lo, MIN_CHANGE_SPAN_PP) * CHANGE_PAD
+    if hi - lo < MIN_CHANGE_SPAN_PP:
+        middle = (hi + lo) / 2
+        lo, hi = middle - MIN_CHANGE_SPAN_PP / 2, middle + MIN_CHANGE_SPAN_PP / 2
+    return lo - pad, hi + pad
 
 
 def legend_below(body: SubFigure, handles: list[tuple[object, str]]) -> None:
@@ -275,7 +293,7 @@ def legend_below(body: SubFigure, handles: list[tuple[object, str]]) -> None:
 
 
 VACCINATION_PANELS = (
-    ("coverage_6in1_12m", "6-in-1 vaccine (3 doses) by 12 months", "% of children turning 1", 100.0),
+    ("coverage_6in1_12m", "6-in-1 (3 doses) by 12 months", "% of children turning 1", 100.0),
     ("coverage_mmr1_24m", "MMR first dose by 24 months", "% of children turning 2", 100.0),
     ("coverage_mmr2_5y", "MMR both doses by 5 years", "% of children turning 5", 100.0),
 )
@@ -299,33 +317,35 @@ def time_series_figure(
     return fig
 
 
-def who_target(axes: list[Axes]) -> list[tuple[object, str]]:
-    """The WHO 95% coverage target as a dashed line on each panel, and its legend entry; axes span 10+ points."""
-    for ax in axes:
-        ax.axhline(WHO_TARGET_PCT, color="black", linewidth=1, linestyle="--", gid="who_target")
-        lo, hi = ax.get_ylim()
-        top = min(100.0, max(hi, WHO_TARGET_PCT + 1.0))
-        ax.set_ylim(min(lo, top - MIN_AXIS_SPAN_PP), top)
-    target = Line2D([], [], color="black", linewidth=1, linestyle="--")
-    return [(target, f"WHO target: {WHO_TARGET_PCT:g}% of children vaccinated")]
+def status_quo_levels(results: Results) -> str:
+    """'the status quo reaches 91.0%, 88.5% and 84.9% in the final year', read from the saved series."""
+    levels = []
+    for outcome, _, _, scale in VACCINATION_PANELS:
+        months, by_scenario = results.series(outcome)
+        final = by_scenario[BASELINE][:, months >= results.months - 12]
+        value = float(np.nanmean(final)) * scale if np.isfinite(final).any() else math.nan
+        levels.append("no data" if math.isnan(value) else f"{value:.1f}%")
+    return f"{', '.join(levels[:-1])} and {levels[-1]}"
 
 
 def vaccination(results: Results) -> Figure:
-    """The three COVER milestones month by month, by scenario, with bands, the policy start and the WHO target."""
+    """The three COVER milestones as each policy's change against the status quo, with bands and the policy start."""
     return time_series_figure(
         results,
         headlines.vaccination_sentence(results),
-        "Share of children vaccinated on time at the three NHS COVER milestones under each policy "
-        f"(axes span at least {MIN_AXIS_SPAN_PP:g} points).",
+        "Each policy's change in the share of children vaccinated on time at the three NHS COVER milestones, "
+        "against the status quo on the same simulated families (0 = no change; a fall is children not "
+        f"vaccinated). In the final year the status quo reaches {status_quo_levels(results)} (the WHO target "
+        f"is {WHO_TARGET_PCT:g}%).",
         VACCINATION_PANELS,
-        who_target,
+        change=tuple(p[0] for p in VACCINATION_PANELS),
     )
 
 
 AWARENESS_PANELS = (
     ("aware_share", "Families aware of the data sharing", "% of families", 100.0),
     ("mean_trust", "Trust in NHS confidentiality", "average trust (0 = none, 1 = full)", 1.0),
-    ("gp_registered_share", "Children aged 0-6 registered with a GP: change", "% of children aged 0-6", 100.0),
+    ("gp_registered_share", "Children 0-6 registered with a GP", "% of children aged 0-6", 100.0),
 )
 
 
@@ -462,23 +482,77 @@ def avoiding_lines(
 
 
 def mark_value(
-    ax: Axes, results: Results, scenario: str, segment: str, month: int, c: str, words: str, below: bool = False
-) -> None:
-    """A dot on a scenario's line at a policy month, with its value written above right (or below right)."""
+    ax: Axes, results: Results, scenario: str, segment: str, month: int, c: str, words: str
+) -> tuple[float, float, str] | None:
+    """A dot on a scenario's line at a policy month; returns (x, y, its words) for `place_labels` to write."""
     months, mean, _, _ = avoiding_band(results, scenario, segment)
     i = np.flatnonzero(months == results.burn_in_months + month)
     if i.size == 0 or not np.isfinite(mean[i[0]]):
-        return
+        return None
     x, y = month / 12, 100 * float(mean[i[0]])
     ax.plot([x], [y], marker="o", color=c, markersize=5, gid="marked")
-    ax.annotate(
-        f"{headlines.percent(y / 100)} {words}",
-        (x, y),
-        xytext=(6, -16) if below else (6, 6),
-        textcoords="offset points",
-        fontsize=9,
-        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.0},
-    )
+    return x, y, f"{headlines.percent(y / 100)} {words}"
+
+
+LABEL_GID = "value_label"
+LABEL_SPOTS = [(fx, fy) for fy in (0.9, 0.78, 0.66, 0.54, 0.42, 0.3, 0.18, 0.06) for fx in (0.55, 0.3, 0.05)]
+HEADROOM = 1.45  # an avoidance panel's top is this times its highest band: room for labels above the lines
+
+
+def overlaps(box, ax: Axes, renderer, bands: bool = True) -> bool:
+    """Whether a box (display units) covers any drawn point of the panel's data lines (and bands), or another
+    label."""
+    for line in ax.get_lines():
+        if line.get_gid() in ("policy_start", "repeal"):
+            continue
+        xy = ax.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float))
+        if np.any((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)):
+            return True
+    for band_ in ax.collections if bands else ():
+        for path in band_.get_paths():
+            xy = band_.get_transform().transform(path.vertices)
+            inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)
+            if np.any(inside):
+                return True
+    return any(t.get_gid() == LABEL_GID and text_box(t, renderer).overlaps(box) for t in ax.texts)
+
+
+def text_box(text: Text, renderer):
+    """A label's own box (display units), without the arrow an annotation draws to its point."""
+    if isinstance(text, Annotation):
+        text.update_positions(renderer)  # where its words sit now (axes fraction to display)
+    return Text.get_window_extent(text, renderer)
+
+
+def place_labels(fig: Figure, ax: Axes, marks: list[tuple[float, float, str]]) -> None:
+    """Write each mark's words in the first free spot of the panel (inside it, clear of its lines, bands and other
+    labels), nearest the mark first, with an arrow to the dot; the figure must be at its final size."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    panel = ax.get_window_extent(renderer)
+    for x, y, words in marks:
+        at = ax.transAxes.inverted().transform(ax.transData.transform((x, y)))
+        spots = sorted(LABEL_SPOTS, key=lambda p: (p[0] - at[0]) ** 2 + (p[1] - at[1]) ** 2)
+        text = ax.annotate(
+            words, (x, y), xytext=spots[0], textcoords="axes fraction", fontsize=9, gid=LABEL_GID,
+            arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8, "shrinkB": 3},
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+        )  # fmt: skip
+        text.set_in_layout(False)  # placed inside the panel: it must not move the panel it was placed in
+        text.set_gid(None)  # not counted as another label while it is placed
+        free = [
+            spot for bands in (True, False) for spot in spots if clear_at(text, spot, panel, ax, renderer, bands)
+        ]  # clear of lines and bands if it can be, else of lines
+        text.set_position(free[0] if free else spots[0])
+        text.set_gid(LABEL_GID)
+
+
+def clear_at(text, spot: tuple[float, float], panel, ax: Axes, renderer, bands: bool) -> bool:
+    """Whether the label at this spot (axes fraction) lies inside its panel and clear of what it must not cover."""
+    text.set_position(spot)
+    box = text_box(text, renderer)
+    inside = panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1
+    return inside and not overlaps(box, ax, renderer, bands)
 
 
 def avoidance(results: Results) -> Figure | None:
@@ -515,6 +589,7 @@ def avoidance(results: Results) -> Figure | None:
             exposed = SEGMENT_LABELS.get(EXPOSED, EXPOSED)
             panels = ((axes[0][1], EXPOSED, exposed), (axes[0][2], ALL, "All families"))
             handles = {}
+            marks: dict[Axes, list[tuple[float, float, str]]] = {}
             for ax, seg, title in panels:
                 for sc in (bill, repealed):
                     after = None
@@ -528,12 +603,16 @@ def avoidance(results: Results) -> Figure | None:
                 ax.xaxis.set_major_locator(MultipleLocator(2))
                 c = colour(repealed, results.scenarios)
                 later = summary["repeal"]["later"]
-                mark_value(ax, results, repealed, seg, end, c, "at the repeal")
-                mark_value(ax, results, repealed, seg, later, c, f"{headlines.years_words(later - end)} on", True)
+                marks[ax] = [
+                    m for m in (
+                        mark_value(ax, results, repealed, seg, end, c, "at the repeal"),
+                        mark_value(ax, results, repealed, seg, later, c, f"{headlines.years_words(later - end)} on"),
+                    ) if m is not None
+                ]  # fmt: skip
                 ax.set_title(f"{title}:\nthe policy kept or repealed", weight="bold")
                 ax.set_ylabel("% of families avoiding services")
                 ax.set_xlabel("years since the policy started")
-                ax.set_ylim(bottom=0)
+                ax.set_ylim(0, HEADROOM * ax.get_ylim()[1])
             start_line = Line2D([], [], color="black", linewidth=1, linestyle=":")
             repeal_line = Line2D([], [], color="black", linewidth=1.2, linestyle="--")
             legend_below(
@@ -541,11 +620,93 @@ def avoidance(results: Results) -> Figure | None:
                 [(handles[sc], results.label(sc)) for sc in (bill, repealed)]
                 + [(start_line, "policy starts"), (repeal_line, f"repeal ({end / 12:g} years in)")],
             )
+            for ax, found in marks.items():
+                place_labels(fig, ax, found)
+    return fig
+
+
+def tradeoff(results: Results) -> Figure | None:
+    """Net children at risk identified against the share of finds councils would have made anyway, one line per
+    value of matching's detection, with the range over runs; None without the tradeoff experiment beside."""
+    rows = tradeoff_rows(results)
+    if not rows:
+        return None
+    policy = TRADEOFF_BILL if any(r[0] == TRADEOFF_BILL for r in rows) else rows[0][0]
+    mine = [r for r in rows if r[0] == policy]
+    ps = sorted({r[1] for r in mine})
+    shades = ["#bbbbbb", "#E69F00", "#D55E00", "#882255", "#332288"]
+    with plt.rc_context(STYLE):
+        fig, _, axes = framed(
+            Results(tradeoff_folder(results)),  # the footer names the experiment that made these numbers
+            tradeoff_sentence(results),
+            "One currency, children at risk: those a council identifies after data matching finds them, less "
+            "those missed because their families keep away from health services, under the same simulated "
+            "families. Each line is one value of the chance an enquiry spots a child at risk (no pilot data); "
+            "across, the share of matching\u2019s finds councils would have made anyway (no data). Shading: the "
+            f"range over {mine[0][9]} runs.",
+        )
+        ax = axes[0][0]
+        for p, c in zip(ps, shades, strict=False):
+            line = [r for r in mine if r[1] == p]
+            x = [100 * r[2] for r in line]
+            ax.fill_between(x, [r[4] for r in line], [r[5] for r in line], color=c, alpha=0.18, linewidth=0,
+                            gid=f"p={p:g}")  # fmt: skip
+            ax.plot(x, [r[3] for r in line], color=c, linewidth=2.2, marker="o", gid=f"p={p:g}",
+                    label=f"enquiry spots a child at risk with chance {p:g}")  # fmt: skip
+        ax.axhline(0, color="black", linewidth=1.0, gid="zero")
+        ax.set_title(f"\u201c{results.label(policy)}\u201d", weight="bold")
+        ax.set_xlabel("% of matching\u2019s finds councils would have made anyway")
+        ax.set_ylabel("net children at risk identified\nper 10,000 children a year (above 0: more)")
+        ax.legend(loc="best", fontsize=9)
+    return fig
+
+
+def drivers(results: Results) -> Figure | None:
+    """What drives the result: per policy, how much each live assumption moves the lost contacts across its range
+    (Morris mu* with its 95% interval, hatched when the interval is wider than the bar), from the drivers
+    experiment beside this folder (experiments/drivers.yaml); None without it."""
+    rows = ranking(results)
+    if not rows:
+        return None
+    beside = drivers_results(results)
+    policies = list(dict.fromkeys(r[0] for r in rows))
+    with plt.rc_context(STYLE):
+        fig, _, axes = framed(
+            beside,
+            ranking_sentence(results),
+            "How much each assumption moves the safeguarding contacts lost in the final year, per 10,000 children a "
+            "year, when it alone moves across its plausible range (the average over paths that move one assumption "
+            "at a time; lines: 95% intervals). Hatched: the interval is wider than the bar, so its place in the "
+            "order is uncertain. An assumption about notices moves only a policy that tells families.",
+            ncols=len(policies),
+        )
+        for ax, sc in zip(axes[0], policies, strict=True):
+            mine = [r for r in rows if r[0] == sc]
+            ys = np.arange(len(mine))
+            vals = np.array([r[3] for r in mine])
+            conf = np.array([r[4] for r in mine])
+            bars = ax.barh(ys, vals, color=colour(sc, beside.scenarios), height=0.6, gid=sc)
+            for bar, r in zip(bars, mine, strict=True):
+                if r[5]:
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.45)
+            lo = np.clip(vals - conf, 0.0, None)
+            ax.errorbar(vals, ys, xerr=[vals - lo, conf], fmt="none", ecolor="black", capsize=3)
+            for y, v in zip(ys, vals, strict=True):
+                if v < 0.05:
+                    ax.text(0, y, " none seen", va="center", fontsize=8, color="#555555", gid="none_seen")
+            ax.set_yticks(ys, [textwrap.fill(r[2], 30, break_on_hyphens=False) for r in mine], fontsize=9)
+            ax.set_ylim(len(mine) - 0.5, -0.5)
+            ax.set_xlim(left=0.0)
+            ax.set_title(textwrap.fill(f"\u201c{beside.label(sc)}\u201d", 40), weight="bold")
+            ax.set_xlabel("change in safeguarding contacts lost\nper 10,000 children a year", fontsize=9)
     return fig
 
 
 FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "headline": headline,
+    "tradeoff": tradeoff,
+    "drivers": drivers,
     "vaccination": vaccination,
     "who_loses": who_loses,
     "awareness_trust": awareness_trust,
@@ -559,7 +720,10 @@ DESIGN_FIGURES = {"sensitivity": sensitivity_ranking, "design_grid": design_grid
 # stem -> the figure's data as (header, rows), written beside it as stem.csv
 FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
     "headline": lambda r: effect_rows(r, [name for name, _, _ in HEADLINE_PANELS]),
-    "vaccination": lambda r: series_rows(r, [p[0] for p in VACCINATION_PANELS]),
+    "tradeoff": lambda r: (TRADEOFF_HEADER, tradeoff_rows(r)),
+    "drivers": lambda r: (RANKING_HEADER, ranking(r)),
+    "vaccination": lambda r: series_rows(r, [p[0] for p in VACCINATION_PANELS], change=tuple(
+        p[0] for p in VACCINATION_PANELS)),
     "who_loses": lambda r: effect_rows(r, [name for name, _, _ in WHO_LOSES_PANELS], by_segment=True),
     "awareness_trust": lambda r: series_rows(r, [p[0] for p in AWARENESS_PANELS], change=("gp_registered_share",)),
     "avoidance": avoidance_rows,
@@ -569,6 +733,8 @@ FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
 # stem -> the sentence that heads the figure in the report
 CAPTIONS: dict[str, Callable[[Results], str]] = {
     "headline": headlines.headline_sentence,
+    "tradeoff": tradeoff_sentence,
+    "drivers": ranking_sentence,
     "vaccination": headlines.vaccination_sentence,
     "who_loses": lambda r: headlines.who_loses_sentence(r, stable_segments(r)[0], SEGMENT_PHRASES),
     "awareness_trust": headlines.awareness_sentence,

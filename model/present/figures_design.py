@@ -28,7 +28,7 @@ RANKED_OUTCOMES = (
 )
 OUTCOME_WORDS = {
     "lost_safeguarding_contacts_per_10k": "Safeguarding contacts lost",
-    "lost_identifications_per_10k": "Children at risk no longer spotted",
+    "lost_identifications_per_10k": "Children at risk missed",
     "coverage_mmr1_24m_change_pp": "Change in MMR1 coverage",
     "safeguarding_contacts_per_10k": "Safeguarding contacts",
     "identifications_per_10k": "Identifications of children at risk",

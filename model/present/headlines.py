@@ -11,7 +11,7 @@ from model.core.layout import SEGMENTS
 from model.present.figure_data import EXPOSED, avoidance_summary
 from model.present.results_folder import Effect, Results
 from model.present.style import fmt_value
-from model.present.words import SEGMENT_PHRASES, place_count, round_count
+from model.present.words import SEGMENT_PHRASES, place_count, say_count
 
 LOST = "lost_safeguarding_contacts_per_10k"
 LOST_IDS = "lost_identifications_per_10k"
@@ -42,12 +42,6 @@ def worst_policy(results: Results, name: str, sign: float = 1.0) -> str | None:
     return max(scored)[1] if scored else None
 
 
-def counted(results: Results, name: str, e: Effect) -> str:
-    """'about 810' for an effect that has a count; '' otherwise."""
-    count = place_count(name, e.mean, results.n_children)
-    return "" if count is None else round_count(count)
-
-
 def interval_words(e: Effect, digits: int = 0) -> str:
     """'90% interval 80 to 160' (or '' for a single run)."""
     if math.isnan(e.lo) or e.lo == e.hi:
@@ -63,21 +57,22 @@ def headline_sentence(results: Results) -> str:
         return FALLBACK["headline"]
     rate = f"{lost.mean:.0f} per 10,000 children"
     spread = interval_words(lost)
+    contacts = say_count(place_count(LOST, lost.mean, results.n_children), "safeguarding contacts")
     text = (
-        f"Under \u201c{results.label(sc)}\u201d, {counted(results, LOST, lost)} safeguarding contacts a year would be "
+        f"Under \u201c{results.label(sc)}\u201d, {contacts} a year would be "
         f"lost in {results.place_name} ({rate}{'; ' + spread if spread else ''})"
     )
     ids = known(results, sc, LOST_IDS)
     if ids is not None:
         n = place_count(LOST_IDS, ids.mean, results.n_children)
-        if n >= 0:
-            text += f", and {round_count(n)} children at risk a year would go unspotted"
+        if n > -1:  # under 1 either way: 'fewer than 1 child at risk'
+            text += f", and {say_count(n, 'children at risk')} a year would be missed"
         else:  # more needs identified than lost: the matching enquiries find some
-            text += f", though {round_count(-n)} more children at risk a year would be spotted (by its enquiries)"
+            text += f", though {say_count(-n, 'more children at risk')} a year would be spotted (by its enquiries)"
     found = known(results, sc, FOUND)
     if found is not None:
         n = place_count(FOUND, found.mean, results.n_children)
-        text += f"; data matching would find {round_count(n)} more children missing education"
+        text += f"; data matching would find {say_count(n, 'more children')} missing education"
     return text + "."
 
 
@@ -95,7 +90,7 @@ def vaccination_sentence(results: Results) -> str:
         )
     return (
         f"Under \u201c{results.label(sc)}\u201d, MMR first-dose coverage at 24 months changes by {fmt_value(e.mean)} "
-        f"percentage points: {round_count(count)} children a year in {results.place_name} turning 2 without it."
+        f"percentage points: {say_count(count, 'children')} a year in {results.place_name} turning 2 without it."
     )
 
 
@@ -131,13 +126,17 @@ def awareness_sentence(results: Results) -> str:
         parts.append(f"{aware.mean:.0f} percentage points more families know of the sharing")
     trust = known(results, sc, "mean_trust_change")
     if trust is not None:
-        parts.append(f"average trust in NHS confidentiality changes by {trust.mean:+.2f} (on a 0-1 scale)")
+        parts.append(
+            "average trust in NHS confidentiality hardly changes (by less than 0.005 on a 0-1 scale)"
+            if abs(trust.mean) < 0.005
+            else f"average trust in NHS confidentiality changes by {trust.mean:+.2f} (on a 0-1 scale)"
+        )
     gp = known(results, sc, "gp_registered_share_change_pp")
     if gp is not None:
         n = place_count("gp_registered_share_change_pp", gp.mean, results.n_children)
         parts.append(
-            f"GP registration of children aged 0-6 changes by {fmt_value(gp.mean)} points ({round_count(n)} "
-            "children unregistered)"
+            f"GP registration of children aged 0-6 changes by {fmt_value(gp.mean)} points ({say_count(n, 'children')} "
+            "off GP lists)"
         )
     if not parts:
         return FALLBACK["awareness_trust"]

@@ -18,6 +18,9 @@ def community_intervals(communities: pd.DataFrame, measure: str) -> pd.DataFrame
     """Mean and 5th-95th percentiles of a measure over replicates, per scenario and community."""
     g = communities.groupby(["scenario", "community"], sort=False)[measure]
     out = g.agg(mean="mean", lo=lambda x: np.percentile(x, 5), hi=lambda x: np.percentile(x, 95)).reset_index()
+    # equal values can give a mean a rounding error outside its own percentiles: hold the interval around the mean
+    out["lo"] = np.minimum(out["lo"], out["mean"])
+    out["hi"] = np.maximum(out["hi"], out["mean"])
     return out
 
 

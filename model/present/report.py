@@ -19,6 +19,8 @@ from model.core.registry import DECISIONS, read_under
 from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.present.bottom_line import box_html, write_place_counts
+from model.present.drivers import drivers_table, grade, sources
 from model.present.figure_data import avoidance_summary, avoiding_band, sampled_households
 from model.present.figures import CAPTIONS, draw_figures
 from model.present.figures_design import MEASURES, pick_method
@@ -26,6 +28,7 @@ from model.present.figures_discover import section as discovery_section
 from model.present.headlines import percent
 from model.present.results_folder import Effect, Results
 from model.present.style import colour, fmt_value
+from model.present.tradeoff import tradeoff_html
 from model.present.words import (
     SEGMENT_PHRASES,
     cite_plainly,
@@ -33,8 +36,9 @@ from model.present.words import (
     counted,
     definition,
     outcome_of,
+    parameter_words,
     place_count,
-    round_count,
+    say_count,
 )
 
 QUESTION = (
@@ -45,7 +49,7 @@ QUESTION = (
 # effect -> (what it is, unit); the rows of the headline table, in order
 HEADLINE_EFFECTS = {
     "lost_safeguarding_contacts_per_10k": ("Safeguarding contacts lost", "per 10,000 children a year"),
-    "lost_identifications_per_10k": ("Children at risk no longer spotted", "per 10,000 children a year"),
+    "lost_identifications_per_10k": ("Children at risk missed (identifications lost)", "per 10,000 children a year"),
     "avoiding_share_change_pp": ("Families avoiding health services", "change, percentage points of households"),
     "cme_found_per_10k_change": (
         "Children truly missing education found by data matching",
@@ -98,6 +102,8 @@ h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-to
 table { border-collapse: collapse; width: 100%; font-size: 0.92em; margin: 0.6em 0; }
 th, td { border-bottom: 1px solid #dddddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } td.num { text-align: right; white-space: nowrap; } td.wrap { white-space: normal; }
+.assumptions td.wrap { min-width: 10em; }
+.scroll { overflow-x: auto; max-width: 100%; }
 .interval { color: #555555;
      font-size: 0.85em; } .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em;
      vertical-align: -0.1em; border-radius: 2px; }
@@ -105,6 +111,9 @@ figure { margin: 1.2em 0; } figure img { width: 100%; height: auto; border: 1px 
 figcaption { color: #444444; font-size: 0.95em; } code { font-size: 0.9em; }
 .count { color: #8a3b00; font-size: 0.8em; white-space: normal; display: inline-block; max-width: 14em; }
 .provenance td:first-child { white-space: nowrap; color: #444444; } .small { font-size: 0.85em; color: #555555; }
+.bottom { background: #f4f8fb; border-left: 5px solid #0072B2; padding: 0.4em 1em 0.6em; }
+.bottom h3 { margin: 0.6em 0 0.2em; } .bottom table { background: #ffffff; } details { margin: 0.4em 0; }
+summary { cursor: pointer; color: #0072B2; } .told { background: #f7f7f7; padding: 0.5em 1em; }
 @media print { body { margin: 0; max-width: none; } figure { break-inside: avoid; } }
 """
 PAGE = Template("""<!DOCTYPE html>
@@ -119,16 +128,23 @@ PAGE = Template("""<!DOCTYPE html>
 <h1>$title</h1>
 <p class="lede">$lede</p>
 $warning
+<h2>The bottom line</h2>
+$bottom
 <h2>The question</h2>
 <p>$question</p>
 <h2>What is measured</h2>
 $definitions
 <h2>In brief</h2>
 $brief
+<h2>The trade-off in one currency</h2>
+$tradeoff
 <h2>The scenarios</h2>
 $scenarios
+$told
 <h2>Headline effects against the status quo</h2>
 $effects
+<h2>What drives the result</h2>
+$drivers
 <h2>Figures</h2>
 $figures
 $discovery
@@ -136,6 +152,8 @@ $discovery
 $assumptions
 <h2>Main caveats</h2>
 $caveats
+<h2>Words used here</h2>
+$glossary
 <h2>What made these results</h2>
 $provenance
 </body>
@@ -154,15 +172,10 @@ def with_interval(e: Effect) -> str:
     """'+12 (90% interval +8 to +15)' as plain text."""
     if math.isnan(e.mean):
         return "no data"
-    if e.mean == e.lo == e.hi:
-        return fmt_value(e.mean)
-    return f"{fmt_value(e.mean)} (90% interval {fmt_value(e.lo)} to {fmt_value(e.hi)})"
-
-
-def count_words(results: Results, name: str, e: Effect) -> str:
-    """'about 810' for an effect with a count for the place, '' otherwise."""
-    count = place_count(name, e.mean, results.n_children)
-    return "" if count is None else round_count(count)
+    mean, lo, hi = fmt_value(e.mean), fmt_value(e.lo), fmt_value(e.hi)
+    if mean == lo == hi:  # too small to show a spread at this precision: one number, never '0.00 (0 to 0.00)'
+        return mean
+    return f"{mean} (90% interval {lo} to {hi})"
 
 
 def cell(results: Results, name: str, e: Effect) -> str:
@@ -170,9 +183,10 @@ def cell(results: Results, name: str, e: Effect) -> str:
     if math.isnan(e.mean):
         return '<td class="num">no data</td>'
     count = count_phrase(name, e.mean, results.n_children, results.place_name, results.n_families)
+    mean, lo, hi = fmt_value(e.mean), fmt_value(e.lo), fmt_value(e.hi)
+    spread = "" if mean == lo == hi else f'<br><span class="interval">{esc(lo)} to {esc(hi)}</span>'
     return (
-        f'<td class="num">{esc(fmt_value(e.mean))}<br>'
-        f'<span class="interval">{esc(fmt_value(e.lo))} to {esc(fmt_value(e.hi))}</span>'
+        f'<td class="num">{esc(mean)}{spread}'
         + (f'<br><span class="count">{esc(count)}</span>' if count else "")
         + "</td>"
     )
@@ -224,10 +238,10 @@ def effects_table(results: Results) -> str:
         cells = "".join(cell(results, name, results.effect(sc, name)) for sc in results.policies)
         rows.append(f'<tr><td>{esc(what)}<br><span class="small">{esc(unit)}</span></td>{cells}</tr>')
     note = (
-        f'<p class="small">Final 12 months of the run. Each cell: the average of the paired differences (the '
-        "policy minus the status quo on the same simulated families with the same random numbers) over "
-        f"{esc(results.interval_basis())}, under it the 90% interval of those differences (their 5th to 95th "
-        "percentiles), and under them the count for the place. Positive \u201clost\u201d numbers are chances to "
+        f'<p class="small">Final 12 months of the run. Each cell: the policy\u2019s result minus the status '
+        "quo\u2019s on the same simulated families with the same chance events, averaged over "
+        f"{esc(results.interval_basis())}; under it the range holding the middle 90% of those runs (a 90% interval), "
+        "and under them the count for the place. Positive \u201clost\u201d numbers are chances to "
         "protect a child that the policy cost; negative coverage changes are children not vaccinated on time. "
         f"{matching_note(results)}{scale_note(results)}</p>"
     )
@@ -269,19 +283,20 @@ def brief(results: Results) -> str:
         mmr1 = results.effect(sc, "coverage_mmr1_24m_change_pp")
         found = results.effect(sc, "cme_found_per_10k_change")
         where = results.place_name
-        n = {k: count_words(results, k, e) for k, e in (
-            ("lost_safeguarding_contacts_per_10k", lost), ("coverage_mmr1_24m_change_pp", mmr1),
-            ("cme_found_per_10k_change", found))}
-        unspotted = counted("lost_identifications_per_10k", place_count(
-            "lost_identifications_per_10k", ids.mean, results.n_children))
+
+        def said(name: str, e: Effect) -> str:
+            count = place_count(name, e.mean, results.n_children)
+            return "no data" if count is None else counted(name, count)
+
         items.append(
             f"<li>{swatch(results, sc)}<strong>{esc(results.label(sc))}</strong>: in {esc(where)}, "
-            f"{esc(n['lost_safeguarding_contacts_per_10k'])} safeguarding contacts lost a year "
-            f"({esc(with_interval(lost))} per 10,000 children) and {esc(unspotted)} "
-            f"({esc(with_interval(ids))} per 10,000); MMR first-dose coverage changes by "
-            f"{esc(with_interval(mmr1))} percentage points ({esc(n['coverage_mmr1_24m_change_pp'])} children a year "
-            f"turning 2 without it); data matching finds {esc(n['cme_found_per_10k_change'])} more children missing "
-            f"education a year ({esc(with_interval(found))} per 10,000){flagged_clause(results, sc, found)}"
+            f"{esc(said('lost_safeguarding_contacts_per_10k', lost))} a year "
+            f"({esc(with_interval(lost))} per 10,000 children) and "
+            f"{esc(said('lost_identifications_per_10k', ids))} ({esc(with_interval(ids))} per 10,000); MMR "
+            f"first-dose coverage changes by {esc(with_interval(mmr1))} percentage points "
+            f"({esc(said('coverage_mmr1_24m_change_pp', mmr1))} a year); data matching: "
+            f"{esc(said('cme_found_per_10k_change', found))} a year "
+            f"({esc(with_interval(found))} per 10,000){flagged_clause(results, sc, found)}"
             f"{avoiding_clause(results, sc)}.</li>"
         )
     return f"<ul>{''.join(items)}</ul>"
@@ -300,7 +315,8 @@ def flagged_clause(results: Results, scenario: str, found: Effect) -> str:
     if math.isnan(e.mean) or e.mean <= 0:
         return ""
     share = "" if math.isnan(found.mean) else f", {100 * found.mean / e.mean:.0f}% of them missing education"
-    return (f"; it flags {count_words(results, FLAGGED, e)} children a year and writes to their families "
+    return (f"; it flags {say_count(place_count(FLAGGED, e.mean, results.n_children), 'children')} a year and "
+            "writes to their families "
             f"({e.mean:.0f} per 10,000){share}")  # fmt: skip
 
 
@@ -312,7 +328,7 @@ def avoiding_clause(results: Results, scenario: str) -> str:
     if math.isnan(e.mean):
         return ""
     count = place_count(AVOIDING, e.mean, results.n_children, results.n_families)
-    families = f" ({round_count(count)} families)" if count is not None else ""
+    families = f" ({say_count(count, 'families')})" if count is not None else ""
     return (
         f"; the share of families avoiding health services changes by {esc(with_interval(e))} percentage points"
         f"{esc(families)}"
@@ -327,6 +343,62 @@ def scenarios_list(results: Results) -> str:
         for sc in results.scenarios
     ]
     return f"<ul>{''.join(items)}</ul>"
+
+
+TOLD = "awareness.rel_fear_told"
+NOTICE = "awareness.p_notice_per_month"
+
+
+def told_scenarios(results: Results) -> list[str]:
+    """Policies in which families are told of at least one flow by a transparency notice."""
+    return [
+        s["name"] for s in results.resolved["scenarios"]
+        if s["name"] != "baseline" and any(f.get("families_told") for f in s.get("flows") or [])
+    ]  # fmt: skip
+
+
+def told_note(results: Results) -> str:
+    """Where the reader meets 'families told': why telling families can raise avoidance in the model, and the one
+    assumption it rests on, with its value and range as run."""
+    told = told_scenarios(results)
+    values = results.resolved["parameters"]
+    if not told or TOLD not in values:
+        return ""
+    names = " and ".join(f"\u201c{esc(results.label(sc))}\u201d" for sc in told)
+    notice = values.get(NOTICE, math.nan)
+    reach = 1 - (1 - notice) ** 12 if not math.isnan(notice) else math.nan
+    drawn = results.drawn_ranges.get(TOLD)
+    how = (
+        f"varied from run to run between {drawn[0]:g} and {drawn[1]:g}, so the intervals hold it"
+        if drawn
+        else f"held at {values[TOLD]:g} here"
+    )
+    return (
+        f'<p class="told"><strong>Why telling families can cost more.</strong> In {names} families are told of each '
+        f"flow by a transparency notice. A notice reaches {percent(notice)} of families a month ({percent(reach)} "
+        "within a year), far more than the media and word of mouth reach, and in the model a family that knows of "
+        "a flow weighs the risk it sees in it: telling families makes almost all of them aware, and some of the "
+        "newly aware keep away from health services. Whether a notice frightens families as much as hearing of "
+        "the flow by word of mouth is one assumption: the fear a notice carries, relative to word of mouth, is "
+        f"{values[TOLD]:g} (1 = the same), {how}. No study measures it. Notices have raised objection to data "
+        "use (the 2014 care.data leaflet, about 2% opting out; the 2021 GP data plan, opt-outs up by 2.2 points "
+        "of the population in about five weeks), but opting out of data use is not keeping away from care, and a "
+        "notice that states purposes and safeguards may reassure rather than alarm.</p>"
+    )
+
+
+GLOSSARY = {
+    "Status quo": "today's arrangements, with no new sharing; every number is a policy against it.",
+    "Run": "one simulation of the place's families over 15 years; each policy and the status quo are run on the "
+    "same families with the same chance events, so their difference is the policy's effect.",
+    "90% interval (or range)": "the range holding the middle 90% of the runs' results: chance, and what we do not "
+    "know about how families behave.",
+    "Percentage point": "the difference between two percentages (88% to 87% is one point).",
+    "Safeguarding contact": "a time a child is seen by a health professional who could notice a child at risk.",
+    "Per 10,000 children a year": "a rate; the count for the whole place is written beside it.",
+}
+GLOSSARY_HTML = "<dl>" + "".join(f"<dt><strong>{esc(k)}</strong></dt><dd>{esc(v)}</dd>" for k, v in GLOSSARY.items())
+GLOSSARY_HTML += "</dl>"
 
 
 def figures_html(results: Results) -> str:
@@ -370,10 +442,11 @@ def key_parameters(results: Results) -> list[str]:
     return list(dict.fromkeys(overrides + sensitive + key + design + drawn))
 
 
-def evidence(param: Param, citations: dict[str, str]) -> str:
-    """Where a parameter's value comes from: the cited source, or the stated assumption."""
+def evidence(param: Param, citations: dict[str, str], cited: dict[str, dict] | None = None) -> str:
+    """Where a parameter's value comes from: the cited source with its evidence grade, or the stated assumption."""
     if param.source:
-        return f"<strong>{esc(param.source)}</strong>: {esc(citations.get(param.source, ''))}"
+        graded = f" <span class='grade'>(evidence: {esc(grade(param, cited))})</span>" if cited is not None else ""
+        return f"<strong>{esc(param.source)}</strong>{graded}: {esc(citations.get(param.source, ''))}"
     return f"<em>Assumption</em>: {esc(cite_plainly(param.assumption))}"
 
 
@@ -384,6 +457,7 @@ def assumptions_table(results: Results) -> str:
     values = results.resolved["parameters"]
     overrides = set((results.manifest.get("config") or {}).get("overrides") or {})
     drawn = results.drawn_ranges
+    cited = sources()
     rows = []
     for path in key_parameters(results):
         if path not in params or path not in values:
@@ -395,16 +469,19 @@ def assumptions_table(results: Results) -> str:
         used = f"{values[path]:g}"
         if path in drawn:
             lo, hi = drawn[path]
-            shape = results.draw_distribution
-            mode = f", mode {values[path]:g}" if shape == "triangular" else ""
-            used = f"drawn from {lo:g}-{hi:g} ({shape}{mode}) for each replicate"
+            most = f", most often near {values[path]:g}" if results.draw_distribution == "triangular" else ""
+            between = f"varied from run to run between {lo:g} and {hi:g}{most}"
+            used = f"{values[path]:g}<br><span class='small'>{between}</span>"
+        else:
+            used = esc(used)
         rows.append(
-            f"<tr><td><code>{esc(path)}</code><br><span class='small'>{esc(p.unit)}</span></td>"
-            f'<td class="num wrap">{esc(used)}{flag}{varied}</td><td class="num">{p.lo:g} to {p.hi:g}</td>'
-            f"<td>{evidence(p, citations)}</td></tr>"
+            f"<tr><td>{esc(parameter_words(path))}<br><span class='small'>{esc(p.unit)}; <code>{esc(path)}</code>"
+            f"</span></td><td class=\"num wrap\">{used}{flag}{varied}</td><td class=\"num\">{p.lo:g} to {p.hi:g}</td>"
+            f"<td>{evidence(p, citations, cited)}</td></tr>"
         )
     return (
-        "<table><tr><th>Assumption</th><th>Value used</th><th>Plausible range</th><th>Evidence</th></tr>"
+        "<table class='assumptions'><tr><th>Assumption</th><th>Value used</th><th>Plausible range</th>"
+        "<th>Evidence (its grade: how firm the source is)</th></tr>"
         f"{''.join(rows)}</table><p class='small'>Every parameter, with its source or stated assumption, is in "
         "<code>params/</code> and the parameter table of <code>docs/ODD.md</code>; each group's fear of each "
         "recipient of data is in <code>params/segments.yaml</code>; the full citations, with links, are in "
@@ -417,11 +494,12 @@ def interval_caveat(results: Results) -> str:
     if results.drawn_ranges and not results.design_parameters:
         groups = ", ".join(results.draw_groups)
         return (
-            "Intervals are the middle 90% (5th to 95th percentiles) of the paired differences over "
+            "Intervals hold the middle 90% of the policy-minus-status-quo differences over "
             f"{esc(results.interval_basis())}. They hold chance (which families have children at "
-            "risk, who hears of the sharing and when) and what we do not know about behaviour: each replicate drew "
-            f"{len(results.drawn_ranges)} behavioural parameters (<code>{esc(groups)}</code>) from their plausible "
-            f"ranges ({esc(results.draw_distribution)}), the same draw for every scenario of that replicate. Every "
+            "risk, who hears of the sharing and when) and what we do not know about behaviour: each run took "
+            f"{len(results.drawn_ranges)} behavioural assumptions (<code>{esc(groups)}</code>) at values picked "
+            "within their plausible ranges, most often near the usual value, the same values for every scenario of "
+            "that run. Every "
             "other assumption stays at the value in the table below, so the intervals do not hold uncertainty in "
             "those (each group's fear of each recipient, the safeguards' effect, detection rates)."
         )
@@ -437,7 +515,7 @@ def interval_caveat(results: Results) -> str:
         else "a sensitivity analysis over the parameters' plausible ranges is needed for that."
     )
     return (
-        "Intervals are the middle 90% (5th to 95th percentiles) of the paired differences over "
+        "Intervals hold the middle 90% of the policy-minus-status-quo differences over "
         f"{esc(results.interval_basis())} of the simulation with the same assumptions: they show chance, not "
         f"uncertainty in the assumptions; {then}"
     )
@@ -491,7 +569,7 @@ def warning(results: Results) -> str:
         return ""
     return (
         f'<p class="warning"><strong>Small test run</strong>: {scale:g} of the place\u2019s households and '
-        f"{reps} replicates. The numbers are noisy and should not be quoted.</p>"
+        f"{reps} runs of each scenario. The numbers are noisy and should not be quoted.</p>"
     )
 
 
@@ -507,7 +585,7 @@ def provenance(results: Results) -> str:
         ("Driver", m.get("driver", "")),
         ("Place and scale", f"{r['place']['name']} at scale {r['scale']}"),
         ("Months", f"{r['months']} in all; the policy starts after {r['burn_in_months']} months of burn-in"),
-        ("Replicates and seeds", f"{r['replicates']}; master seed {r['seed']}; replicate seeds {seeds}"),
+        ("Runs of each scenario and seeds", f"{r['replicates']}; master seed {r['seed']}; seed of each run {seeds}"),
         ("Versions", versions),
         ("Runs started / finished (UTC)", f"{m.get('started_utc', '')} / {m.get('finished_utc', 'not recorded')}"),
         ("This page written (UTC)", datetime.now(UTC).isoformat(timespec="seconds")),
@@ -530,9 +608,14 @@ def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
         lede=esc(
             f"Results of the disengage model, experiment \u201c{results.name}\u201d: {len(results.policies)} "
             f"policies compared with the status quo on synthetic families shaped like {place}, "
-            f"{results.replicates} replicates, made {results.date}."
+            f"{results.replicates} runs of each, made {results.date}."
         ),
         warning=warning(results),
+        bottom=box_html(results),
+        told=told_note(results),
+        tradeoff=tradeoff_html(results),
+        drivers=drivers_table(results),
+        glossary=GLOSSARY_HTML,
         question=esc(QUESTION),
         definitions=definitions_list(results),
         brief=brief(results),
@@ -551,4 +634,6 @@ def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
 
 def figures_and_report(folder: str | Path, manifest: dict | None = None) -> list[Path]:
     """Draw every figure, then write the report that embeds them; returns the files written."""
-    return draw_figures(folder, manifest) + [write_report(folder, manifest)]
+    drawn = draw_figures(folder, manifest)
+    counts = write_place_counts(Results(folder, manifest))
+    return drawn + [counts, write_report(folder, manifest)]

@@ -79,10 +79,10 @@ def fmt_value(v: float) -> str:
 def footer_text(results: Results) -> str:
     """What made the figure: experiment, config hash, replicates (and whether each drew its behaviour), place, date."""
     res = results.resolved
-    draws = ", each drawing behaviour from its ranges" if results.drawn_ranges else ""
+    draws = ", each taking behaviour from its ranges" if results.drawn_ranges else ""
     return (
         f"Made by disengage from experiment '{results.name}' | config {results.manifest['config_hash'][:12]} | "
-        f"code {results.manifest['code_version']} | {results.replicates} replicates{draws} | "
+        f"code {results.manifest['code_version']} | {results.replicates} runs of each scenario{draws} | "
         f"{results.place_name} at scale {res['scale']} (synthetic families) | {results.date}"
     )
 

@@ -54,7 +54,8 @@ PARAMETER_WORDS = {
     "trust.recovery_per_month": "How fast trust recovers",
     "awareness.p_word_of_mouth": "How fast word of the sharing spreads",
     "awareness.p_word_of_mouth_letter": "How fast word spreads after families are told",
-    "awareness.p_notice_per_month": "Chance a family notices the sharing itself",
+    "awareness.p_notice_per_month": "How fast a notice reaches families (when told)",
+    "awareness.rel_fear_told": "Fear a notice carries, against word of mouth",
     "awareness.p_forget_per_month": "How fast families forget",
     "awareness.media_decay_months": "How long media coverage lasts",
     "safeguards.rel_risk_objection_respected": "Risk left when objection is respected",
@@ -63,6 +64,12 @@ PARAMETER_WORDS = {
     "safeguarding.p_detect_hv_review": "Chance a health visitor review spots a child at risk",
     "safeguarding.p_detect_other_per_month": "Chance a child at risk is spotted another way",
     "safeguarding.p_detect_matching": "Chance a matching enquiry spots a child at risk",
+}
+
+
+SEGMENT_PARAMETER_WORDS = {  # a group's parameter after its name: 'Insecure immigration status: how long ...'
+    "rel_avoid": "how readily they start avoiding",
+    "dur_avoid_months": "how long they keep away",
 }
 
 
@@ -77,6 +84,8 @@ def parameter_words(path: str) -> str:
             return f"{group}: fear of {RECIPIENT_WORDS.get(parts[3], parts[3])}"
         if parts[2] == "rel_risk":
             return f"{group}: how much of their stated fear they act on"
+        if parts[2] in SEGMENT_PARAMETER_WORDS:
+            return f"{group}: {SEGMENT_PARAMETER_WORDS[parts[2]]}"
         return f"{group}: {' '.join(parts[2:]).replace('_', ' ')}"
     return humanised(" ".join(parts[1:] or parts))
 
@@ -148,7 +157,7 @@ NAMES = {
 # effect -> what its count for the whole place a year counts
 COUNT_NOUNS = {
     "lost_safeguarding_contacts_per_10k": "safeguarding contacts lost",
-    "lost_identifications_per_10k": "children at risk not spotted",
+    "lost_identifications_per_10k": "children at risk missed",
     "cme_found_per_10k_change": "more children missing education found",
     "matching_flagged_per_10k_change": "more children flagged by data matching",
     "coverage_6in1_12m_change_pp": "children turning 1 without the 6-in-1 vaccine",
@@ -157,7 +166,7 @@ COUNT_NOUNS = {
     "coverage_mmr1_24m_change_pp": "children turning 2 without a first MMR dose",
     "coverage_mmr1_5y_change_pp": "children turning 5 without a first MMR dose",
     "coverage_mmr2_5y_change_pp": "children turning 5 without both MMR doses",
-    "gp_registered_share_change_pp": "children aged 0-6 not registered with a GP",
+    "gp_registered_share_change_pp": "children aged 0-6 off GP lists",
 }
 # effect -> what a negative count of it counts, so no count reads as a negative number of children
 OPPOSITE_COUNT_NOUNS = {
@@ -251,23 +260,43 @@ def place_count(effect: str, value: float, n_children: int, n_families: int | No
 
 def round_count(count: float) -> str:
     """A count as a reader would say it, to two significant figures, before a plural noun: 'about 810', 'about 7',
-    'one or two' (under 1.5), 'almost no' (under 0.5)."""
+    'about 1' (1 to 1.5), 'fewer than 1' (under 1, either sign: never 'one or two' for 0.6)."""
     size = abs(count)
-    if size < 0.5:
-        return "almost no"
-    if size < 1.5 and count > 0:
-        return "one or two"
+    if size < 1:
+        return "fewer than 1"
     rounded = float(f"{size:.2g}") if size >= 10 else round(size)
     return f"about {'-' if count < 0 else ''}{rounded:,.0f}"
 
 
+SINGULAR = (("children", "child"), ("contacts", "contact"), ("families", "family"))
+
+
+def noun_for(said: str, noun: str) -> str:
+    """The noun in the number a count is said with: 'fewer than 1 child', 'about 1 contact', 'about 7 children'."""
+    if said not in ("fewer than 1", "about 1"):
+        return noun
+    for plural, one in SINGULAR:
+        if plural in noun.split():
+            return noun.replace(plural, one, 1)
+    return noun
+
+
+def say_count(count: float, noun: str) -> str:
+    """A count said with its noun in the right number: 'fewer than 1 child at risk', 'about 7 children at risk'."""
+    said = round_count(count)
+    return f"{said} {noun_for(said, noun)}"
+
+
 def counted(effect: str, count: float) -> str:
     """'about 810 safeguarding contacts lost': a count of the place's children before what it counts; a negative
-    count is said the other way round ('about 7 more children at risk spotted'), never as a negative number."""
+    count is said the other way round ('about 7 more children at risk spotted'), never as a negative number, and
+    a count under 1 either way is 'fewer than 1' of what the policy costs."""
     base = effect.split("__", 1)[0]
-    if count <= -0.5 and base in OPPOSITE_COUNT_NOUNS:
-        return f"{round_count(-count)} {OPPOSITE_COUNT_NOUNS[base]}"
-    return f"{round_count(count)} {COUNT_NOUNS[base]}"
+    if count <= -1 and base in OPPOSITE_COUNT_NOUNS:
+        said = round_count(-count)
+        return f"{said} {noun_for(said, OPPOSITE_COUNT_NOUNS[base])}"
+    said = round_count(count)
+    return f"{said} {noun_for(said, COUNT_NOUNS[base])}"
 
 
 def count_phrase(effect: str, value: float, n_children: int, place: str, n_families: int | None = None) -> str:
@@ -277,7 +306,8 @@ def count_phrase(effect: str, value: float, n_children: int, place: str, n_famil
         return ""
     base = effect.split("__", 1)[0]
     if base in FAMILY_COUNT_NOUNS:
-        return f"{round_count(count)} {FAMILY_COUNT_NOUNS[base]} in {place} (final-year average)"
+        said = round_count(count)
+        return f"{said} {noun_for(said, FAMILY_COUNT_NOUNS[base])} in {place} (final-year average)"
     return f"{counted(effect, count)} a year in {place}"
 
 
