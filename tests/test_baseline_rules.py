@@ -1,7 +1,8 @@
-"""The baseline rules of issue 13 against hand-computed references: catch-up timing (call and recall from the
-1-year and pre-school visits), episodes of missing education (a two-state chain's steady state, spell length
-and whole-year count), data matching (who is flagged, who is found, who gets a letter) and a place's own rate
-of need."""
+"""The baseline rules of issues 13 and 22 against hand-computed references: catch-up timing (a lapsed primary course
+fading from its dose's scheduled age, whatever visit falls due; a missed MMR1 at the pre-school visit), the primary
+course of a child placed at set-up, episodes of missing education (a two-state chain's steady state, spell length
+and whole-year count), data matching (who is flagged, who is found, who gets a letter), the census-day count of
+children missing education and a place's own rate of need."""
 
 import math
 from pathlib import Path
@@ -13,6 +14,7 @@ from scipy import stats
 
 from model.core import layout as L
 from model.core.contacts import Visit, doses_due, household_month, immunisation, vaccination_logit
+from model.core.demography import SET_UP, Families, Placing, new_child
 from model.core.education import education, matching
 from model.core.month import MonthInputs
 from model.core.rng import household_key
@@ -76,7 +78,7 @@ def scheduled_month(P, SEGP, s, seed, f, month, birth, flags, sched, c, finds=0)
     or a month a match finds children, otherwise only counted. `sched` is (next full step, the streams' waits), as
     ch_sched holds it; returns (flags, sched)."""
     if sched[0] > month and not finds:
-        count_waiting_child(month - birth, flags, s, c)
+        count_waiting_child(0, birth, month, flags, s, seed, f, P, c)
         return flags, sched
     hh = household(P, SEGP, s, seed, f, month, finds)
     flags, _, _, _, nxt, waits = step_child(0, flags, birth, 0, sched[1:], hh, P, c)
@@ -97,9 +99,10 @@ def within(observed: int, n: int, p: float) -> bool:
     return abs(observed / n - p) <= SIGMA * math.sqrt(p * (1 - p) / n) + 1 / n
 
 
-def test_vaccination_logit_recalls_missed_doses_at_the_one_year_and_preschool_visits(tables):
-    """Hand values of the base logit: catch-up fades from the dose's scheduled age, or from the 1-year visit after
-    it, where missed doses are offered anew; the pre-school visit offers a missed MMR1 with its own take-up."""
+def test_vaccination_logit_fades_a_lapsed_course_from_its_dose_whatever_visit_falls_due(tables):
+    """Hand values of the base logit: catch-up fades from the overdue dose's scheduled age; a lapsed 6-in-1 course
+    takes that faded logit at the 1-year and pre-school visits too (issue 22: before, the 1-year visit recalled
+    it afresh); the pre-school visit offers a missed MMR1 with its own take-up."""
     _, P, _ = tables
     c, d = P[L.P_LOGIT_VACC_CATCHUP], P[L.P_CATCHUP_DECAY_MONTHS]
 
@@ -108,14 +111,18 @@ def test_vaccination_logit_recalls_missed_doses_at_the_one_year_and_preschool_vi
         flags = (d6 << L.SHIFT_6IN1) | (mmr << L.SHIFT_MMR)
         return vaccination_logit(age, doses_due(age, flags), booked, P)
 
+    assert logit(5, 2, 0) == pytest.approx(c)  # the first month after the third dose's scheduled age
     assert logit(8, 2, 0) == pytest.approx(c - (8 - 4 - 1) / d)
-    assert logit(15, 2, 1) == pytest.approx(c - (15 - 12 - 1) / d)
-    assert logit(13, 2, 1) == pytest.approx(c)  # first month after the visit
+    assert logit(12, 2, 0) == pytest.approx(c - (12 - 4 - 1) / d)  # a lapsed course at the 1-year visit
+    assert logit(13, 2, 1) == pytest.approx(c - (13 - 4 - 1) / d)  # no fresh recall after it
+    assert logit(15, 2, 1) == pytest.approx(c - (15 - 4 - 1) / d)
+    assert logit(40, 2, 1) == pytest.approx(c - (40 - 4 - 1) / d)  # nor at the pre-school visit
+    assert logit(50, 1, 1) == pytest.approx(c - (50 - 3 - 1) / d)
     assert logit(30, 3, 0) == pytest.approx(c - (30 - 12 - 1) / d)
     assert logit(40, 3, 0) == P[L.P_LOGIT_MMR1_PRESCHOOL]
     assert logit(45, 3, 0) == pytest.approx(c - (45 - 12 - 1) / d)
-    assert logit(50, 1, 1) == pytest.approx(c - (50 - 12 - 1) / d)
     assert logit(12, 3, 0) == P[L.P_LOGIT_MMR1_DUE]
+    assert logit(12, 2, 0, booked=True) == P[L.P_LOGIT_MMR1_DUE]  # dose 3 given at 11 months: the 1-year visit
     assert logit(40, 3, 1) == P[L.P_LOGIT_MMR2_DUE]
     assert logit(3, 1, 0) == P[L.P_LOGIT_VACC_DUE]
     assert logit(14, 1, 1, booked=True) == P[L.P_LOGIT_VACC_DUE]  # booked after last month
@@ -155,6 +162,78 @@ def test_a_cohort_missing_mmr1_at_13_months_catches_up_when_the_hand_computed_sc
     test = stats.chisquare(observed, exp)
     assert test.pvalue > CHI2_ALPHA, f"MMR1 catch-up months {observed} against {np.round(exp, 1)}: p={test.pvalue:.3g}"
     assert exp[2] > 0.05 * N * (1 - sum(expected[m] for m in range(13, 40))), "the pre-school visit catches up few"
+
+
+def test_a_lapsed_primary_course_is_completed_when_the_hand_computed_hazard_says(tables):
+    """Children who missed the third 6-in-1 dose at 4 months (two doses, registered): the month of their third dose
+    follows p_m = logistic(logit(p_vacc_catchup) - (m - 4 - 1) / catchup_decay_months + segment shift), written
+    out by hand, through the 1-year and pre-school visits, to the end of catch-up at 72 months. Binned months
+    against a chi-square; the share completing in the second year (COVER's 12-to-24-month gain among them) is the
+    closed form 1 - prod over m = 12..23 of (1 - p_m) of those still lapsed at 12 months, within binomial error."""
+    _, P, SEGP = tables
+    c, d = P[L.P_LOGIT_VACC_CATCHUP], P[L.P_CATCHUP_DECAY_MONTHS]
+    shift = SEGP[GENERAL, L.S_SHIFT_ENGAGEMENT]
+    months = range(5, L.AGE_CATCHUP_END_MONTHS)
+    survive, expected, at_12 = 1.0, {}, 0.0
+    for m in months:
+        if m == 12:
+            at_12 = survive
+        p = 1.0 / (1.0 + math.exp(-(c - (m - 4 - 1) / d + shift)))
+        expected[m] = survive * p
+        survive *= 1.0 - p
+    start = (2 << L.SHIFT_6IN1) | L.F_EXISTS | L.F_REGISTERED
+    got = {}
+    for f in range(N):
+        flags = start
+        for m in months:
+            flags = immunise(P, SEGP, GENERAL, 21, f, m, flags, counters())
+            if (flags & L.MASK_6IN1) >> L.SHIFT_6IN1 == 3:
+                got[f] = m
+                break
+    bins = [(5, 7), (8, 11), (12, 23), (24, 71)]
+    observed = [sum(lo <= m <= hi for m in got.values()) for lo, hi in bins] + [N - len(got)]
+    exp = [N * sum(expected[m] for m in range(lo, hi + 1)) for lo, hi in bins] + [N * survive]
+    keep = [i for i, e in enumerate(exp) if e >= 5]  # bins a chi-square can judge; the rest pooled with the last
+    obs_k = [observed[i] for i in keep] + [sum(observed[i] for i in range(len(exp)) if i not in keep)]
+    exp_k = [exp[i] for i in keep] + [sum(exp[i] for i in range(len(exp)) if i not in keep)]
+    if exp_k[-1] == 0:
+        obs_k, exp_k = obs_k[:-1], exp_k[:-1]
+    test = stats.chisquare(obs_k, exp_k, sum_check=False)
+    assert test.pvalue > CHI2_ALPHA, f"third-dose months {observed} against {np.round(exp, 1)}: p={test.pvalue:.3g}"
+    lapsed_at_12 = sum(m >= 12 for m in got.values()) + (N - len(got))
+    second_year = sum(12 <= m <= 23 for m in got.values())
+    p_second = sum(expected[m] for m in range(12, 24)) / at_12
+    assert within(second_year, lapsed_at_12, p_second), f"{second_year}/{lapsed_at_12} against {p_second:.4f}"
+
+
+@njit
+def placed_doses(P, SEGP, seed, n, age, month):
+    """The 6-in-1 doses of n children of `age` months met at set-up (slot 0 of households 0..n-1)."""
+    fam = Families(
+        np.zeros(n, dtype=np.uint32),  # the dtypes of population.Population
+        np.zeros(n, dtype=np.float32),
+        np.zeros((n, L.MAX_CHILDREN), dtype=np.int16),
+        np.zeros((n, L.MAX_CHILDREN), dtype=np.uint16),
+        np.zeros((n, L.MAX_CHILDREN), dtype=np.int16),
+        np.zeros((n, L.MAX_CHILDREN, 1 + L.N_WAITS), dtype=np.int16),
+    )
+    out = np.zeros(n, dtype=np.int64)
+    for f in range(n):
+        new_child(Placing(f, month, month, seed, GENERAL), 0, age, SET_UP, P, SEGP, fam)
+        out[f] = (fam.ch_flags[f, 0] & L.MASK_6IN1) >> L.SHIFT_6IN1
+    return out
+
+
+def test_a_child_met_at_set_up_kept_its_whole_primary_course_or_none_of_it(tables):
+    """`rules.primary_doses_kept`: one draw for the course, so a child past the course has all three doses with
+    chance p_init_dose (within binomial error) and otherwise none, never one or two (independent draws would give
+    a full course p^3 of the time); a child of 3 months has had at most the one dose already scheduled."""
+    params, P, SEGP = tables
+    p = params.value("demography.p_init_dose")
+    doses = placed_doses(P, SEGP, 23, N, 30, 100)
+    assert set(np.unique(doses)) <= {0, 3}
+    assert within(int((doses == 3).sum()), N, p), f"full course {np.mean(doses == 3):.4f}, p_init_dose {p}"
+    assert set(np.unique(placed_doses(P, SEGP, 23, 200, 3, 100))) <= {0, 1}
 
 
 def test_missing_education_settles_at_the_segments_share_in_spells_of_the_stated_length(tables):
@@ -263,6 +342,58 @@ def test_matching_flags_every_unmatched_child_and_finds_only_the_missing(tables)
     c = counters()
     assert match(P, SEGP, GENERAL, 15, 0, 31, SCHOOL_AGE, -70, missing, c, 0)[1] == 0
     assert c[GENERAL, L.K_MISSING_EDU_SCHOOL_AGE] == 1 and c[GENERAL, L.K_MATCHING_FLAGGED] == 0
+
+
+@njit
+def census_counts(P, SEGP, s, seed, month, ages, flags, waiting, finds=0):
+    """Children 0..n-1 (slot 0 of households 0..n-1) of the given ages and flags, counted at a point in time as the
+    drivers count them: between full steps (`count_waiting_child`) or in a full step (`matching`, a match finding
+    children if `finds`). Returns (on no roll or register, known to the authority, whether each child was known)."""
+    n = len(ages)
+    known = np.zeros(n, dtype=np.bool_)
+    total = np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
+    for f in range(n):
+        c = np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
+        birth = month - ages[f]
+        if waiting:
+            count_waiting_child(0, birth, month, flags[f], s, seed, f, P, c)
+        else:
+            matching(0, ages[f], birth, flags[f], 0, household(P, SEGP, s, seed, f, month, finds), P, c)
+        known[f] = c[s, L.K_MISSING_EDU_KNOWN] == 1
+        total += c
+    return total[s, L.K_MISSING_EDU_SCHOOL_AGE], total[s, L.K_MISSING_EDU_KNOWN], known
+
+
+def with_known(P, p_known):
+    table = P.copy()
+    table[L.P_P_MISSING_KNOWN] = p_known
+    return table
+
+
+def test_the_census_counts_the_children_missing_education_the_authority_knows_of(tables):
+    """A hand-built cohort: two school-age children missing education (one found by a match this episode), one in
+    school, one missing below school age, one at 16. On no roll or register: 2. Known to the authority: the found
+    child only when nothing else tells it (p_missing_known 0), both when everything does (1), whichever way the
+    drivers count a child (waiting or stepped). A match that finds a child makes it known in the month it runs.
+    Then 4,000 missing children, none found: the known share is p_missing_known within binomial error, the same
+    children in a later month (a standing trait), however they are counted."""
+    _, P, SEGP = tables
+    missing = L.F_EXISTS | L.F_REGISTERED | L.F_MISSING_EDU
+    ages = np.array([SCHOOL_AGE, SCHOOL_AGE, SCHOOL_AGE, 50, L.AGE_SCHOOL_END])
+    flags = np.array([missing | L.F_FOUND, missing, L.F_EXISTS | L.F_REGISTERED, missing, missing])
+    for waiting in (True, False):
+        no_roll, known, who = census_counts(with_known(P, 0.0), SEGP, GENERAL, 16, 40, ages, flags, waiting)
+        assert (no_roll, known) == (2, 1) and who[0] and not who[1]
+        no_roll, known, who = census_counts(with_known(P, 1.0), SEGP, GENERAL, 16, 40, ages, flags, waiting)
+        assert (no_roll, known) == (2, 2) and who[0] and who[1]
+    no_roll, known, who = census_counts(with_known(P, 0.0), SEGP, GENERAL, 16, 40, ages, flags, False, 1)
+    assert (no_roll, known) == (2, 2), "a match finds the unfound missing child and the authority then knows of it"
+    p = 0.6
+    ages, flags = np.full(N, SCHOOL_AGE), np.full(N, missing)
+    no_roll, known, who = census_counts(with_known(P, p), SEGP, GENERAL, 17, 40, ages, flags, True)
+    assert no_roll == N and within(known, N, p), f"known share {known / N:.4f}, p_missing_known {p}"
+    later = census_counts(with_known(P, p), SEGP, GENERAL, 17, 52, ages + 12, flags, False)[2]
+    assert (later == who).all(), "whether the authority knows of a child is its standing trait"
 
 
 def test_a_places_need_rate_factor_scales_every_segments_rate_of_need(tables):

@@ -111,12 +111,15 @@ def test_quantities_are_ratios_of_counters_and_gaps_between_segments():
 def test_repository_targets_cite_known_sources_and_cover_the_issue():
     targets = load_targets(REPO / "params" / "targets.yaml", load_source_ids(DEFAULT_PARAMS_DIR))
     fitted = {(t.place, t.quantity) for t in targets if t.role == "fit"}
-    for quantity in ("coverage_6in1_12m", "coverage_mmr1_24m", "coverage_mmr2_5y", "hv_review_coverage"):
+    every_cover_milestone = ("coverage_6in1_12m", "coverage_6in1_24m", "coverage_6in1_5y", "coverage_mmr1_24m",
+                             "coverage_mmr1_5y", "coverage_mmr2_5y")  # fmt: skip
+    for quantity in (*every_cover_milestone, "hv_review_coverage", "missing_education_known_per_10k"):
         assert ("england", quantity) in fitted, f"no England target for {quantity}"
     assert any(t.role == "validate" for t in targets), "no validation targets"
     hv = next(t for t in targets if t.quantity == "hv_review_coverage")
     assert len(hv.sources) == 4 and hv.value == pytest.approx((85.2 + 81.8 + 88.4 + 80.8) / 4)
-    load_calibration(REPO / "experiments" / "calibration.yaml")
+    for name in ("calibration", "calibration_vaccination", "calibration_wales"):
+        load_calibration(REPO / "experiments" / f"{name}.yaml")
 
 
 @pytest.mark.parametrize(

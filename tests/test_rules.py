@@ -108,6 +108,22 @@ def test_peer_share_defaults_without_neighbours():
     assert rules.peer_share(0, 0, 0.9) == 0.9
 
 
+def test_known_to_authority_is_found_or_known_by_other_routes():
+    assert rules.known_to_authority(True, 0.99, 0.0), "a child a match found is known"
+    assert rules.known_to_authority(False, 0.3, 0.6) and not rules.known_to_authority(False, 0.6, 0.6)
+    assert not rules.known_to_authority(False, 0.0, 0.0), "no other route: only the found are known"
+    assert rules.known_to_authority(False, 0.999, 1.0)
+
+
+def test_a_primary_course_is_kept_whole_or_not_at_all():
+    assert rules.primary_doses_kept(3, 0.5, 0.92) == 3
+    assert rules.primary_doses_kept(2, 0.5, 0.92) == 2, "only the doses already scheduled"
+    assert rules.primary_doses_kept(3, 0.92, 0.92) == 0 and rules.primary_doses_kept(0, 0.1, 0.92) == 0
+    us = (np.arange(10_000) + 0.5) / 10_000  # an even grid of draws: the share with a full course is p, not p^3
+    full = sum(rules.primary_doses_kept(3, u, 0.92) == 3 for u in us) / len(us)
+    assert full == pytest.approx(0.92, abs=1e-4)
+
+
 def test_a_notice_scales_fear_of_a_told_flow_only_and_never_past_one():
     assert rules.fear_of_flow(0.4, False, 0.5) == 0.4, "a flow families are not told of keeps its fear"
     assert rules.fear_of_flow(0.4, True, 0.5) == pytest.approx(0.2), "told, half the fear: 0.4 x 0.5"

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from model.core.layout import SEGMENTS
-from model.core.outcomes import PER_10K_YEAR, K
+from model.core.outcomes import PER_10K, PER_10K_YEAR, K
 from model.inputs import config
 from model.inputs.errors import InputError
 from model.inputs.params import check_source
@@ -53,6 +53,22 @@ QUANTITIES: dict[str, Quantity] = {
     "coverage_mmr1_24m": Quantity("mmr1_24m", "cohort_24m", 100.0, "percent", "MMR1 at 24 months"),
     "coverage_mmr2_5y": Quantity("mmr2_5y", "cohort_5y", 100.0, "percent", "MMR2 at 5 years"),
     "coverage_mmr1_5y": Quantity("mmr1_5y", "cohort_5y", 100.0, "percent", "MMR1 at 5 years"),
+    "coverage_6in1_24m": Quantity("full_6in1_24m", "cohort_24m", 100.0, "percent", "3 doses of 6-in-1 at 24 months"),
+    "coverage_6in1_5y": Quantity("full_6in1_5y", "cohort_5y", 100.0, "percent", "3 doses of 6-in-1 at 5 years"),
+    "missing_education_per_10k": Quantity(
+        "missing_edu_school_age",
+        "children",
+        PER_10K,
+        "per 10000 children",
+        "children of school age on no school roll or register, at a point in time",
+    ),
+    "missing_education_known_per_10k": Quantity(
+        "missing_edu_known",
+        "children",
+        PER_10K,
+        "per 10000 children",
+        "children missing education whom the local authority knows of, at a point in time (census day)",
+    ),
     "hv_review_coverage": Quantity(
         "hv_done", "hv_due", 100.0, "percent", "new-birth, 6-8 week, 12-month and 2-year reviews taken, pooled"
     ),

@@ -91,8 +91,10 @@ class Start(NamedTuple):
 def new_child(pl, slot, age, kind, P, SEGP, fam):
     """Place a child of `age` months in a slot; history of doses and registration as set-up assumes.
 
-    A child met at set-up (`kind` SET_UP) has past doses with chance p_init_dose each and is registered with
-    chance p_init_registered. A child arriving with a moving family starts unregistered and decides on
+    A child met at set-up (`kind` SET_UP) or arriving with a moving family has had the 6-in-1 doses scheduled
+    before its age if its family kept to the primary course, with chance p_init_dose (`rules.primary_doses_kept`:
+    one draw for the course), and each MMR dose in turn with chance p_init_dose; a child met at set-up is
+    registered with chance p_init_registered. A child arriving with a moving family starts unregistered and decides on
     registration in its first month, like a newborn. Every new child is stepped in full in the month it is
     placed, where its rare-event streams draw their first waits (`step_child`).
     """
@@ -100,10 +102,10 @@ def new_child(pl, slot, age, kind, P, SEGP, fam):
     flags = F_EXISTS
     if kind == SET_UP and draw(ikey, child_key(slot, RC_REGISTERED)) < P[P_P_INIT_REGISTERED]:
         flags |= F_REGISTERED
-    d6 = 0
+    scheduled = 0
     for d in range(3):
-        if AGE_6IN1[d] < age and draw(ikey, child_key(slot, RC_DOSE + d)) < P[P_P_INIT_DOSE]:
-            d6 += 1
+        scheduled += int(AGE_6IN1[d] < age)
+    d6 = rules.primary_doses_kept(scheduled, draw(ikey, child_key(slot, RC_DOSE)), P[P_P_INIT_DOSE])
     mmr = 0
     for d in range(2):
         if AGE_MMR[d] < age and mmr == d and draw(ikey, child_key(slot, RC_DOSE + 3 + d)) < P[P_P_INIT_DOSE]:

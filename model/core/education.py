@@ -2,11 +2,13 @@
 
 A school-age child goes through episodes of missing education; in a month a flow's match runs, every
 school-age child in health records who is not matched to an education record is flagged and its family gets
-a letter, and the truly missing are found.
+a letter, and the truly missing are found. Each month a school-age child missing education is counted on no
+roll or register, and, if the local authority knows of it, in the census-day count (`count_missing`).
 """
 
 from numba import njit
 
+from model.core import rules
 from model.core.contacts import record_identification
 from model.core.keys import TRAIT_MONTH_KEY, child_key
 from model.core.layout import (
@@ -20,11 +22,14 @@ from model.core.layout import (
     K_CME_FOUND,
     K_IDENTIFICATIONS,
     K_MATCHING_FLAGGED,
+    K_MISSING_EDU_KNOWN,
     K_MISSING_EDU_ONSETS,
     K_MISSING_EDU_SCHOOL_AGE,
     P_P_DETECT_MATCHING,
+    P_P_MISSING_KNOWN,
     P_P_UNMATCHED,
     RC_DETECT_MATCHING,
+    RC_MISSING_KNOWN,
     RC_UNMATCHED,
 )
 from model.core.rng import draw, household_key
@@ -56,14 +61,39 @@ def unmatched(k, birth, hh, P) -> bool:
 
 
 @njit(cache=True, inline="always")
+def known_missing(k, birth, flags, seed, f, P) -> bool:
+    """Whether the local authority knows of a child missing education (`rules.known_to_authority`): found by a
+    data match in this episode, or known by other routes, a standing trait of the child drawn under its birth
+    month (as `unmatched` is), so the same children are known in every month and under every scenario."""
+    u = draw(household_key(seed, f, TRAIT_MONTH_KEY + birth), child_key(k, RC_MISSING_KNOWN))
+    return rules.known_to_authority((flags & F_FOUND) != 0, u, P[P_P_MISSING_KNOWN])
+
+
+@njit(cache=True, inline="always")
+def count_missing(k, birth, age, flags, s, seed, f, P, c):
+    """The point-in-time counts of a school-age child missing education: on no roll or register, and of those,
+    the children the local authority knows of (`known_missing`), as its census day counts them."""
+    if flags & F_MISSING_EDU and AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
+        c[s, K_MISSING_EDU_SCHOOL_AGE] += 1
+        c[s, K_MISSING_EDU_KNOWN] += int(known_missing(k, birth, flags, seed, f, P))
+
+
+@njit(cache=True, inline="always")
 def matching(k, age, birth, flags, need_start, hh, P, c):
-    """(i) Data matching: in a month a flow's match runs (`hh.finds`), every school-age child in health records
-    (GP-registered) who is not matched to an education record is flagged and the family gets a letter: the
-    children missing education and those `unmatched` for other reasons. Only the missing count as found, once
-    an episode; an enquiry may identify a found child's need. Returns (flags, 1 if a letter was sent)."""
+    """(i) Data matching (`data_match`), then the month's counts of a child missing education, after the match so a
+    child it found is known to the authority (`count_missing`). Returns (flags, 1 if a letter was sent)."""
+    flags, letter = data_match(k, age, birth, flags, need_start, hh, P, c)
+    count_missing(k, birth, age, flags, hh.s, hh.seed, hh.f, P, c)
+    return flags, letter
+
+
+@njit(cache=True, inline="always")
+def data_match(k, age, birth, flags, need_start, hh, P, c):
+    """In a month a flow's match runs (`hh.finds`), every school-age child in health records (GP-registered) who
+    is not matched to an education record is flagged and the family gets a letter: the children missing
+    education and those `unmatched` for other reasons. Only the missing count as found, once an episode; an
+    enquiry may identify a found child's need. Returns (flags, 1 if a letter was sent)."""
     school_age = AGE_SCHOOL_START <= age < AGE_SCHOOL_END
-    if school_age and flags & F_MISSING_EDU:
-        c[hh.s, K_MISSING_EDU_SCHOOL_AGE] += 1
     if not (hh.finds and school_age and flags & F_REGISTERED):
         return flags, 0
     if not flags & F_MISSING_EDU:

@@ -55,7 +55,6 @@ N_WAITS = 3
 AGE_6IN1 = (2, 3, 4)  # 8, 12, 16 weeks
 AGE_MMR = (12, 40)  # 1 year; 3 years 4 months
 AGE_CATCHUP_END_MONTHS = 72  # call/recall and catch-up modelled to age 6
-RECALL_AGES = (12,)  # the 1-year visit: missed 6-in-1 doses are offered and call/recall starts afresh
 
 # --- Health visitor reviews: (first, last) month of age of each window ---
 HV_REVIEWS = ("antenatal", "new_birth", "six_to_eight_week", "twelve_month", "two_year")
@@ -73,7 +72,7 @@ COVER_AGES = (12, 24, 60)  # COVER milestones (step.cover_milestones)
 # review falls due, a milestone is counted, school age starts or ends, the illness band changes, the child ages out
 DUE_AGES = tuple(
     sorted(
-        set(AGE_6IN1 + AGE_MMR + HV_WINDOW_FIRST + HV_WINDOW_LAST + COVER_AGES + RECALL_AGES)
+        set(AGE_6IN1 + AGE_MMR + HV_WINDOW_FIRST + HV_WINDOW_LAST + COVER_AGES)
         | {AGE_SCHOOL_START, AGE_SCHOOL_END, AGE_ILLNESS_BAND, AGE_OUT_MONTHS}
     )
 )
@@ -159,6 +158,8 @@ COUNTERS = (
     "missing_edu_school_age",
     "matching_flagged",
     "missing_edu_onsets",
+    "full_6in1_5y",
+    "missing_edu_known",
 )
 K_FAMILIES = COUNTERS.index("families")
 K_AWARE = COUNTERS.index("aware")
@@ -192,6 +193,8 @@ K_FULL_6IN1_24M = COUNTERS.index("full_6in1_24m")  # cohort_24m children with al
 K_MISSING_EDU_SCHOOL_AGE = COUNTERS.index("missing_edu_school_age")  # school-age children missing education now
 K_MATCHING_FLAGGED = COUNTERS.index("matching_flagged")  # children flagged by a data match this month
 K_MISSING_EDU_ONSETS = COUNTERS.index("missing_edu_onsets")  # school-age children starting an episode
+K_FULL_6IN1_5Y = COUNTERS.index("full_6in1_5y")  # cohort_5y children with all three 6-in-1 doses
+K_MISSING_EDU_KNOWN = COUNTERS.index("missing_edu_known")  # of missing_edu_school_age, those the authority knows of
 N_COUNTERS = len(COUNTERS)
 
 # --- What neighbours read of a household: one uint16 word, last month's and this month's ---
@@ -232,6 +235,7 @@ RC_DETECT = 15
 RC_DETECT_OTHER = 16
 RC_DETECT_MATCHING = 17
 RC_UNMATCHED = 19  # a child's standing chance of being unmatched (keyed by its birth month, not the month)
+RC_MISSING_KNOWN = 20  # a child's standing chance that its missing education is known (keyed by its birth month)
 RC_WAIT = 32  # + 2 x stream (+ 1 for a wait drawn anew: a first one, or at an age its chance changes)
 RC_HV = 24  # + review (0..4)
 # Purposes that take an offset span that many consecutive keys (the others one); tests/test_layout.py reads every

@@ -44,6 +44,8 @@ RATIOS = {
     "coverage_mmr1_5y": Ratio("mmr1_5y", "cohort_5y", 1.0, "share"),
     "missing_education_per_10k": Ratio("missing_edu_school_age", "children", PER_10K, "rate"),
     "matching_flagged_per_10k": Ratio("matching_flagged", "children", PER_10K_YEAR, "rate"),
+    "coverage_6in1_5y": Ratio("full_6in1_5y", "cohort_5y", 1.0, "share"),
+    "missing_education_known_per_10k": Ratio("missing_edu_known", "children", PER_10K, "rate"),
 }
 OUTCOMES = tuple(RATIOS)
 
@@ -66,6 +68,8 @@ EFFECTS = {
     "coverage_mmr1_5y_change_pp": ("coverage_mmr1_5y", 1.0, 100.0),
     "missing_education_per_10k_change": ("missing_education_per_10k", 1.0, 1.0),
     "matching_flagged_per_10k_change": ("matching_flagged_per_10k", 1.0, 1.0),
+    "coverage_6in1_5y_change_pp": ("coverage_6in1_5y", 1.0, 100.0),
+    "missing_education_known_per_10k_change": ("missing_education_known_per_10k", 1.0, 1.0),
 }
 
 

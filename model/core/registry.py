@@ -112,6 +112,7 @@ PARAMETERS: tuple[Entry, ...] = (
     e("education.p_unmatched_home_education", PROB, slots=("p_unmatched",), convert="unmatched"),
     e("education.p_unmatched_moved_away", PROB, slots=("p_unmatched",), convert="unmatched"),
     e("education.p_unmatched_linkage", PROB, slots=("p_unmatched",), convert="unmatched"),
+    e("education.p_missing_known", PROB),
     e("safeguards.rel_risk_objection_respected", PROB, slots=(), reader="the flow table (scenario.flow_table)"),
     e("safeguards.rel_risk_confidentiality_kept", PROB, slots=(), reader="the flow table (scenario.flow_table)"),
     e("safeguards.rel_risk_direct_care_only", PROB, slots=(), reader="the flow table (scenario.flow_table)"),

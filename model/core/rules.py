@@ -208,6 +208,22 @@ def logit_catchup(logit_catchup_first: float, months_since_offer: int, decay_mon
 
 
 @njit(cache=True)
+def primary_doses_kept(n_scheduled: int, u: float, p_init_dose: float) -> int:
+    """6-in-1 doses a child placed at set-up or arriving with a moving family has had, of the n_scheduled that fell
+    due before its age: all of them if its family kept to the primary course (u < p_init_dose), else none. One draw
+    for the course, not one a dose, so a full course is as common as p_init_dose (independent doses give p^3)."""
+    return n_scheduled if u < p_init_dose else 0
+
+
+@njit(cache=True)
+def known_to_authority(found: bool, u: float, p_known: float) -> bool:
+    """Whether the local authority knows of a child missing education (the census-day count): found by a data
+    match in this episode, or known by other routes (a school's notice when it takes the child off roll, an
+    application for a place) with chance p_known, `u` the child's standing draw: found or u < p_known."""
+    return found or u < p_known
+
+
+@njit(cache=True)
 def disclosure_risk(avoiding: bool, risk: float) -> float:
     """Risk that scales a family's non-disclosure at a contact (`p_detect`): its perceived risk, or 1 while it
     avoids services (a family keeping away discloses as if the risk were certain)."""

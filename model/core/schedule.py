@@ -9,6 +9,7 @@ from numba import njit
 
 from model.core import rules
 from model.core.contacts import doses_due
+from model.core.education import count_missing
 from model.core.keys import child_key
 from model.core.layout import (
     AGE_CATCHUP_END_MONTHS,
@@ -24,7 +25,6 @@ from model.core.layout import (
     F_VACC_LAST_MONTH,
     K_CHILDREN,
     K_CHILDREN_0_6,
-    K_MISSING_EDU_SCHOOL_AGE,
     K_REGISTERED_0_6,
     MAX_CHILDREN,
     NEVER,
@@ -100,9 +100,10 @@ def count_present(age, flags, s, c):
 
 
 @njit(cache=True, inline="always")
-def count_waiting_child(age, flags, s, c):
-    """The counts of a child with nothing this month (between its full steps): present (`count_present`) and
-    missing education at school age, as `step_child` counts them (the latter in `education.matching`)."""
+def count_waiting_child(k, birth, month, flags, s, seed, f, P, c):
+    """The counts of the child in slot k of household f with nothing this month (between its full steps): present
+    (`count_present`) and missing education at school age (`education.count_missing`), as `step_child` counts
+    them."""
+    age = month - birth
     count_present(age, flags, s, c)
-    if flags & F_MISSING_EDU and AGE_SCHOOL_START <= age < AGE_SCHOOL_END:
-        c[s, K_MISSING_EDU_SCHOOL_AGE] += 1
+    count_missing(k, birth, age, flags, s, seed, f, P, c)

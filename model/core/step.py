@@ -165,7 +165,7 @@ def step_children(f, hh, st, P, engaged, c):
         if not flags & F_EXISTS:
             continue
         if st.ch_sched[f, k, 0] > hh.month and not hh.finds:
-            count_waiting_child(hh.month - int(st.ch_birth[f, k]), flags, hh.s, c)
+            count_waiting_child(k, int(st.ch_birth[f, k]), hh.month, flags, hh.s, hh.seed, f, P, c)
             continue
         waits = (np.int64(st.ch_sched[f, k, 1]), np.int64(st.ch_sched[f, k, 2]), np.int64(st.ch_sched[f, k, 3]))
         child = step_child(k, flags, int(st.ch_birth[f, k]), np.int64(st.ch_need_start[f, k]), waits, hh, P, c)
@@ -180,12 +180,13 @@ def step_children(f, hh, st, P, engaged, c):
 
 
 @njit(cache=True, inline="always")
-def count_waiting_children(f, month, s, st, c):
-    """Step 6 in a month with no child of household f due and no match that may find them: each is counted."""
+def count_waiting_children(f, mi, s, st, c):
+    """Step 6 in a month (`mi`) with no child of household f due and no match that may find them: each is
+    counted."""
     for k in range(MAX_CHILDREN):
         flags = int(st.ch_flags[f, k])
         if flags & F_EXISTS:
-            count_waiting_child(month - int(st.ch_birth[f, k]), flags, s, c)
+            count_waiting_child(k, int(st.ch_birth[f, k]), mi.month, flags, s, mi.seed, f, mi.P, c)
 
 
 @njit(cache=True, inline="always")
@@ -250,7 +251,7 @@ def step_family(f, mi, st, counters):
         # 6. Each child
         letters, engaged = step_children(f, hh, st, mi.P, engaged, c)
     else:
-        count_waiting_children(f, mi.month, s, st, c)
+        count_waiting_children(f, mi, s, st, c)
     # 7. The household's word and counts
     st.social_next[f] = social_word(aware, letters, engaged)
     count_household(s, aware, avoiding, objecting, trust_fixed, c)

@@ -59,6 +59,8 @@ MEASURES = (
             unvaccinated("cohort_12m", "full_6in1_12m"), 1.0, AGE_12M - AGE_6IN1[-1]),
     Measure("not_vaccinated_6in1_24m", "more children not vaccinated (6-in-1, 3 doses by 24 months)",
             unvaccinated("cohort_24m", "full_6in1_24m"), 1.0, AGE_24M - AGE_6IN1[-1]),
+    Measure("not_vaccinated_6in1_5y", "more children not vaccinated (6-in-1, 3 doses by 5 years)",
+            unvaccinated("cohort_5y", "full_6in1_5y"), 1.0, AGE_5Y - AGE_6IN1[-1]),
     Measure("not_vaccinated_mmr1_24m", "more children not vaccinated (MMR1 by 24 months)",
             unvaccinated("cohort_24m", "mmr1_24m"), 1.0, AGE_24M - AGE_MMR[0]),
     Measure("not_vaccinated_mmr1_5y", "more children not vaccinated (MMR1 by 5 years; offered again at 40 months)",
@@ -74,6 +76,9 @@ MEASURES = (
             days(ratio("months_to_identification_sum", "identified_any_route")), 1.0),
     Measure("children_missing_education_found", "more children missing education found",
             lambda t: t[K["cme_found"]], 1.0),
+    Measure("missing_education_known", "more children missing education the local authority knows of (a year's: "
+            "children on an average day, as its census day counts them)", lambda t: t[K["missing_edu_known"]] / 12,
+            1.0),
 )  # fmt: skip
 SUMMABLE = {m.name for m in MEASURES if m.name != "days_to_identification_later"}  # counts add over nations
 

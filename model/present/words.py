@@ -122,11 +122,16 @@ DEFINITIONS = {
     "doses of the 6-in-1 vaccine (an NHS COVER milestone).",
     "coverage_mmr1_5y": "MMR1 coverage at 5 years: the share of children turning 5 who have had a first MMR dose "
     "(an NHS COVER milestone).",
-    "missing_education_per_10k": "Children missing education: school-age children on no school roll, per 10,000 "
-    "children, at a point in time.",
+    "missing_education_per_10k": "Children missing education: school-age children on no school roll or register, "
+    "per 10,000 children, at a point in time, whether or not the local authority knows of them.",
     "matching_flagged_per_10k": "Children flagged by data matching: children a match flags as possibly missing "
     "education, per 10,000 children a year, whether or not they turn out to be missing (those who are, are the "
     "children missing education found).",
+    "coverage_6in1_5y": "6-in-1 coverage at 5 years: the share of children turning 5 who have had all three doses "
+    "of the 6-in-1 vaccine (an NHS COVER milestone).",
+    "missing_education_known_per_10k": "Children missing education known to the local authority: those of the "
+    "children missing education whom the authority knows of, per 10,000 children at a point in time, as its "
+    "census day counts them.",
 }
 NAMES = {
     "aware_share": "Families aware of the data sharing",
@@ -146,6 +151,8 @@ NAMES = {
     "coverage_mmr1_5y": "MMR first dose by 5 years",
     "missing_education_per_10k": "Children missing education",
     "matching_flagged_per_10k": "Children flagged by data matching",
+    "coverage_6in1_5y": "6-in-1 vaccine by 5 years",
+    "missing_education_known_per_10k": "Children missing education known to the local authority",
 }
 # effect -> what its count for the whole place a year counts
 COUNT_NOUNS = {
@@ -155,6 +162,7 @@ COUNT_NOUNS = {
     "matching_flagged_per_10k_change": "more children flagged by data matching",
     "coverage_6in1_12m_change_pp": "children turning 1 without the 6-in-1 vaccine",
     "coverage_6in1_24m_change_pp": "children turning 2 without the 6-in-1 vaccine",
+    "coverage_6in1_5y_change_pp": "children turning 5 without the 6-in-1 vaccine",
     "coverage_mmr1_24m_change_pp": "children turning 2 without a first MMR dose",
     "coverage_mmr1_5y_change_pp": "children turning 5 without a first MMR dose",
     "coverage_mmr2_5y_change_pp": "children turning 5 without both MMR doses",
@@ -168,6 +176,7 @@ OPPOSITE_COUNT_NOUNS = {
     "matching_flagged_per_10k_change": "fewer children flagged by data matching",
     "coverage_6in1_12m_change_pp": "more children turning 1 with the 6-in-1 vaccine",
     "coverage_6in1_24m_change_pp": "more children turning 2 with the 6-in-1 vaccine",
+    "coverage_6in1_5y_change_pp": "more children turning 5 with the 6-in-1 vaccine",
     "coverage_mmr1_24m_change_pp": "more children turning 2 with a first MMR dose",
     "coverage_mmr1_5y_change_pp": "more children turning 5 with a first MMR dose",
     "coverage_mmr2_5y_change_pp": "more children turning 5 with both MMR doses",
@@ -179,6 +188,7 @@ FAMILY_COUNT_NOUNS = {"avoiding_share_change_pp": "more families avoiding health
 COHORT_MONTHS = {
     "coverage_6in1_12m_change_pp": 12,  # one year of age: the children turning 1 in a year
     "coverage_6in1_24m_change_pp": 12,
+    "coverage_6in1_5y_change_pp": 12,
     "coverage_mmr1_24m_change_pp": 12,
     "coverage_mmr1_5y_change_pp": 12,
     "coverage_mmr2_5y_change_pp": 12,
