@@ -179,3 +179,12 @@ def test_the_delay_is_in_days():
     t[counts.K["months_to_identification_sum"]], t[counts.K["identified_any_route"]] = 30.0, 10.0
     delay = {x.name: x for x in counts.MEASURES}["days_to_identification_later"]
     assert delay.level(t) == pytest.approx(3.0 * 365.25 / 12)
+
+
+@pytest.mark.fast
+def test_wales_in_the_national_experiment_runs_the_welsh_fit():
+    """national.yaml's Wales carries the overrides of experiments/wales.yaml (the Welsh calibration), so a refit of
+    one cannot leave the other on the old schedule."""
+    national = yaml.safe_load((REPO / "experiments" / "national.yaml").read_text())["nations"]["wales"]["overrides"]
+    wales = yaml.safe_load((REPO / "experiments" / "wales.yaml").read_text())["overrides"]
+    assert national == wales
