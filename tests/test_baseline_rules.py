@@ -41,7 +41,7 @@ def tables():
     return params, P, SEGP
 
 
-@njit
+@njit(cache=True)
 def household(P, SEGP, s, seed, f, month, finds=0):
     """A household's month record with no risk, peers at the reference share and zero propensity (compiled: the
     record's 64-bit key stays unsigned)."""
@@ -60,19 +60,19 @@ def onset_certain(SEGP):
     return table
 
 
-@njit
+@njit(cache=True)
 def immunise(P, SEGP, s, seed, f, age, flags, c):
     """Step (d) for one child of a household met at month = age."""
     return immunisation(0, age, flags, Visit(-1, 0, 1.0), household(P, SEGP, s, seed, f, age), P, c)[0]
 
 
-@njit
+@njit(cache=True)
 def episode(P, SEGP, s, seed, f, month, age, flags, c):
     """Step (h) for one child in a month its education changes if it can."""
     return education(age, flags, True, household(P, SEGP, s, seed, f, month, 0), c)
 
 
-@njit
+@njit(cache=True)
 def scheduled_month(P, SEGP, s, seed, f, month, birth, flags, sched, c, finds=0):
     """One month of the child in slot 0 as `step_family` moves it: in full (`step_child`) in its stored next month
     or a month a match finds children, otherwise only counted. `sched` is (next full step, the streams' waits), as
@@ -85,7 +85,7 @@ def scheduled_month(P, SEGP, s, seed, f, month, birth, flags, sched, c, finds=0)
     return flags, (nxt,) + waits
 
 
-@njit
+@njit(cache=True)
 def match(P, SEGP, s, seed, f, month, age, birth, flags, c, finds=1):
     """Step (i) for one child: (flags, letter)."""
     return matching(0, age, birth, flags, 0, household(P, SEGP, s, seed, f, month, finds), P, c)
@@ -206,7 +206,7 @@ def test_a_lapsed_primary_course_is_completed_when_the_hand_computed_hazard_says
     assert within(second_year, lapsed_at_12, p_second), f"{second_year}/{lapsed_at_12} against {p_second:.4f}"
 
 
-@njit
+@njit(cache=True)
 def placed_doses(P, SEGP, seed, n, age, month):
     """The 6-in-1 doses of n children of `age` months met at set-up (slot 0 of households 0..n-1)."""
     fam = Families(
@@ -268,7 +268,7 @@ def test_missing_education_settles_at_the_segments_share_in_spells_of_the_stated
     assert onsets > 0
 
 
-@njit
+@njit(cache=True)
 def scheduled_children(P, SEGP, s, seed, n, months, birth, start_flags, match_every, counter):
     """n children, each the child in slot 0 of household f = 0..n-1, placed in month 0 with `start_flags` and born
     in month `birth`, moved on month by month by `scheduled_month` (a match finds children every `match_every`
@@ -344,7 +344,7 @@ def test_matching_flags_every_unmatched_child_and_finds_only_the_missing(tables)
     assert c[GENERAL, L.K_MISSING_EDU_SCHOOL_AGE] == 1 and c[GENERAL, L.K_MATCHING_FLAGGED] == 0
 
 
-@njit
+@njit(cache=True)
 def census_counts(P, SEGP, s, seed, month, ages, flags, waiting, finds=0):
     """Children 0..n-1 (slot 0 of households 0..n-1) of the given ages and flags, counted at a point in time as the
     drivers count them: between full steps (`count_waiting_child`) or in a full step (`matching`, a match finding

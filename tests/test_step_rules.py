@@ -93,7 +93,7 @@ def P_SEGP():
     return to_arrays(load_parameters(DEFAULT_PARAMS_DIR), 1.8)
 
 
-@njit
+@njit(cache=True)
 def household(P, SEGP, f, avoiding):
     """Household f of the general segment in month 0: no risk, peers at the reference share, no propensity."""
     none = np.zeros((0, 0))
@@ -104,7 +104,7 @@ def household(P, SEGP, f, avoiding):
     )
 
 
-@njit
+@njit(cache=True)
 def contacts_taken(P, SEGP, avoiding, n):
     """Over n households: children registered at birth; vaccinated at 2 months (registered); 6-8 week reviews."""
     c = np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
