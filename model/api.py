@@ -42,6 +42,11 @@ def run_experiment(
     from model.inputs import config
 
     if is_national(config.load_yaml(path)):  # England and Wales: each nation's folder, then national_counts.csv
+        if options.pop("sets", ()):  # as `check` says: a --set is applied to an experiment file, not a national one
+            from model.experiments.sets import SOURCE
+            from model.inputs.errors import InputError
+
+            raise InputError(SOURCE, "", f"experiment files only ({path} is a national file)")
         folder = run_national(path, out, driver, progress, finish=figures_and_report, **options)
         for nation in sorted(p.parent for p in folder.glob(f"*/{MANIFEST}")):
             write_report(nation)  # its bottom line reads the national_counts.csv written after its report

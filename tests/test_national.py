@@ -188,3 +188,23 @@ def test_wales_in_the_national_experiment_runs_the_welsh_fit():
     national = yaml.safe_load((REPO / "experiments" / "national.yaml").read_text())["nations"]["wales"]["overrides"]
     wales = yaml.safe_load((REPO / "experiments" / "wales.yaml").read_text())["overrides"]
     assert national == wales
+
+
+def test_disengage_run_takes_a_national_file_and_refuses_a_set_on_it(tmp_path, capsys):
+    """`disengage run experiments/national.yaml` (what `make national` calls) runs each nation and the counts; a
+    `--set` is for experiment files and is refused in one line, as `check` refuses it."""
+    from model.cli import main
+
+    spec = yaml.safe_load((REPO / "experiments" / "national.yaml").read_text())
+    spec.update(months=24, burn_in_months=12, replicates=1)
+    for nation in spec["nations"].values():
+        nation.update(scale=0.01, scenarios=["baseline", "national_sui_mandate"])
+    path = tmp_path / "national.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    assert main(["run", str(path), "--out", str(tmp_path / "refused"), "--set", "replicates=2"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "experiment files only" in err, err
+    assert not (tmp_path / "refused").exists()
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / counts.COUNTS_FILE).is_file()
+    assert {p.parent.name for p in (tmp_path / "out").glob("*/runs.csv")} == {"england", "wales"}
