@@ -42,11 +42,9 @@ def run_experiment(
     from model.inputs import config
 
     if is_national(config.load_yaml(path)):  # England and Wales: each nation's folder, then national_counts.csv
-        if options.pop("sets", ()):  # as `check` says: a --set is applied to an experiment file, not a national one
-            from model.experiments.sets import SOURCE
-            from model.inputs.errors import InputError
+        from model.experiments.sets import refuse_unless_experiment
 
-            raise InputError(SOURCE, "", f"experiment files only ({path} is a national file)")
+        refuse_unless_experiment(path, "national", options.pop("sets", ()))
         folder = run_national(path, out, driver, progress, finish=figures_and_report, **options)
         for nation in sorted(p.parent for p in folder.glob(f"*/{MANIFEST}")):
             write_report(nation)  # its bottom line reads the national_counts.csv written after its report

@@ -60,15 +60,14 @@ def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> tuple[s
     accept and refuse the same files with the same lines.
     """
     from model.experiments.experiment import load_experiment
-    from model.experiments.sets import SOURCE
+    from model.experiments.sets import refuse_unless_experiment
     from model.inputs.params import DEFAULT_SCHEMA, load_source_ids, read_sections, read_segments
     from model.inputs.scenario import load_place, load_scenario, place_warnings
     from model.inputs.schema import refuse_schema_errors
 
     data = config.load_yaml(path)
     kind = file_kind(path, data)
-    if sets and kind != "experiment":
-        raise InputError(SOURCE, "", f"experiment files only ({path} is a {kind} file)")
+    refuse_unless_experiment(path, kind, sets)
     if kind == "experiment":
         return kind, load_experiment(path, workers=workers, sets=sets).warnings
     if kind == "national":

@@ -9,6 +9,7 @@ texts under `sets` and the experiment with them applied under `config`, so `repr
 """
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from model.inputs import config
@@ -16,6 +17,12 @@ from model.inputs.errors import InputError, InputErrors
 
 SOURCE = "--set"  # what an error about a --set text names as its file
 OVERRIDES = "overrides"
+
+
+def refuse_unless_experiment(path: str | Path, kind: str, sets: Sequence[str]) -> None:
+    """A --set changes an experiment file only: on any other kind of file (a national one too) it is one line."""
+    if sets and kind != "experiment":
+        raise InputError(SOURCE, "", f"experiment files only ({path} is a {kind} file)")
 
 
 def parse_set(text: str) -> tuple[str, Any]:
