@@ -20,7 +20,7 @@ def load_example():
 def test_the_worked_example_moves_and_prim_finds_a_box():
     ex = load_example()
     experiments, table = ex.run(ex.QUICK)
-    assert len(table) == ex.QUICK.futures * len(ex.POLICIES)
+    assert len(table) == ex.QUICK.futures * len(ex.QUICK.policies)
     means = table.groupby("policy").mean()
     moved = {name: float(means.loc["drafted", name]) for name in ex.OUTCOMES if means.loc["drafted", name] != 0}
     assert moved, f"every effect of the Bill as drafted is zero: {means.to_dict()}"
