@@ -44,8 +44,9 @@ PATHS = (
     "trust.erosion_unexpected",
     "safeguarding.p_detect_matching",
 )
+LOST = "lost_safeguarding_contacts_per_10k"  # the effect whose costliest futures PRIM boxes
 OUTCOMES = (
-    "lost_safeguarding_contacts_per_10k",
+    LOST,
     "lost_identifications_per_10k",
     "avoiding_share_change_pp",
     "coverage_mmr1_24m_change_pp",
@@ -143,16 +144,36 @@ def costliest_box(experiments: pd.DataFrame, table: pd.DataFrame, policy: str = 
         for u in ema_model(QUICK).uncertainties
     ]
     x = experiments.loc[rows, [f.name for f in feats]].reset_index(drop=True)
-    lost = table.loc[rows, "lost_safeguarding_contacts_per_10k"].to_numpy()
-    return discover_table(POLICIES[policy], "lost_safeguarding_contacts_per_10k", feats, x, lost)
+    lost = table.loc[rows, LOST].to_numpy()
+    return discover_table(POLICIES[policy], LOST, feats, x, lost)
+
+
+def one_at_a_time(size: Size, seeds: tuple[int, ...] = (1, 2, 3), policy: str = "drafted") -> pd.DataFrame:
+    """Which uncertainties move the policy's lost contacts at all, before any PRIM: each at the low and the high end
+    of its range, the others at the parameter table's values, the mean over the seeds at each end."""
+    run = make_disengage(size)
+    rows = []
+    for u in ema_model(size).uncertainties:
+        ends = [
+            np.mean([run(POLICIES[policy], seed=s, **{u.name: v})[LOST] for s in seeds])
+            for v in (u.lower_bound, u.upper_bound)
+        ]
+        rows.append((u.name, *ends, ends[1] - ends[0]))
+    return pd.DataFrame(rows, columns=["uncertainty", "low_end", "high_end", "change"]).round(2)
 
 
 def main() -> None:
     """Run the example, print the mean effects by policy and the PRIM box of each policy's costliest futures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the reduced size the test runs")
-    size = QUICK if ap.parse_args().quick else FULL
+    ap.add_argument("--one-at-a-time", action="store_true", help="each uncertainty's low and high end, no PRIM")
+    args = ap.parse_args()
+    size = QUICK if args.quick else FULL
     start = time.perf_counter()
+    if args.one_at_a_time:
+        print(one_at_a_time(size).to_string(index=False))
+        print(f"{LOST} of the Bill as drafted, 3 seeds at each end: {time.perf_counter() - start:.0f} s")
+        return
     experiments, table = run(size)
     print(
         f"{size.futures} futures x {len(size.policies)} policies x {size.seeds} seeds at {size.scale:g} of Wigan's "
