@@ -41,8 +41,8 @@ def test_the_bills_lost_contacts_never_depend_on_the_notice_or_matching(example)
 def test_the_worked_example_moves_and_prim_finds_a_box_where_families_avoid_readily(example):
     # Several seeds per future (EMA replications) on the stratified sample, where the groups the Bill reaches hold
     # thousands of children: the worst quarter of futures is where families start avoiding readily (the largest
-    # driver: from the low to the high end of avoidance_entry the Bill's lost contacts rise from about 5 to 28 per
-    # 10,000, seed to seed they differ by about 3), not where a run was unlucky
+    # driver: from the low to the high end of avoidance_entry the Bill's lost contacts rise from about 6 to 26 per
+    # 10,000, docs/EMA.md), not where a run was unlucky; other seeds of the sample box it too (docs/EMA.md)
     experiments, table = example.run(example.QUICK)
     assert len(table) == example.QUICK.futures * len(example.QUICK.policies)
     means = table.groupby("policy").mean()
@@ -52,7 +52,8 @@ def test_the_worked_example_moves_and_prim_finds_a_box_where_families_avoid_read
     box = example.costliest_box(experiments, table)
     assert box.restricted, f"PRIM found no box: coverage {box.coverage}, density {box.density}, mass {box.mass}"
     assert box.mass < 1.0 and box.coverage >= 0.5 and box.density > 0.25, box
-    sides = {lim.feature.name: lim.side for lim in box.restricted}
-    assert sides.get("avoidance_entry") == "lower", f"the box does not ask families to avoid readily: {sides}"
-    chance = sorted(set(sides) & set(NOT_A_DRIVER))
+    limits = {lim.feature.name: (round(lim.lo, 3), round(lim.hi, 3)) for lim in box.restricted}
+    entry = limits.get("avoidance_entry", (0.0, 1.0))
+    assert entry[0] >= 0.5, f"the box does not ask families to avoid readily (upper half of its range): {limits}"
+    chance = sorted(set(limits) & set(NOT_A_DRIVER))
     assert not chance, f"the box restricts {chance}, on which the Bill's lost contacts never depend"
