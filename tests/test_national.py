@@ -208,3 +208,19 @@ def test_disengage_run_takes_a_national_file_and_refuses_a_set_on_it(tmp_path, c
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0, capsys.readouterr().err
     assert (tmp_path / "out" / counts.COUNTS_FILE).is_file()
     assert {p.parent.name for p in (tmp_path / "out").glob("*/runs.csv")} == {"england", "wales"}
+
+
+def test_a_national_file_with_under_a_year_of_policy_is_refused_in_one_line(tmp_path, capsys):
+    """national_counts.csv counts whole years of policy, so a national file with less than a year after its
+    burn-in is refused by name and field before anything runs (it once ended in an IndexError after the runs)."""
+    from model.cli import main
+
+    spec = yaml.safe_load((REPO / "experiments" / "national.yaml").read_text())
+    spec.update(months=20, burn_in_months=12, replicates=1)
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    for verb in (["check", str(path)], ["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]):
+        assert main(verb) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "short.yaml" in err[0] and "months" in err[0] and "a whole year" in err[0], err
+    assert not (tmp_path / "out").exists()

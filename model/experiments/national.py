@@ -62,6 +62,10 @@ def load_national(path: str | Path, driver: str | None = None, workers: int = 1)
         exp_raw = {**shared, **section, "name": f"{name}_{nation}"}
         exp = experiment_from_raw(f"{file} (nations.{nation})", exp_raw, Path(path).resolve().parent, driver, workers)
         out.append((nation, exp))
+    first = out[0][1]
+    if first.months - first.burn_in_months < 12:  # national_counts.csv counts whole years of policy
+        expected = f"at least burn_in_months + 12 (a whole year of policy after {first.burn_in_months} months)"
+        raise InputError(file, "months", expected)
     return National(name, file, dict(raw), tuple(out))
 
 
