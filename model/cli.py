@@ -92,7 +92,7 @@ def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> tuple[s
     elif kind == "sources":
         load_source_ids(Path(path).parent)
     elif kind == "measles":
-        from model.analysis.measles_params import load_measles
+        from model.inputs.measles_params import load_measles
 
         load_measles(path)
     elif kind == "segments":

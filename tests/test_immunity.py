@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from model.analysis.contact_immunity import contact_adjusted_immunity, r_effective, spectral_radius
-from model.analysis.immunity import age_group_of, find_communities, immunity_profile, p_immune_child
-from model.analysis.measles_params import load_measles
 from model.core.layout import F_EXISTS, MAX_CHILDREN, N_WAITS, SHIFT_MMR
 from model.core.population import State
 from model.inputs.errors import InputError
+from model.inputs.measles_params import load_measles
 from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.sim.contact_immunity import contact_adjusted_immunity, r_effective, spectral_radius
+from model.sim.immunity import age_group_of, find_communities, immunity_profile, p_immune_child
 
 from .conftest import REPO
 
@@ -143,7 +143,7 @@ def test_a_gap_among_schoolchildren_costs_more_than_among_infants(mp):
 def test_odd_table_states_each_measles_parameter_as_the_file_has_it(mp):
     import re
 
-    from model.analysis.measles_params import BOUNDS
+    from model.inputs.measles_params import BOUNDS
 
     odd = (REPO / "docs" / "ODD.md").read_text(encoding="utf-8")
     section = odd.split("### 7.13 ", 1)[1].split("\n---\n", 1)[0]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from model.analysis.outbreak import p_net_for_r0, run_importations, symmetric_network
+from model.sim.outbreak import p_net_for_r0, run_importations, symmetric_network
 
 pytestmark = pytest.mark.fast
 
@@ -131,11 +131,11 @@ def test_a_policy_that_changes_nothing_changes_no_measles_outcome(tmp_path):
 
 def test_the_agents_driver_leaves_the_same_children_as_the_kernel():
     """The layer reads a state: the Mesa model's agents and the kernel leave the same one, so the same profile."""
-    from model.analysis.immunity import immunity_profile
-    from model.analysis.measles_params import load_measles
     from model.analysis.measles_run import final_state
+    from model.inputs.measles_params import load_measles
     from model.inputs.paths import DEFAULT_PARAMS_DIR
     from model.sim.build import load_named
+    from model.sim.immunity import immunity_profile
     from model.sim.model import DisengageModel
 
     mp = load_measles(DEFAULT_PARAMS_DIR / "measles.yaml")

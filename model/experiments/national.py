@@ -16,8 +16,8 @@ from typing import Any
 from model.experiments import counts
 from model.experiments.experiment import BASELINE, Experiment, experiment_from_raw
 from model.experiments.runner import Finish, run_loaded
-from model.experiments.store import STORE, experiment_key, read_counters
-from model.experiments.sweep import make_plan
+from model.experiments.store import STORE, read_counters
+from model.experiments.sweep import make_plan, shared_key
 from model.inputs import config
 from model.inputs.errors import InputError
 
@@ -67,7 +67,7 @@ def load_national(path: str | Path, driver: str | None = None, workers: int = 1)
 
 def stored_totals(exp: Experiment, folder: Path, spans: list) -> dict[tuple[str, int], list]:
     """Each run's period totals, weighted to the real place, by (scenario, replicate), read from the folder's store."""
-    plan = make_plan(exp, exp.replicates, experiment_key(exp.place, exp.scale, exp.months, exp.burn_in_months))
+    plan = make_plan(exp, exp.replicates, shared_key(exp))
     weights = exp.place.weights(exp.scale)
     return {
         (spec.scenario.name, spec.replicate): counts.period_totals(

@@ -357,6 +357,10 @@ class ResultStore:
             raise InputError(str(self.path(rid)), "", "a readable run file; it was moved to store/quarantine/, run "
                              "the same command again to redo the run", type(exc).__name__) from None  # fmt: skip
 
+    def measles(self, rid: str) -> dict[str, float] | None:
+        """A stored run's measles outcomes (None when its experiment did not ask for them)."""
+        return read_info(self.path(rid)).get("measles")
+
     def quarantine(self, rid: str, reason: str) -> str:
         """Move a damaged run file to store/quarantine/ (the run is pending again); the line that says so."""
         target_dir = self.folder / STORE / QUARANTINE

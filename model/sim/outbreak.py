@@ -8,7 +8,7 @@ network-neighbour households is infected with probability
 is infectious in the next generation only, and is then removed (an imported case is a visitor who stays one
 generation). Network contacts are the run's network made
 symmetric (whoever listens to whom, both meet). Immunity is drawn anew for each importation from each person's
-chance of immunity (model/analysis/immunity.py). p_net is set so that one case in a wholly susceptible population
+chance of immunity (model/sim/immunity.py). p_net is set so that one case in a wholly susceptible population
 infects R0 people on average (`p_net_for_r0`).
 
 Every draw is `uniform(seed, person, OUTBREAK_KEY + importation * MAX_GENERATIONS + generation, purpose)`: a pure
