@@ -5,6 +5,7 @@ annualised), over all children or over the children of one segment.
 """
 
 import math
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -103,9 +104,15 @@ def names(measles: bool = False) -> tuple[str, ...]:
     return OUTCOMES + tuple(MEASLES) if measles else OUTCOMES
 
 
+def with_segments(names: Iterable[str]) -> list[str]:
+    """The names overall, then `<name>__<segment>` for each segment."""
+    names = list(names)
+    return names + [f"{o}__{seg}" for o in names for seg in SEGMENTS]
+
+
 def columns(measles: bool = False) -> list[str]:
-    """Outcome columns: overall, then `<outcome>__<segment>` for each segment."""
-    return list(names(measles)) + [f"{o}__{seg}" for o in names(measles) for seg in SEGMENTS]
+    """Outcome columns: the counters' overall and by segment, then (when asked) the measles layer's likewise."""
+    return with_segments(OUTCOMES) + (with_segments(MEASLES) if measles else [])
 
 
 def over_segments(by_seg: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -140,9 +147,9 @@ def effects(measles: bool = False) -> dict[str, tuple[str, float, float]]:
 
 
 def effect_columns(measles: bool = False) -> list[str]:
-    """Effect names: overall, then by segment."""
-    own = effects(measles)
-    return list(own) + [f"{e}__{seg}" for e in own for seg in SEGMENTS]
+    """Effect names: the counters' overall and by segment, then (when asked) the measles layer's likewise."""
+    counter = effects()
+    return with_segments(counter) + (with_segments(e for e in effects(True) if e not in counter) if measles else [])
 
 
 def paired_effects(

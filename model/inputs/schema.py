@@ -166,7 +166,7 @@ class MeaslesSection(BaseModel):
     model_config = STRICT
     importations_per_community: Annotated[
         int, Field(ge=1, le=1000, description="an integer in [1, 1000] (importations into each community per run)")
-    ] = 4
+    ] = 8
     cap_cases: Annotated[
         int, Field(ge=21, le=10**7, description="an integer in [21, 10000000] (cases at which a chain stops; above 20)")
     ] = 100

@@ -33,7 +33,7 @@ class MeaslesSetup:
     """What an experiment's `measles:` section asks for: the layer's parameters and how many importations."""
 
     params: MeaslesParams
-    importations_per_community: int = 4
+    importations_per_community: int = 8
     cap_cases: int = 100  # an importation's chain stops once its cases reach this (P(>20) stays exact)
 
 
