@@ -110,3 +110,42 @@ def test_weights_enter_counts_and_shares(tmp_path):
     assert plain[name] != pytest.approx(seg, abs=1e-6), "the test needs a segment unlike the place"
     assert plain[f"{name}__{SEGMENTS[s]}"] == seg, "a segment's own immunity does not depend on other weights"
 
+
+
+def test_communities_table_adds_up_to_the_runs_outcomes(folders):
+    import pandas as pd
+
+    _, _, measles = folders
+    comm = pd.read_csv(measles / "measles_communities.csv")
+    runs = pd.read_csv(measles / "runs.csv")
+    for _, run in runs.iterrows():
+        part = comm[(comm.scenario == run.scenario) & (comm.replicate == run.replicate)]
+        below = part[part.below_threshold].children_0_14.sum()
+        assert below == pytest.approx(run.measles_children_below_threshold), (run.scenario, run.replicate)
+        assert (part.importations == MEASLES["importations_per_community"]).all()
+
+
+def test_report_section_and_figure_read_the_folder(folders):
+    from model.present import measles_section
+    from model.present.results_folder import Results
+
+    _, plain, measles = folders
+    results = Results(measles)
+    text = measles_section.section_html(results)
+    assert "contact-adjusted immunity" in text and "Children in communities below 93%" in text, text[:300]
+    assert measles_section.figure(results) is not None
+    header, rows = measles_section.data(results)
+    assert header[:3] == ["scenario", "community", "children_0_14"] and len(rows) % 2 == 0 and rows
+    assert measles_section.section_html(Results(plain)) == "" and measles_section.figure(Results(plain)) is None
+
+
+def test_both_drivers_give_the_same_measles_reading(tmp_path):
+    """The Mesa agents and the kernel leave the same state, so the same measles outcomes and communities."""
+    import json
+
+    from model.experiments.experiment import run_measured
+
+    path = write_experiment(tmp_path, measles=MEASLES, scale=0.01, months=20, burn_in_months=8, replicates=1)
+    kernel, agents = load_experiment(path), load_experiment(path, driver="agents")
+    a, b = (run_measured(e, plan_runs(e)[1])[1] for e in (kernel, agents))
+    assert json.dumps([a.values, a.communities]) == json.dumps([b.values, b.communities])

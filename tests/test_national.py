@@ -208,3 +208,16 @@ def test_disengage_run_takes_a_national_file_and_refuses_a_set_on_it(tmp_path, c
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0, capsys.readouterr().err
     assert (tmp_path / "out" / counts.COUNTS_FILE).is_file()
     assert {p.parent.name for p in (tmp_path / "out").glob("*/runs.csv")} == {"england", "wales"}
+
+
+def test_measles_rows_per_nation_sum_and_are_zero_for_a_change_of_nothing(national):
+    """national.yaml asks for measles outcomes: each nation has them, a change of nothing moves none, and the
+    children in communities below the threshold add over the nations."""
+    _, _, rows = national
+    for measure in (m.name for m in counts.MEASLES_MEASURES):
+        zero = rows[("england", "nothing", measure, counts.END_OF_RUN)]
+        assert zero["text"] == "0 (0 to 0)" and zero["note"].startswith("zero in every replicate"), (measure, zero)
+        assert ("wales", "national_sui_mandate", measure, counts.END_OF_RUN) in rows
+    key = ("national_sui_mandate", "measles_children_below_threshold", counts.END_OF_RUN)
+    both = float(rows[(ALL_NATIONS, *key)]["mean"])
+    assert both == pytest.approx(float(rows[("england", *key)]["mean"]) + float(rows[("wales", *key)]["mean"]))

@@ -116,9 +116,16 @@ def measles_rows(
     for m in measures:
         values = [m.scale * (sc[m.name] - base[m.name]) + 0.0 for sc, base in paired.values()]
         mean, lo, hi, n = summarise(values)
-        note = "zero in every replicate" if n > 0 and all(v == 0 for v in values) else ""
-        text = f"{count_text(mean)} ({count_text(lo)} to {count_text(hi)})" if m.scale == 1.0 else (
+        zero = n > 0 and all(v == 0 for v in values)
+        note = "zero in every replicate: under the same random numbers the policy changes nothing this counts"
+        share = "measles_share_children_below_threshold"
+        if m.name == "measles_children_below_threshold" and all(base.get(share, 0.0) == 1.0 for _, base in
+                                                               paired.values()):  # fmt: skip
+            note = ("zero in every replicate: every community is below the threshold under the status quo already, "
+                    "so the count cannot rise; the change shows in how far below (contact-adjusted immunity)")
+        text = f"{count_text(mean)} ({count_text(lo)} to {count_text(hi)})" if m.scale == 1.0 or zero else (
             f"{mean:.2f} ({lo:.2f} to {hi:.2f})")  # fmt: skip
+        note = note if zero else ""
         rows.append([nation, scenario, m.name, END_OF_RUN, mean, lo, hi, n, text, m.unit, note])
     return rows
 

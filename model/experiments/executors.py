@@ -30,6 +30,7 @@ import numpy as np
 
 from model.experiments import experiment
 from model.experiments.experiment import Experiment, RunSpec
+from model.sim.measles import MeaslesEnd
 
 EXECUTORS = ("local", "dask")  # the first is the default
 IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy while the runner stores the last result
@@ -51,7 +52,7 @@ class Attempt:
     error: str = ""
     trace: str = ""
     retried: bool = False  # the run failed here but is attempted again in this sweep
-    measles: dict[str, float] | None = None  # the measles outcomes of its end state, when the experiment asks
+    measles: MeaslesEnd | None = None  # the measles outcomes of its end state, when the experiment asks
 
 
 def attempt(exp: Experiment, spec: RunSpec, index: int, single_thread: bool = False) -> Attempt:

@@ -28,7 +28,7 @@ from model.inputs.measles_params import load_measles
 from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, load_place, load_scenario, place_warnings
-from model.sim.measles import MeaslesSetup, measles_values, windows
+from model.sim.measles import MeaslesEnd, MeaslesSetup, measles_end, windows
 from model.sim.simulate import DRIVERS, simulate_to_end
 
 BASELINE = "baseline"
@@ -295,7 +295,7 @@ def run_one(exp: Experiment, spec: RunSpec) -> np.ndarray:
     return run_measured(exp, spec)[0]
 
 
-def run_measured(exp: Experiment, spec: RunSpec) -> tuple[np.ndarray, dict[str, float] | None]:
+def run_measured(exp: Experiment, spec: RunSpec) -> tuple[np.ndarray, MeaslesEnd | None]:
     """Monthly counters of one run and, when the experiment asks for them, the measles outcomes of its end state."""
     counters, state = simulate_to_end(
         spec.params, exp.place, exp.scale, spec.scenario, exp.months, exp.burn_in_months, spec.seed, exp.driver
@@ -306,4 +306,4 @@ def run_measured(exp: Experiment, spec: RunSpec) -> tuple[np.ndarray, dict[str, 
     neighbourhood = windows(int(spec.params.value("network.neighbourhood_households")), design)
     real = exp.place.weights(exp.scale)
     share = None if design is None else design.weights
-    return counters, measles_values(state, exp.months - 1, neighbourhood, exp.measles, spec.seed, real, share)
+    return counters, measles_end(state, exp.months - 1, neighbourhood, exp.measles, spec.seed, real, share)

@@ -17,7 +17,7 @@ from model.core.layout import N_SEG
 from model.experiments.executors import EXECUTORS, execute
 from model.experiments.experiment import Experiment, RunSpec, measles_record, plan_runs
 from model.experiments.progress import Progress
-from model.experiments.store import FAILURES, ResultStore, experiment_key, run_id
+from model.experiments.store import FAILURES, ResultStore, experiment_key, run_id, store_measles
 from model.experiments.tables import mcse, paired_effects_by_group
 
 Say = Callable[[str], None] | None
@@ -106,7 +106,7 @@ def run_pending(exp: Experiment, store: ResultStore, plan: Plan, settings: Setti
                         continue  # it comes back as another attempt
                     failed.append(a.error)
                 else:
-                    measles = {} if a.measles is None else {"measles": a.measles}
+                    measles = {} if a.measles is None else store_measles(a.measles)
                     store.put(rid, a.counters, {**info, "seconds": a.seconds, **measles})
                 progress.advance()
     finally:

@@ -14,6 +14,7 @@ import numpy as np
 from model.core import outcomes
 from model.experiments.experiment import BASELINE, Experiment, RunSpec
 from model.experiments.uncertainty import drawn_values
+from model.sim.measles import COMMUNITY_FIELDS, MeaslesEnd
 
 INTERVAL = (0.05, 0.95)  # 90% interval over replicates
 NAN = "NaN"  # how a missing value is spelt in every table
@@ -109,7 +110,8 @@ def effects_rows(
                 )
     return rows
 
-Result = tuple[RunSpec, np.ndarray, dict[str, float] | None]  # a run: its spec, counters and measles outcomes
+Result = tuple[RunSpec, np.ndarray, MeaslesEnd | None]  # a run: its spec, counters and measles reading
+MEASLES_COMMUNITIES = "measles_communities.csv"
 
 
 def write_tables(folder: Path, exp: Experiment, results: Iterable[Result]) -> None:
@@ -118,7 +120,8 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[Result]) -> No
     Time series are written as each run arrives, so memory holds only the final-year rows.
     With a design, tables gain `point` and the design's parameter columns; with draws, runs.csv gains each drawn
     parameter's column (drawn_header). With `measles:`, runs.csv and effects.csv gain the measles outcomes of each
-    run's end state (outcomes.MEASLES; the time series do not: the layer reads the end state only).
+    run's end state (outcomes.MEASLES; the time series do not: the layer reads the end state only), and
+    measles_communities.csv holds each run's communities.
     """
     measles = exp.measles is not None
     cols = outcomes.columns(measles)
@@ -128,14 +131,18 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[Result]) -> No
     has_design = exp.design is not None
     lead = ["scenario", "replicate"] + (["point"] if has_design else []) + ["seed"]
     drawn = drawn_header(exp)
-    run_rows, final, specs = [], {}, []
+    run_rows, final, specs, community_rows = [], {}, [], []
     with (folder / "timeseries.csv").open("w", encoding="utf-8", newline="") as ts:
         ts.write(",".join(lead + ["month"] + ts_cols) + "\n")
-        for spec, counters, measles_values in results:
+        for spec, counters, end in results:
             key = (spec.scenario.name, spec.point, spec.replicate)
-            final[key] = outcomes.final_year(counters, weights) | (measles_values or {})
+            final[key] = outcomes.final_year(counters, weights) | (end.values if end is not None else {})
             specs.append(spec)
             ids = [spec.scenario.name, spec.replicate] + ([spec.point] if has_design else []) + [spec.seed]
+            if end is not None:
+                per = exp.measles.importations_per_community
+                columns = (end.communities[f] for f in COMMUNITY_FIELDS)
+                community_rows += [ids + list(row) + [per] for row in zip(*columns, strict=True)]
             run_rows.append(
                 ids + design_cells(exp, spec.point)[1:] + drawn_cells(exp, spec.replicate, drawn)
                 + [final[key][c] for c in cols]
@@ -143,6 +150,8 @@ def write_tables(folder: Path, exp: Experiment, results: Iterable[Result]) -> No
             for m, monthly in enumerate(outcomes.monthly(counters, weights)):
                 ts.write(csv_line(ids + [m] + [monthly[c] for c in ts_cols]))
     write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + drawn + cols, run_rows)
+    if measles:
+        write_csv(folder / MEASLES_COMMUNITIES, lead + list(COMMUNITY_FIELDS) + ["importations"], community_rows)
     mcse_col = ["mcse"] if has_design and exp.design.target_mcse is not None else []
     write_csv(
         folder / "effects.csv",

@@ -29,6 +29,20 @@ OUTBREAK_CASES = 20  # an importation causing more than this many cases is count
 
 
 @dataclass(frozen=True)
+class MeaslesEnd:
+    """The measles layer's reading of one run's end state: its outcomes (outcomes.MEASLES, overall and by segment)
+    and one entry per community in each list of `communities` (COMMUNITY_FIELDS)."""
+
+    values: dict[str, float]
+    communities: dict[str, list]
+
+
+# a community's entries: name, segment, children 0-14 (the real place's), r', below the threshold, P(>20), mean cases
+COMMUNITY_FIELDS = ("community", "segment", "children_0_14", "contact_adjusted", "below_threshold", "p_over_20",
+                    "mean_cases_capped")  # fmt: skip
+
+
+@dataclass(frozen=True)
 class MeaslesSetup:
     """What an experiment's `measles:` section asks for: the layer's parameters and how many importations."""
 
@@ -72,7 +86,21 @@ def measles_values(
     real_weights: np.ndarray,
     share_weights: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """The measles outcomes of a run's end state (`month` its last month), overall and `<outcome>__<segment>`.
+    """The measles outcomes of a run's end state (measles_end's values)."""
+    return measles_end(state, month, neighbourhood, setup, seed, real_weights, share_weights).values
+
+
+def measles_end(
+    state: State,
+    month: int,
+    neighbourhood: int | np.ndarray,
+    setup: MeaslesSetup,
+    seed: int,
+    real_weights: np.ndarray,
+    share_weights: np.ndarray | None = None,
+) -> MeaslesEnd:
+    """The measles outcomes of a run's end state (`month` its last month), overall and `<outcome>__<segment>`, and
+    each community's.
 
     real_weights: real households per simulated one, by segment (the counts are the real place's);
     share_weights: the same for a stratified sample, None for a proportional one (shares are plain, as the
@@ -80,7 +108,8 @@ def measles_values(
     mp = setup.params
     prof = immunity_profile(state, month, neighbourhood, mp)
     comm = prof.communities
-    below = contact_adjusted_many(prof.community_immunity(), mp.contacts) < mp.threshold_contact_adjusted
+    cai = contact_adjusted_many(prof.community_immunity(), mp.contacts)
+    below = cai < mp.threshold_contact_adjusted
     children = prof.children_0_14()
     share_w = np.ones(len(SEGMENTS)) if share_weights is None else np.asarray(share_weights, dtype=np.float64)
     w_share, w_real = share_w[comm.segment], np.asarray(real_weights, dtype=np.float64)[comm.segment]
@@ -109,4 +138,14 @@ def measles_values(
         share = homes / homes.sum()
         out["measles_p_outbreak" + suffix] = float((share * (cases[part] > OUTBREAK_CASES).mean(1)).sum())
         out["measles_cases_per_importation" + suffix] = float((share * cases[part].mean(1)).sum())
-    return out
+    nan = [float("nan")] * comm.n
+    rows = {
+        "community": [comm.label(c) for c in range(comm.n)],
+        "segment": [SEGMENTS[s] for s in comm.segment],
+        "children_0_14": [float(x) for x in children * w_real],
+        "contact_adjusted": [float(x) for x in cai],
+        "below_threshold": [bool(x) for x in below],
+        "p_over_20": nan if cases is None else [float(x) for x in (cases > OUTBREAK_CASES).mean(1)],
+        "mean_cases_capped": nan if cases is None else [float(x) for x in cases.mean(1)],
+    }
+    return MeaslesEnd(out, rows)
