@@ -122,9 +122,11 @@ def national_rows(nat: National, out: Path) -> list[list]:
             starts = [m for m in map(counts.matching_from, runs) if m is not None]
             rows += counts.rows_for(ALL_NATIONS, sc.name, min(starts, default=None), spans, paired, summable)
             if all(by_nation[n][2] for n, _ in nat.nations):  # children below the threshold add over nations
+                share = "measles_share_children_below_threshold"  # every nation's communities all below: all are
                 pairs = {
                     r: tuple(
                         {k: sum(by_nation[n][2][(name, r)][k] for n, _ in nat.nations) for k in counts.MEASLES_SUMMABLE}
+                        | {share: min(by_nation[n][2][(name, r)][share] for n, _ in nat.nations)}
                         for name in (sc.name, BASELINE)
                     )
                     for r in range(first.replicates)
