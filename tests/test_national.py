@@ -224,3 +224,16 @@ def test_a_national_file_with_under_a_year_of_policy_is_refused_in_one_line(tmp_
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "short.yaml" in err[0] and "months" in err[0] and "a whole year" in err[0], err
     assert not (tmp_path / "out").exists()
+
+
+def test_measles_rows_per_nation_sum_and_are_zero_for_a_change_of_nothing(national):
+    """national.yaml asks for measles outcomes: each nation has them, a change of nothing moves none, and the
+    children in communities below the threshold add over the nations."""
+    _, _, rows = national
+    for measure in (m.name for m in counts.MEASLES_MEASURES):
+        zero = rows[("england", "nothing", measure, counts.END_OF_RUN)]
+        assert zero["text"] == "0 (0 to 0)" and zero["note"].startswith("zero in every replicate"), (measure, zero)
+        assert ("wales", "national_sui_mandate", measure, counts.END_OF_RUN) in rows
+    key = ("national_sui_mandate", "measles_children_below_threshold", counts.END_OF_RUN)
+    both = float(rows[(ALL_NATIONS, *key)]["mean"])
+    assert both == pytest.approx(float(rows[("england", *key)]["mean"]) + float(rows[("wales", *key)]["mean"]))
