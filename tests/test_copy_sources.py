@@ -1,4 +1,4 @@
-"""tools/copy_sources.py keeps the project's own sources (params/evidence_local.yaml) through a refresh from a
+"""tools/copy_sources.py keeps the project's own sources (tools/evidence_local.yaml) through a refresh from a
 shared evidence file that lacks them, and the shared file wins an id both hold."""
 
 import shutil
@@ -20,8 +20,10 @@ MEASLES_IDS = {"funk_2019_contact_adjusted_immunity", "mossong_2008_polymod", "m
 
 def test_local_sources_survive_a_refresh_from_a_shared_file_without_them(tmp_path):
     shutil.copytree(REPO / "params", tmp_path / "params")
+    (tmp_path / "tools").mkdir()
+    shutil.copy(REPO / copy_sources.LOCAL, tmp_path / copy_sources.LOCAL)
     local = {x["id"] for x in yaml.safe_load((REPO / copy_sources.LOCAL).read_text(encoding="utf-8"))["figures"]}
-    assert MEASLES_IDS <= local, f"params/evidence_local.yaml lacks {sorted(MEASLES_IDS - local)}"
+    assert MEASLES_IDS <= local, f"tools/evidence_local.yaml lacks {sorted(MEASLES_IDS - local)}"
     current = yaml.safe_load((REPO / "params" / "sources.yaml").read_text(encoding="utf-8"))["sources"]
     shared = [dict(x) for x in current if x["id"] not in local]  # a shared file that lacks every local id
     shared.append({"id": "mossong_2008_polymod", "value": "shared", "unit": "u", "source": "the shared entry"})
@@ -35,6 +37,8 @@ def test_local_sources_survive_a_refresh_from_a_shared_file_without_them(tmp_pat
 
 def test_a_cited_id_neither_file_holds_fails_naming_it(tmp_path):
     shutil.copytree(REPO / "params", tmp_path / "params")
+    (tmp_path / "tools").mkdir()
+    shutil.copy(REPO / copy_sources.LOCAL, tmp_path / copy_sources.LOCAL)
     evidence = tmp_path / "uk_figures.yaml"
     evidence.write_text(yaml.safe_dump({"figures": []}), encoding="utf-8")
     with pytest.raises(SystemExit) as err:

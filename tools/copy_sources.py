@@ -2,7 +2,7 @@
 
 The model never reads outside this repository at run time; this script refreshes the copy from
 the shared evidence file: `python tools/copy_sources.py ../shared/data/uk_figures.yaml`. Sources the shared
-file does not hold are kept in params/evidence_local.yaml (same fields): each of its entries is copied too,
+file does not hold are kept in tools/evidence_local.yaml (same fields): each of its entries is copied too,
 cited in params/ or not (a validation reference is cited in docs/ODD.md only), unless the shared file holds
 the id, which then wins.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = Path("params") / "evidence_local.yaml"  # the project's own sources, beside the shared file's
-NOT_PARAMS = ("sources.yaml", LOCAL.name)  # files of params/ that hold sources rather than cite them
+LOCAL = Path("tools") / "evidence_local.yaml"  # the project's own sources, beside the shared file's
+NOT_PARAMS = ("sources.yaml",)  # files of params/ that hold sources rather than cite them
 FIELDS = ("id", "value", "unit", "geography", "year", "source", "url", "confidence", "note")
 HEADER = """# Sources behind parameter values: copied with their citations from the project's evidence
 # file (compiled 2026-11 from public sources) so the model never reads anything outside this repository.
