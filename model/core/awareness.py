@@ -17,89 +17,47 @@ from model.core.layout import (
     P_P_FORGET_PER_MONTH,
     P_RECOVERY_PER_MONTH,
     R_AWARE,
-    R_AWARE_ANY,
-    R_HEARD,
+    R_FORGET,
     SOCIAL_AWARE_SHIFT,
     SOCIAL_LETTER,
     TRUST_SCALE,
 )
 from model.core.month import M_ACTIVE, M_LETTERED
 from model.core.rng import draw
-from model.core.social import gather_neighbours, lane
+from model.core.social import lane
 
 
 @njit(cache=True, inline="always")
-def event_bound(mi, s, k, aware, had_letter, degree) -> float:
-    """This month's chance of a candidate event of flow k for a household with `degree` neighbours: forgetting, if it
-    knows of the flow; else the chance of learning of it if every neighbour knew of it and had a letter about it
-    (`chance_heard` with every count at `degree`), which bounds the true chance; 0 for a flow that does not run."""
-    bit = 1 << k
-    if aware & bit:
-        return mi.P[P_P_FORGET_PER_MONTH]
-    if not mi.masks[M_ACTIVE] & bit:
-        return 0.0
-    about_letter = (mi.masks[M_LETTERED] & bit) != 0
-    return rules.p_aware_from_misses(
-        mi.miss_broadcast[s, k],
-        mi.miss_wom[0, degree],
-        mi.miss_wom[1, degree if about_letter else 0],
-        had_letter and about_letter,
-    )
+def update_awareness(mi, s, key, word, nb):
+    """Awareness bits after this month's channels and forgetting, and the bits newly learnt.
 
-
-@njit(cache=True, inline="always")
-def chance_heard(mi, s, k, had_letter, nb) -> float:
-    """The chance an unaware household learns of running flow k this month through the media, notices, its
-    neighbours' word (`nb`, what it heard from them) and letters (its own, or its neighbours', about the flow whose
-    match wrote them: mask M_LETTERED)."""
-    about_letter = (mi.masks[M_LETTERED] & (1 << k)) != 0
-    return rules.p_aware_from_misses(
-        mi.miss_broadcast[s, k],
-        mi.miss_wom[0, lane(nb.aware_counts, k)],
-        mi.miss_wom[1, nb.n_letter if about_letter else 0],
-        had_letter and about_letter,
-    )
-
-
-@njit(cache=True, inline="always")
-def update_awareness(mi, s, key, word, f, st, nb, have_nb):
-    """Awareness bits after this month's channels and forgetting, the bits newly learnt, and what the household
-    heard from its neighbours (`Neighbours`, gathered here only if needed and not `have_nb` already).
-
-    Families learn only of running flows, each with its `chance_heard`; they forget any flow they know, so awareness
-    of a flow that has ended fades. Drawn by thinning (docs/ODD.md 7.1), so that most households read no neighbour:
-    each flow has a candidate event with its `event_bound`, independently; one draw says which flow has the first
-    candidate, if any (usually none), each later flow has its own draw; a candidate of a known flow is forgotten,
-    one of an unknown flow is heard with chance `chance_heard` / `event_bound`, which needs the neighbours. Each
-    flow is then learnt or forgotten independently with exactly its monthly chance, as a draw a flow would give."""
-    aware0 = (word >> SOCIAL_AWARE_SHIFT) & 0xFF
+    Families learn only of running flows; they forget any flow they know, so awareness of a flow that has
+    ended fades. `mi` is the month (`MonthInputs`: its tables of misses and masks), `word` the household's
+    last-month social word, `nb` what it heard from its neighbours (`Neighbours`); letters (the family's own,
+    and its neighbours') are about the flow whose match wrote them (mask M_LETTERED)."""
+    active_mask, lettered = mi.masks[M_ACTIVE], mi.masks[M_LETTERED]
+    aware = (word >> SOCIAL_AWARE_SHIFT) & 0xFF
     had_letter = (word & SOCIAL_LETTER) != 0
-    degree = st.nbr_ptr[f + 1] - st.nbr_ptr[f]
-    n_flows = mi.miss_broadcast.shape[1]
-    u = draw(key, R_AWARE_ANY)
-    quiet = 1.0  # the chance that no flow up to k has a candidate
-    first = n_flows
-    for k in range(n_flows):
-        quiet *= 1.0 - event_bound(mi, s, k, aware0, had_letter, degree)
-        if u < 1.0 - quiet:
-            first = k
-            break
-    aware, learnt = aware0, 0
-    for k in range(first, n_flows):
-        bound = event_bound(mi, s, k, aware0, had_letter, degree)
-        if k > first and not draw(key, R_AWARE + k) < bound:
-            continue
+    learnt = 0
+    for k in range(mi.miss_broadcast.shape[1]):
         bit = 1 << k
-        if aware0 & bit:
-            aware &= ~bit
+        if aware & bit:
+            if draw(key, R_FORGET + k) < mi.P[P_P_FORGET_PER_MONTH]:
+                aware &= ~bit
             continue
-        if not have_nb:
-            nb = gather_neighbours(f, st.nbr_ptr, st.nbr_idx, st.social_prev)
-            have_nb = True
-        if draw(key, R_HEARD + k) * bound < chance_heard(mi, s, k, had_letter, nb):
+        if not active_mask & bit:
+            continue
+        about_letter = (lettered & bit) != 0
+        p = rules.p_aware_from_misses(
+            mi.miss_broadcast[s, k],
+            mi.miss_wom[0, lane(nb.aware_counts, k)],
+            mi.miss_wom[1, nb.n_letter if about_letter else 0],
+            had_letter and about_letter,
+        )
+        if draw(key, R_AWARE + k) < p:
             aware |= bit
             learnt |= bit
-    return aware, learnt, nb
+    return aware, learnt
 
 
 @njit(cache=True, inline="always")

@@ -14,7 +14,6 @@ from model.core.layout import N_COUNTERS, N_SEG
 from model.core.month import MonthInputs, month_inputs
 from model.core.population import State
 from model.core.prefetch import prefetch
-from model.core.schedule import children_due
 from model.core.step import step_family
 
 N_CHUNKS = 256  # fixed, so results never depend on the thread count
@@ -28,9 +27,8 @@ PREFETCH_MIN_HOUSEHOLDS = 1 << 18
 @njit(cache=True, _nrt=False)  # no reference counting (see the docstring)
 def step_chunk(lo, hi, mi, st, counters):
     """Step households lo..hi-1 in order. In a population too large for the cache (PREFETCH_MIN_HOUSEHOLDS), the
-    words of the neighbours of the household PREFETCH_AHEAD places on are asked for first if a child of it is due
-    (it will read them; most others, with awareness drawn by thinning, read none), so that reads of distant
-    neighbours overlap with stepping (a hint only: results are the same either way).
+    words of the neighbours of the household PREFETCH_AHEAD places on are asked for first, so that reads of
+    distant neighbours overlap with stepping (a hint only: results are the same either way).
 
     Compiled without numba's reference counting (`_nrt=False`): step_family and the rules are inlined here,
     and each inlined call would otherwise count a reference to every array it takes, an atomic update on a
@@ -39,7 +37,7 @@ def step_chunk(lo, hi, mi, st, counters):
     far = st.social_prev.shape[0] >= PREFETCH_MIN_HOUSEHOLDS
     for f in range(lo, hi):
         ahead = f + PREFETCH_AHEAD
-        if far and ahead < hi and children_due(ahead, mi.month, st.ch_sched):
+        if far and ahead < hi:
             for j in range(st.nbr_ptr[ahead], st.nbr_ptr[ahead + 1]):
                 prefetch(st.social_prev, st.nbr_idx[j])
         step_family(f, mi, st, counters)

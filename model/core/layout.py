@@ -219,9 +219,8 @@ R_TRUST_INIT = 4
 R_PROPENSITY = 5
 R_AVOID = 6
 R_REENGAGE = 7
-R_AWARE_ANY = 8  # whether any flow has a candidate awareness event this month, and the first that has
-R_AWARE = 16  # + flow: a candidate awareness event of the flow (after the first), learning or forgetting
-R_HEARD = 32  # + flow: whether a candidate event of an unknown flow is heard (thinning of word of mouth)
+R_AWARE = 16  # + flow
+R_FORGET = 32  # + flow
 R_OBJECT = 48  # + flow
 R_CHILD = 64  # + slot * R_CHILD_STRIDE + child purpose
 R_CHILD_STRIDE = 64
@@ -243,7 +242,7 @@ RC_HV = 24  # + review (0..4)
 # R_* and RC_* constant of this module with these spans, so a new purpose cannot be left out of its check
 PURPOSE_SPANS = {
     "R_AWARE": MAX_FLOWS,
-    "R_HEARD": MAX_FLOWS,
+    "R_FORGET": MAX_FLOWS,
     "R_OBJECT": MAX_FLOWS,
     "RC_DOSE": len(AGE_6IN1) + len(AGE_MMR),
     "RC_WAIT": 2 * N_WAITS,

@@ -11,8 +11,7 @@ One household in one month (`step_family`, its body follows these numbers):
    forming family with a newborn takes the slot, or a child is born. A household that arrived this month starts
    with no letters, engaged and unaware, except of the national flows a mover has lived under (`own_start`).
 2. Awareness of each running flow (`awareness.update_awareness`): media, transparency notices, word of mouth
-   and letters from the neighbours' last-month words (`social.gather_neighbours`); forgetting. Drawn by thinning:
-   the neighbours are read only in a month an unknown flow has a candidate event, or a child is due.
+   and letters from the neighbours' last-month words (`social.gather_neighbours`); forgetting.
 3. Trust (`awareness.trust_month`): erodes on first learning of a flow (more if not told), recovers toward the
    household's usual level.
 4. Engagement state, under the household decision only (`engagement.update_engagement`): objecting,
@@ -74,6 +73,7 @@ from model.core.layout import (
     P_P_BIRTH_PER_MONTH,
     P_P_MOVE_PER_MONTH,
     P_PEER_REF,
+    SOCIAL_AWARE_SHIFT,
     SOCIAL_ENGAGED_SHIFT,
     TRUST_SCALE,
     W_EDU,
@@ -215,13 +215,12 @@ def step_family(f, mi, st, counters):
         arrived = demography(event, n_now, f, mi, st, c)
     own = own_start(f, st, arrived, carried_over(event, arrived, mi.masks[M_NATIONAL]))
     # 2. Awareness. A child with something due, or a match that may find children (objecting only grows within the
-    # month), needs the neighbours' peer share; word of mouth needs them only in a month a running flow it does not
-    # know of has a candidate event (`update_awareness` gathers them then)
+    # month), needs the neighbours' peer share; word of mouth needs them while a running flow is unknown
     due = children_due(f, mi.month, st.ch_sched) or (finds & ~own.eng & ENG_OBJECTING) != 0
     nb = Neighbours(0, 0, 0)
-    if due:
+    if due or active & ~(own.word >> SOCIAL_AWARE_SHIFT) & 0xFF:
         nb = gather_neighbours(f, st.nbr_ptr, st.nbr_idx, st.social_prev)
-    aware, learnt, nb = update_awareness(mi, s, key, own.word, f, st, nb, due)
+    aware, learnt = update_awareness(mi, s, key, own.word, nb)
     first_learnt = learnt & ~own.ever
     # 3. Trust
     trust_fixed = trust_month(f, st, mi, first_learnt)
