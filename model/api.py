@@ -12,8 +12,9 @@ from pathlib import Path
 
 from model.core import outcomes
 from model.experiments import runner
-from model.experiments.experiment import BASELINE
+from model.experiments.experiment import BASELINE, SAMPLES
 from model.experiments.folder import MANIFEST
+from model.inputs import config
 from model.present.report import figures_and_report, write_report
 from model.sim.build import load_named
 from model.sim.model import DRIVERS, DisengageModel
@@ -39,7 +40,6 @@ def run_experiment(
     `options` are those of model.experiments.runner.run_experiment (workers, executor, scheduler, force_new).
     """
     from model.experiments.national import is_national, run_national
-    from model.inputs import config
 
     if is_national(config.load_yaml(path)):  # England and Wales: each nation's folder, then national_counts.csv
         from model.experiments.sets import refuse_unless_experiment
@@ -62,16 +62,22 @@ def effects(
     overrides: dict | None = None,
     driver: str = DRIVERS[0],
     params_dir: str | Path | None = None,
+    sample: str = SAMPLES[0],
 ) -> dict[str, float]:
     """Effects of `policy` against baseline under the same seed, over the final 12 months, overall and by segment.
 
     Keys are those of effects.csv (`lost_safeguarding_contacts_per_10k`, `coverage_mmr1_24m_change_pp`, ...,
     and `<effect>__<segment>`); one seed gives one paired difference, so call it over seeds for an interval.
+    `sample="stratified"` runs the place's stratified sample (small groups oversampled, overall outcomes weighted),
+    as an experiment's `sample: stratified` does; `scale` is then a share of that sample.
     """
-    params, place_obj, scenario = load_named("effects", place, policy, overrides, None, params_dir)
+    stratified = config.choice("effects", "sample", sample, SAMPLES) == "stratified"
+    params, place_obj, scenario = load_named("effects", place, policy, overrides, None, params_dir, stratified)
     _, _, baseline = load_named("effects", place_obj, BASELINE, None, params, params_dir)
+    design = place_obj.design(scale)
+    weights = None if design is None else design.weights
     rows = [
-        outcomes.final_year(simulate(params, place_obj, scale, sc, months, burn_in_months, seed, driver))
+        outcomes.final_year(simulate(params, place_obj, scale, sc, months, burn_in_months, seed, driver), weights)
         for sc in (scenario, baseline)
     ]
     return outcomes.paired_effects(rows[0], rows[1])

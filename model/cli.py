@@ -92,7 +92,7 @@ def check_file(path: str, workers: int = 1, sets: Sequence[str] = ()) -> tuple[s
     elif kind == "sources":
         load_source_ids(Path(path).parent)
     elif kind == "measles":
-        from model.analysis.measles_params import load_measles
+        from model.inputs.measles_params import load_measles
 
         load_measles(path)
     elif kind == "segments":
@@ -388,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     mea.add_argument("--seed", type=int, default=20261124)
     mea.add_argument("--importations", type=int, default=10, help="importations per community per run (0: none)")
     mea.add_argument("--cap", type=positive_int, default=200, help="stop an importation's chain at this many cases")
-    mea.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="a measles parameter, e.g. r0=18")
+    mea.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="set a measles parameter (r0=18); repeatable, as run's --set")  # fmt: skip
     mea.add_argument("--draw-r0", action="store_true", help="each replicate draws R0 from its range (12-18)")
     mea.add_argument("--out", default="results/measles")
     args = parser.parse_args(argv)
@@ -440,14 +441,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"calibration written to {out}")
         elif args.command == "measles":
             from model.analysis.measles_run import MeaslesSpec, run_measles
+            from model.experiments.sets import parse_set
 
-            overrides = []
-            for item in args.set:
-                name, _, value = item.partition("=")
-                try:
-                    overrides.append((name, float(value)))
-                except ValueError:
-                    raise InputError("measles --set", name, "NAME=NUMBER", item) from None
+            try:  # the same `--set name=value` form as run's, each value then checked by the measles loader
+                overrides = [parse_set(item) for item in args.set]
+            except InputError as exc:
+                raise InputError("measles --set", exc.field, exc.expected, exc.got) from None
             spec = MeaslesSpec(
                 args.place, args.scale, tuple(args.scenarios), args.months, args.burn_in, args.replicates,
                 args.seed, args.importations, args.cap, tuple(overrides), args.draw_r0,

@@ -10,6 +10,7 @@ import pytest
 
 from model.analysis import discover as dsc
 from model.cli import EXIT_BAD_INPUT, EXIT_NO_BOX, main
+from model.present.figures_discover import read_rows
 
 from .conftest import run_tables, write_experiment
 from .csv_edit import edit_rows
@@ -46,6 +47,20 @@ def test_prim_recovers_a_two_parameter_box_and_reads_the_lowest_futures_of_a_cov
     sides = {lim.feature.name: lim.side for lim in d.limits if lim.restricted}
     assert sides == {"a": "lower", "c": "upper"}, f"PRIM's box restricted {sides}"
     assert d.worst == "lowest" and d.density >= 0.85 and d.coverage >= 0.85, d
+
+
+def test_a_label_holding_a_comma_reads_back_as_written(tmp_path):
+    # awareness.rel_fear_told reads "Fear a notice carries, against word of mouth": unquoted, that comma split the
+    # row and the figure's reader refused the national folder's discovery.csv
+    x, lost = planted(200, 1, lambda x: x["b"] > 0.75)
+    feats = [dsc.Feature(n, f"{n}, in words", "value", 0.0, 1.0) for n in x]
+    d = dsc.discover_table("policy", "lost_safeguarding_contacts_per_10k", feats, x, lost)
+    dsc.write(tmp_path, [d])
+    rows = read_rows(tmp_path)
+    assert [r.label for r in rows] == [f"{n}, in words" for n in x]
+    assert [r.box_lo for r in rows] == [lim.lo for lim in d.limits]
+    scores = pd.read_csv(tmp_path / dsc.SCORES_FILE)
+    assert list(scores["label"]) == [f"{n}, in words" for n, _ in d.scores]
 
 
 def test_too_few_futures_is_one_line():

@@ -105,3 +105,58 @@ def test_agree_compares_headline_effects_overall_and_in_every_segment(smoke_resu
     assert mc_error.main(["agree", str(smoke_results), str(smoke_results)]) == 0
     out = capsys.readouterr().out
     assert "lost_safeguarding_contacts_per_10k__grt" in out and "outside" not in out
+
+
+def cmp(z: float, fixed=(False, False), old: float = 0.0, moved=(20, 20)) -> mc_error.Comparison:
+    """A comparison whose difference is z standard errors of 1."""
+    return mc_error.Comparison("bill", "e", old, old + z, 1.0, fixed, moved)
+
+
+def test_holm_rejects_by_hand_worked_p_values():
+    """z 4.0, 2.2 and 0.5 give two-sided p 6.3e-5, 0.0278 and 0.617; Holm at 0.05 over three compares the
+    smallest with 0.05/3 (rejected), the next with 0.05/2 = 0.025 (0.0278 is not under it) and stops there."""
+    rows = [cmp(0.5), cmp(4.0), cmp(2.2)]
+    fam = mc_error.family_verdict(rows)
+    assert [c.z for c in fam.rejected] == [4.0] and not fam.agrees
+    assert mc_error.family_verdict([cmp(0.5), cmp(2.2), cmp(-2.3)]).agrees, "2.2 and -2.3 alone are chance in three"
+
+
+def test_fixed_effects_are_sorted_not_tested():
+    """Equal in every replicate of both: agreement; fixed in one folder only: listed, not tested (no Monte Carlo
+    error to judge by); fixed in both at different values: a disagreement however small."""
+    fam = mc_error.family_verdict([cmp(0.0, (True, True)), cmp(9.0, (True, False)), cmp(0.5)])
+    assert len(fam.exact) == 1 and len(fam.one_fixed) == 1 and len(fam.tested) == 1 and fam.agrees
+    apart = mc_error.family_verdict([cmp(1e-6, (True, True))])
+    assert len(apart.both_fixed_apart) == 1 and not apart.agrees
+    sparse = mc_error.family_verdict([cmp(9.0, moved=(4, 20)), cmp(9.0, moved=(20, 1)), cmp(9.0, moved=(5, 5))])
+    assert len(sparse.sparse) == 2 and [c.moved for c in sparse.rejected] == [(5, 5)], "tested from 5 moved up"
+
+
+def test_summary_counts_the_replicates_an_effect_moved_in(smoke_results):
+    """`moved`: replicates whose paired effect is not zero, by hand from the same per-replicate effects."""
+    effects = mc_error.replicate_effects(smoke_results)
+    for row in mc_error.summarise(smoke_results):
+        values = effects[(row["scenario"], row["effect"])]
+        assert row["moved"] == sum(1 for v in values if v != 0 and not math.isnan(v))
+
+
+def test_a_family_of_agreeing_comparisons_fails_at_the_stated_rate_and_a_planted_shift_is_found(monkeypatch):
+    """400 comparisons of two samples that agree exactly (z standard normal): at 2 standard errors each nearly every
+    family has one outside (1 - 0.9545^400), but the family verdict fails in about 5% of families (at most 33 of
+    400: binomial(400, 0.05) exceeds 33 with chance 0.002); one comparison moved by 6 standard errors is found in
+    nearly every family (Holm's first threshold 0.05/400 is z 3.84, passed by N(6, 1) with chance 0.985)."""
+    import gc
+
+    monkeypatch.setattr(gc, "collect", lambda *_: 0)  # statsmodels' Holm collects garbage on every call: 0.15 s each
+    rng = np.random.default_rng(20261207)
+    families, size = 400, 400
+    any_outside = failed = found = 0
+    for _ in range(families):
+        z = rng.standard_normal(size)
+        any_outside += bool((np.abs(z) > 2.0).any())
+        failed += not mc_error.family_verdict([cmp(float(v)) for v in z]).agrees
+        z[0] += 6.0
+        found += not mc_error.family_verdict([cmp(float(v)) for v in z]).agrees
+    assert any_outside == families
+    assert failed <= 33, f"{failed} of {families} agreeing families failed (expected about 20)"
+    assert found >= 380, f"a 6-standard-error shift found in {found} of {families} families (expected about 394)"

@@ -96,11 +96,21 @@ def test_batch_run_equals_disengage_run(tmp_path):
     assert compared == 4 * len(results)
 
 
-def test_effects_equal_effects_csv_of_a_one_replicate_experiment(tmp_path):
-    exp = write_experiment(tmp_path, name="one", replicates=1, seed=4, months=30, burn_in_months=6, scale=0.01)
+def test_effects_refuses_an_unknown_sample_in_one_line():
+    with pytest.raises(InputError, match="sample"):
+        effects("national_sui_mandate", place="wigan", scale=0.01, months=2, burn_in_months=1, sample="weighted")
+
+
+@pytest.mark.parametrize("sample", ["proportional", "stratified"])
+def test_effects_equal_effects_csv_of_a_one_replicate_experiment(tmp_path, sample):
+    # stratified: effects() runs the same weighted sample as an experiment's `sample: stratified` (docs/EMA.md)
+    exp = write_experiment(
+        tmp_path, name="one", replicates=1, seed=4, months=30, burn_in_months=6, scale=0.01, sample=sample
+    )
     out = run_tables(exp, tmp_path / "one")
     seed = json.loads((out / "manifest.json").read_text())["seeds"]["0"]
-    got = effects("national_sui_mandate", place="wigan", scale=0.01, seed=seed, months=30, burn_in_months=6)
+    got = effects("national_sui_mandate", place="wigan", scale=0.01, seed=seed, months=30, burn_in_months=6,
+                  sample=sample)  # fmt: skip
     with (out / "effects.csv").open(newline="") as fh:
         table = {r["outcome"]: float(r["mean"]) for r in csv.DictReader(fh)}
     assert set(got) == set(table), "effects() and effects.csv name different effects"

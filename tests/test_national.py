@@ -208,3 +208,32 @@ def test_disengage_run_takes_a_national_file_and_refuses_a_set_on_it(tmp_path, c
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0, capsys.readouterr().err
     assert (tmp_path / "out" / counts.COUNTS_FILE).is_file()
     assert {p.parent.name for p in (tmp_path / "out").glob("*/runs.csv")} == {"england", "wales"}
+
+
+def test_a_national_file_with_under_a_year_of_policy_is_refused_in_one_line(tmp_path, capsys):
+    """national_counts.csv counts whole years of policy, so a national file with less than a year after its
+    burn-in is refused by name and field before anything runs (it once ended in an IndexError after the runs)."""
+    from model.cli import main
+
+    spec = yaml.safe_load((REPO / "experiments" / "national.yaml").read_text())
+    spec.update(months=20, burn_in_months=12, replicates=1)
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    for verb in (["check", str(path)], ["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]):
+        assert main(verb) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "short.yaml" in err[0] and "months" in err[0] and "a whole year" in err[0], err
+    assert not (tmp_path / "out").exists()
+
+
+def test_measles_rows_per_nation_sum_and_are_zero_for_a_change_of_nothing(national):
+    """national.yaml asks for measles outcomes: each nation has them, a change of nothing moves none, and the
+    children in communities below the threshold add over the nations."""
+    _, _, rows = national
+    for measure in (m.name for m in counts.MEASLES_MEASURES):
+        zero = rows[("england", "nothing", measure, counts.END_OF_RUN)]
+        assert zero["text"] == "0 (0 to 0)" and zero["note"].startswith("zero in every replicate"), (measure, zero)
+        assert ("wales", "national_sui_mandate", measure, counts.END_OF_RUN) in rows
+    key = ("national_sui_mandate", "measles_children_below_threshold", counts.END_OF_RUN)
+    both = float(rows[(ALL_NATIONS, *key)]["mean"])
+    assert both == pytest.approx(float(rows[("england", *key)]["mean"]) + float(rows[("wales", *key)]["mean"]))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from model.analysis.outbreak import p_net_for_r0, run_importations, symmetric_network
+from model.sim.outbreak import p_net_for_r0, run_importations, symmetric_network
 
 pytestmark = pytest.mark.fast
 
@@ -74,6 +74,22 @@ def test_clustered_susceptibles_raise_the_chance_of_an_outbreak():
     assert p_over["clustered"] > 0.03 and p_over["spread"] < p_over["clustered"] / 5, p_over
 
 
+def test_symmetric_network_equals_a_set_reference_on_a_random_graph():
+    rng = np.random.default_rng(3)
+    n, degree = 60, 5
+    nbr_idx = rng.integers(0, n, n * degree)  # self-loops and repeats included, as a drawn network may hold
+    nbr_ptr = np.arange(n + 1, dtype=np.int64) * degree
+    ptr, idx = symmetric_network(nbr_ptr, nbr_idx)
+    reference = [set() for _ in range(n)]
+    for h in range(n):
+        for g in nbr_idx[nbr_ptr[h] : nbr_ptr[h + 1]]:
+            if g != h:
+                reference[h].add(int(g))
+                reference[int(g)].add(h)
+    got = [list(idx[ptr[h] : ptr[h + 1]]) for h in range(n)]
+    assert got == [sorted(r) for r in reference], "the compiled symmetric network differs from the set reference"
+
+
 def test_symmetric_network_adds_reverse_edges_once():
     ptr, idx = symmetric_network(np.array([0, 1, 2, 3]), np.array([1, 0, 0]))  # 0->1, 1->0, 2->0
     assert ptr.tolist() == [0, 2, 3, 4] and idx.tolist() == [1, 2, 0, 0]
@@ -131,11 +147,11 @@ def test_a_policy_that_changes_nothing_changes_no_measles_outcome(tmp_path):
 
 def test_the_agents_driver_leaves_the_same_children_as_the_kernel():
     """The layer reads a state: the Mesa model's agents and the kernel leave the same one, so the same profile."""
-    from model.analysis.immunity import immunity_profile
-    from model.analysis.measles_params import load_measles
     from model.analysis.measles_run import final_state
+    from model.inputs.measles_params import load_measles
     from model.inputs.paths import DEFAULT_PARAMS_DIR
     from model.sim.build import load_named
+    from model.sim.immunity import immunity_profile
     from model.sim.model import DisengageModel
 
     mp = load_measles(DEFAULT_PARAMS_DIR / "measles.yaml")

@@ -227,7 +227,7 @@ def test_tables_stream_one_run_at_a_time(tmp_path):
             array = counters.pop(i)  # the generator's copy is the only one left
             alive.append(weakref.ref(array))
             peak.append(sum(r() is not None for r in alive))
-            yield spec, array
+            yield spec, array, None
             del array
 
     write_tables(tmp_path, exp, stream())

@@ -11,6 +11,7 @@ feature, the group, valued by that quantile (0-1), recomputed from the experimen
 model/experiments/uncertainty.py.
 """
 
+import csv
 import logging
 import math
 import warnings
@@ -22,7 +23,7 @@ import pandas as pd
 
 from model.core.outcomes import EFFECTS
 from model.core.rng import uniform
-from model.experiments.tables import write_csv
+from model.experiments.tables import fmt
 from model.experiments.uncertainty import DRAW_MONTH_KEY, draw_key
 from model.inputs.errors import InputError
 from model.present.results_folder import Results, paired_run_effects, read_table
@@ -371,9 +372,18 @@ def write(folder: str | Path, found: list[Discovery]) -> list[Path]:
     """The box and score tables in the results folder; returns their paths."""
     folder = Path(folder)
     paths = [folder / BOX_FILE, folder / SCORES_FILE]
-    write_csv(paths[0], BOX_COLUMNS, box_rows(found))
-    write_csv(paths[1], SCORE_COLUMNS, score_rows(found))
+    write_quoted(paths[0], BOX_COLUMNS, box_rows(found))
+    write_quoted(paths[1], SCORE_COLUMNS, score_rows(found))
     return paths
+
+
+def write_quoted(path: Path, header: list[str], rows: list[list]) -> None:
+    """A CSV file whose text cells may hold commas (a label: 'Fear a notice carries, against word of mouth'),
+    quoted where needed so csv readers split it right; numbers as the results tables write them."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(header)
+        out.writerows([fmt(v) for v in row] for row in rows)
 
 
 def limit_words(lim: Limit) -> str:

@@ -6,7 +6,7 @@ outcome is untouched. Scenarios of a replicate share its seed (common random num
 from `baseline` is the policy's effect. Writes to the output folder:
   communities.csv  one row per scenario, replicate and community: children, share immune by age group,
                    contact-adjusted immunity, R = R0 (1 - r') and whether it is below the threshold, and from the
-                   stochastic transmission (model/analysis/outbreak.py) the share of importations into the
+                   stochastic transmission (model/sim/outbreak.py) the share of importations into the
                    community causing more than 20 cases and their mean cases
   summary.csv      one row per scenario, replicate and scope (the place, each segment): the same, and the
                    children under 15 living in communities below the threshold
@@ -19,24 +19,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.analysis.contact_immunity import contact_adjusted_many, r_effective
-from model.analysis.immunity import AGE_GROUP_NAMES, Communities, Profile, children_of, immunity_profile
-from model.analysis.measles_params import MeaslesParams, load_measles
-from model.analysis.outbreak import (
-    OUTBREAK_KEY,
-    importation_households,
-    p_net_for_r0,
-    people_of,
-    run_importations,
-    symmetric_network,
-)
 from model.core.kernel import run_kernel
 from model.core.layout import SEGMENTS
 from model.core.population import State
 from model.core.rng import derive_seed, uniform
+from model.inputs.measles_params import MeaslesParams, load_measles
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.present.measles_figure import draw_measles_figure
 from model.sim.build import build_run, load_named
+from model.sim.contact_immunity import contact_adjusted_many, r_effective
+from model.sim.immunity import AGE_GROUP_NAMES, Profile, immunity_profile
+from model.sim.measles import OUTBREAK_CASES, outbreaks
+from model.sim.outbreak import OUTBREAK_KEY
 
 ORIGIN = "measles"
 MEASURES = (
@@ -47,7 +41,6 @@ MEASURES = (
     "p_over_20",
     "mean_cases_capped",
 )
-OUTBREAK_CASES = 20  # an importation causing more than this many cases is counted as an outbreak
 
 
 @dataclass(frozen=True)
@@ -81,23 +74,6 @@ def final_state(params, place, scale, scenario, months, burn_in_months, seed) ->
     run = build_run(params, place, scale, scenario, burn_in_months, seed)
     run_kernel(run.state, run.P, run.SEGP, run.FLOWS, months, seed)
     return run.state
-
-
-def outbreaks(
-    state: State, month: int, comm: Communities, mp: MeaslesParams, seed: int, per_community: int, cap: int
-) -> np.ndarray:
-    """Cases of `per_community` importations into each community, each chain stopped at `cap` cases:
-    [community, importation]."""
-    kids = children_of(state, month, mp)
-    adults = int(mp.adults_per_household)
-    person_ptr, p_immune = people_of(kids.household, kids.p_immune, state.n_families, adults, mp.p_immune_adult)
-    net_ptr, net_idx = symmetric_network(state.nbr_ptr, state.nbr_idx)
-    p_net = p_net_for_r0(mp.r0, mp.p_infect_household, person_ptr, net_ptr, net_idx)
-    start = np.concatenate(([0], np.cumsum(comm.households)[:-1])).astype(np.int64)
-    homes = importation_households(seed, start, comm.households.astype(np.int64), per_community)
-    p_hh = mp.p_infect_household
-    cases = run_importations(seed, 0, homes, p_immune, person_ptr, net_ptr, net_idx, p_hh, p_net, cap)
-    return cases.reshape(comm.n, per_community)
 
 
 def community_rows(prof: Profile, mp: MeaslesParams, cases: np.ndarray | None = None) -> pd.DataFrame:

@@ -9,12 +9,12 @@ import sys
 
 import numpy as np
 
-from model.analysis.immunity import children_of
-from model.analysis.measles_params import load_measles
 from model.analysis.measles_run import final_state
-from model.analysis.outbreak import p_net_for_r0, people_of, run_importations, symmetric_network
+from model.inputs.measles_params import load_measles
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.sim.build import load_named
+from model.sim.immunity import children_of
+from model.sim.outbreak import p_net_for_r0, people_of, run_importations, symmetric_network
 
 N_IMPORTATIONS = 1000
 CAP = 2000

@@ -62,9 +62,9 @@ def effects_by_point(folder: Path, scenarios: list[str], n_points: int) -> dict[
     """Paired effects [point, replicate] for each (scenario, overall effect), from runs.csv."""
     paired = paired_run_effects(folder)
     replicates = 1 + max((r for _, _, r in paired), default=0)
-    out = {(sc, e): np.full((n_points, replicates), math.nan) for sc in scenarios for e in outcomes.EFFECTS}
+    out = {(sc, e): np.full((n_points, replicates), math.nan) for sc in scenarios for e in outcomes.effects()}
     for (sc, point, r), effects in paired.items():
-        for e in outcomes.EFFECTS:
+        for e in outcomes.effects():
             out[(sc, e)][point, r] = effects[e]
     return out
 
@@ -142,7 +142,7 @@ def run_sensitivity(folder: str | Path) -> Path:
     by_point = effects_by_point(folder, scenarios, len(design["points"]))
     rows = []
     for sc in scenarios:
-        for effect in outcomes.EFFECTS:
+        for effect in outcomes.effects():
             rows += [[sc, effect, *r] for r in analyse(design, by_point[(sc, effect)])]
     path = folder / "sensitivity.csv"
     atomic_write(path, lambda tmp: write_csv(tmp, COLUMNS, rows))

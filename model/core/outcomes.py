@@ -5,6 +5,7 @@ annualised), over all children or over the children of one segment.
 """
 
 import math
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -49,6 +50,16 @@ RATIOS = {
 }
 OUTCOMES = tuple(RATIOS)
 
+# Outcomes no counter holds: the measles layer reads them from a run's end state (model/sim/measles.py), for an
+# experiment that asks (`measles:`); name -> kind ("share", "count" of children in the real place, or "cases")
+MEASLES = {
+    "measles_contact_adjusted_immunity": "share",
+    "measles_children_below_threshold": "count",
+    "measles_share_children_below_threshold": "share",
+    "measles_p_outbreak": "share",
+    "measles_cases_per_importation": "cases",
+}
+
 # Effects against baseline (same seed): name -> (outcome, sign, scale); value = sign * (scenario - baseline) * scale
 EFFECTS = {
     "lost_safeguarding_contacts_per_10k": ("safeguarding_contacts_per_10k", -1.0, 1.0),
@@ -70,6 +81,11 @@ EFFECTS = {
     "matching_flagged_per_10k_change": ("matching_flagged_per_10k", 1.0, 1.0),
     "coverage_6in1_5y_change_pp": ("coverage_6in1_5y", 1.0, 100.0),
     "missing_education_known_per_10k_change": ("missing_education_known_per_10k", 1.0, 1.0),
+    "measles_contact_adjusted_immunity_change_pp": ("measles_contact_adjusted_immunity", 1.0, 100.0),
+    "measles_children_below_threshold_change": ("measles_children_below_threshold", 1.0, 1.0),
+    "measles_share_children_below_threshold_change_pp": ("measles_share_children_below_threshold", 1.0, 100.0),
+    "measles_p_outbreak_change_pp": ("measles_p_outbreak", 1.0, 100.0),
+    "measles_cases_per_importation_change": ("measles_cases_per_importation", 1.0, 1.0),
 }
 
 
@@ -83,9 +99,20 @@ def outcome_values(counts: np.ndarray) -> dict[str, float]:
     return {name: ratio(float(counts[K[r.num]]), float(counts[K[r.den]]), r.scale) for name, r in RATIOS.items()}
 
 
-def columns() -> list[str]:
-    """Outcome columns: overall, then `<outcome>__<segment>` for each segment."""
-    return list(OUTCOMES) + [f"{o}__{seg}" for o in OUTCOMES for seg in SEGMENTS]
+def names(measles: bool = False) -> tuple[str, ...]:
+    """The outcomes a run has: the counters' (OUTCOMES), and the measles layer's when the experiment asks."""
+    return OUTCOMES + tuple(MEASLES) if measles else OUTCOMES
+
+
+def with_segments(names: Iterable[str]) -> list[str]:
+    """The names overall, then `<name>__<segment>` for each segment."""
+    names = list(names)
+    return names + [f"{o}__{seg}" for o in names for seg in SEGMENTS]
+
+
+def columns(measles: bool = False) -> list[str]:
+    """Outcome columns: the counters' overall and by segment, then (when asked) the measles layer's likewise."""
+    return with_segments(OUTCOMES) + (with_segments(MEASLES) if measles else [])
 
 
 def over_segments(by_seg: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -113,15 +140,24 @@ def monthly(counters: np.ndarray, weights: np.ndarray | None = None) -> list[dic
     return [window_values(counters[m : m + 1], weights) for m in range(counters.shape[0])]
 
 
-def effect_columns() -> list[str]:
-    """Effect names: overall, then by segment."""
-    return list(EFFECTS) + [f"{e}__{seg}" for e in EFFECTS for seg in SEGMENTS]
+def effects(measles: bool = False) -> dict[str, tuple[str, float, float]]:
+    """The effects of the outcomes a run has (names)."""
+    have = set(names(measles))
+    return {name: spec for name, spec in EFFECTS.items() if spec[0] in have}
 
 
-def paired_effects(scenario_row: dict[str, float], baseline_row: dict[str, float]) -> dict[str, float]:
+def effect_columns(measles: bool = False) -> list[str]:
+    """Effect names: the counters' overall and by segment, then (when asked) the measles layer's likewise."""
+    counter = effects()
+    return with_segments(counter) + (with_segments(e for e in effects(True) if e not in counter) if measles else [])
+
+
+def paired_effects(
+    scenario_row: dict[str, float], baseline_row: dict[str, float], measles: bool = False
+) -> dict[str, float]:
     """Each effect of one scenario against baseline under the same seed, overall and by segment."""
     out = {}
-    for name, (outcome, sign, scale) in EFFECTS.items():
+    for name, (outcome, sign, scale) in effects(measles).items():
         for suffix in [""] + [f"__{seg}" for seg in SEGMENTS]:
             a, b = scenario_row[outcome + suffix], baseline_row[outcome + suffix]
             out[name + suffix] = ((a - b) if sign > 0 else (b - a)) * scale

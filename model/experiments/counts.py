@@ -83,6 +83,53 @@ MEASURES = (
 SUMMABLE = {m.name for m in MEASURES if m.name != "days_to_identification_later"}  # counts add over nations
 
 
+@dataclass(frozen=True)
+class EndMeasure:
+    """A measles outcome of the runs' end state (outcomes.MEASLES), paired against the status quo and scaled."""
+
+    name: str
+    unit: str
+    scale: float
+
+
+END_OF_RUN = "end_of_run"  # the period of a measles row: the state the run ends in
+MEASLES_MEASURES = (
+    EndMeasure("measles_children_below_threshold", "more children aged 0-14 living in communities below measles' "
+               "outbreak threshold (93% contact-adjusted immunity)", 1.0),
+    EndMeasure("measles_contact_adjusted_immunity", "change in contact-adjusted measles immunity (percentage points)",
+               100.0),
+    EndMeasure("measles_p_outbreak", "change in the chance that one imported measles case causes more than 20 cases "
+               "(percentage points)", 100.0),
+    EndMeasure("measles_cases_per_importation", "more measles cases per imported case (chains stopped at the cap: a "
+               "lower bound)", 1.0),
+)  # fmt: skip
+MEASLES_SUMMABLE = {"measles_children_below_threshold"}  # counts add over nations
+
+
+def measles_rows(
+    nation: str, scenario: str, paired: Mapping[int, tuple[Mapping[str, float], Mapping[str, float]]],
+    measures: tuple[EndMeasure, ...] = MEASLES_MEASURES,
+) -> list[list]:
+    """The measles rows of one nation and scenario: `paired` maps each replicate to the (policy, status quo)
+    measles outcomes of its runs' end states."""
+    rows = []
+    for m in measures:
+        values = [m.scale * (sc[m.name] - base[m.name]) + 0.0 for sc, base in paired.values()]
+        mean, lo, hi, n = summarise(values)
+        zero = n > 0 and all(v == 0 for v in values)
+        note = "zero in every replicate: under the same random numbers the policy changes nothing this counts"
+        share = "measles_share_children_below_threshold"
+        if m.name == "measles_children_below_threshold" and all(base.get(share, 0.0) == 1.0 for _, base in
+                                                               paired.values()):  # fmt: skip
+            note = ("zero in every replicate: every community is below the threshold under the status quo already, "
+                    "so the count cannot rise; the change shows in how far below (contact-adjusted immunity)")
+        text = f"{count_text(mean)} ({count_text(lo)} to {count_text(hi)})" if m.scale == 1.0 or zero else (
+            f"{mean:.2f} ({lo:.2f} to {hi:.2f})")  # fmt: skip
+        note = note if zero else ""
+        rows.append([nation, scenario, m.name, END_OF_RUN, mean, lo, hi, n, text, m.unit, note])
+    return rows
+
+
 def periods(months: int, burn_in_months: int) -> list[tuple[str, int, int]]:
     """(name, first month, end month) of each year of policy, the first SUMMED_YEARS years, and every year."""
     years = (months - burn_in_months) // 12

@@ -30,6 +30,7 @@ import numpy as np
 
 from model.experiments import experiment
 from model.experiments.experiment import Experiment, RunSpec
+from model.sim.measles import MeaslesEnd
 
 EXECUTORS = ("local", "dask")  # the first is the default
 IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy while the runner stores the last result
@@ -51,6 +52,7 @@ class Attempt:
     error: str = ""
     trace: str = ""
     retried: bool = False  # the run failed here but is attempted again in this sweep
+    measles: MeaslesEnd | None = None  # the measles outcomes of its end state, when the experiment asks
 
 
 def attempt(exp: Experiment, spec: RunSpec, index: int, single_thread: bool = False) -> Attempt:
@@ -63,12 +65,16 @@ def attempt(exp: Experiment, spec: RunSpec, index: int, single_thread: bool = Fa
         numba.set_num_threads(1)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     start = time.perf_counter()
+    measles = None
     try:
-        counters = experiment.run_one(exp, spec)
+        if exp.measles is None:
+            counters = experiment.run_one(exp, spec)
+        else:
+            counters, measles = experiment.run_measured(exp, spec)
     except Exception as exc:  # noqa: BLE001 - any error of a run is recorded, not raised
         error = f"{type(exc).__name__}: {exc}"
         return Attempt(index, None, time.perf_counter() - start, worker, error, traceback.format_exc())
-    return Attempt(index, counters, time.perf_counter() - start, worker)
+    return Attempt(index, counters, time.perf_counter() - start, worker, measles=measles)
 
 
 def bounded(

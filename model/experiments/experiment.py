@@ -24,14 +24,18 @@ from model.experiments.uncertainty import (
 )
 from model.inputs import config, schema
 from model.inputs.errors import InputError
+from model.inputs.measles_params import load_measles
 from model.inputs.params import Parameters, decision_names, load_parameters, load_source_ids, refuse_dead_knob
 from model.inputs.paths import DEFAULT_PARAMS_DIR, existing_ref
 from model.inputs.scenario import Place, Scenario, load_place, load_scenario, place_warnings
-from model.sim.simulate import DRIVERS, simulate
+from model.sim.measles import MeaslesEnd, MeaslesSetup, measles_end, windows
+from model.sim.simulate import DRIVERS, simulate_to_end
 
 BASELINE = "baseline"
 EXPERIMENT_REQUIRED = {"name", "place", "scale", "months", "burn_in_months", "scenarios", "replicates", "seed"}
-EXPERIMENT_OPTIONAL = {"description", "overrides", "driver", "params_dir", "design", "uncertainty", "sample"}
+EXPERIMENT_OPTIONAL = {
+    "description", "overrides", "driver", "params_dir", "design", "uncertainty", "sample", "measles"
+}
 SAMPLES = ("proportional", "stratified")  # every segment at its share, or small segments oversampled and weighted
 
 
@@ -56,6 +60,7 @@ class Experiment:
     uncertainty: Uncertainty | None = None  # behavioural parameters each replicate draws from their ranges
     warnings: tuple[str, ...] = ()  # overrides outside their plausible range (recorded in the manifest)
     sets: tuple[str, ...] = ()  # the command line's `--set path=value` texts, applied in `raw` (sets.py)
+    measles: MeaslesSetup | None = None  # the `measles:` section: each run's measles outcomes (model/sim/measles.py)
 
 def load_experiment(
     path: str | Path, driver: str | None = None, workers: int = 1, sets: Sequence[str] = ()
@@ -145,7 +150,34 @@ def experiment_from_raw(
         exp = replace(exp, uncertainty=load_uncertainty(file, raw["uncertainty"], params))
         replicate_params(exp, 0)  # a first draw now, so a draw that cannot run is refused before any folder is made
     refuse_dead_knobs(exp, overrides)
+    if "measles" in raw:
+        exp = replace(exp, measles=measles_setup(file, raw["measles"], params_dir))
     return exp
+
+
+def measles_setup(file: str, section: Any, params_dir: Path) -> MeaslesSetup:
+    """The `measles:` section (checked by the schema) with params/measles.yaml of the experiment's params folder."""
+    section = config.as_mapping(file, "measles", section)
+    mp = load_measles(params_dir / "measles.yaml")
+    return MeaslesSetup(mp, **{k: int(v) for k, v in section.items()})
+
+
+def measles_record(setup: MeaslesSetup | None) -> dict[str, Any]:
+    """The measles layer's settings and parameters as plain data (nothing when the experiment does not ask for it):
+    part of the config hash and of every run id, so a change to them runs again."""
+    if setup is None:
+        return {}
+    mp = setup.params
+    values = {k: v for k, v in asdict(mp).items() if k not in ("contacts", "ranges", "lower_age_months")}
+    return {
+        "measles": {
+            "importations_per_community": setup.importations_per_community,
+            "cap_cases": setup.cap_cases,
+            "parameters": values,
+            "lower_age_months": list(mp.lower_age_months),
+            "contacts": mp.contacts.tolist(),
+        }
+    }
 
 
 def decisions_of(exp: Experiment) -> tuple[str, ...]:
@@ -215,6 +247,7 @@ def resolved_config(exp: Experiment) -> dict[str, Any]:
         }
         | ({"design": exp.design.describe()} if exp.design is not None else {})
         | ({"uncertainty": uncertainty_record(exp.uncertainty, exp.params)} if exp.uncertainty else {})
+        | measles_record(exp.measles)
     )
 
 @dataclass(frozen=True)
@@ -259,6 +292,18 @@ def plan_runs(exp: Experiment, replicates: int | None = None) -> list[RunSpec]:
 
 def run_one(exp: Experiment, spec: RunSpec) -> np.ndarray:
     """Monthly counters of one run."""
-    return simulate(
+    return run_measured(exp, spec)[0]
+
+
+def run_measured(exp: Experiment, spec: RunSpec) -> tuple[np.ndarray, MeaslesEnd | None]:
+    """Monthly counters of one run and, when the experiment asks for them, the measles outcomes of its end state."""
+    counters, state = simulate_to_end(
         spec.params, exp.place, exp.scale, spec.scenario, exp.months, exp.burn_in_months, spec.seed, exp.driver
     )
+    if exp.measles is None:
+        return counters, None
+    design = exp.place.design(exp.scale)
+    neighbourhood = windows(int(spec.params.value("network.neighbourhood_households")), design)
+    real = exp.place.weights(exp.scale)
+    share = None if design is None else design.weights
+    return counters, measles_end(state, exp.months - 1, neighbourhood, exp.measles, spec.seed, real, share)

@@ -16,13 +16,13 @@ from typing import Any
 from model.experiments import counts
 from model.experiments.experiment import BASELINE, Experiment, experiment_from_raw
 from model.experiments.runner import Finish, run_loaded
-from model.experiments.store import STORE, experiment_key, read_counters
-from model.experiments.sweep import make_plan
+from model.experiments.store import STORE, read_counters, read_info
+from model.experiments.sweep import make_plan, shared_key
 from model.inputs import config
 from model.inputs.errors import InputError
 
 NATIONAL_REQUIRED = {"name", "months", "burn_in_months", "replicates", "seed", "nations"}
-NATIONAL_OPTIONAL = {"description", "uncertainty", "sample", "driver", "params_dir"}
+NATIONAL_OPTIONAL = {"description", "uncertainty", "sample", "driver", "params_dir", "measles"}
 NATION_REQUIRED = {"place", "scale", "scenarios"}
 NATION_OPTIONAL = {"description", "overrides"}
 ALL_NATIONS = "england_and_wales"  # the nations together, in national_counts.csv
@@ -62,17 +62,32 @@ def load_national(path: str | Path, driver: str | None = None, workers: int = 1)
         exp_raw = {**shared, **section, "name": f"{name}_{nation}"}
         exp = experiment_from_raw(f"{file} (nations.{nation})", exp_raw, Path(path).resolve().parent, driver, workers)
         out.append((nation, exp))
+    first = out[0][1]
+    if first.months - first.burn_in_months < 12:  # national_counts.csv counts whole years of policy
+        expected = f"at least burn_in_months + 12 (a whole year of policy after {first.burn_in_months} months)"
+        raise InputError(file, "months", expected)
     return National(name, file, dict(raw), tuple(out))
 
 
 def stored_totals(exp: Experiment, folder: Path, spans: list) -> dict[tuple[str, int], list]:
     """Each run's period totals, weighted to the real place, by (scenario, replicate), read from the folder's store."""
-    plan = make_plan(exp, exp.replicates, experiment_key(exp.place, exp.scale, exp.months, exp.burn_in_months))
+    plan = make_plan(exp, exp.replicates, shared_key(exp))
     weights = exp.place.weights(exp.scale)
     return {
         (spec.scenario.name, spec.replicate): counts.period_totals(
             read_counters(folder / STORE / "runs" / f"{rid}.parquet"), weights, spans
         )
+        for spec, rid in zip(plan.specs, plan.ids, strict=True)
+    }
+
+
+def stored_measles(exp: Experiment, folder: Path) -> dict[tuple[str, int], dict[str, float]]:
+    """Each run's measles outcomes by (scenario, replicate), read from the folder's store (empty without `measles:`)."""
+    if exp.measles is None:
+        return {}
+    plan = make_plan(exp, exp.replicates, shared_key(exp))
+    return {
+        (spec.scenario.name, spec.replicate): read_info(folder / STORE / "runs" / f"{rid}.parquet")["measles"]
         for spec, rid in zip(plan.specs, plan.ids, strict=True)
     }
 
@@ -84,12 +99,16 @@ def national_rows(nat: National, out: Path) -> list[list]:
     rows, by_nation = [], {}
     for nation, exp in nat.nations:
         totals = stored_totals(exp, out / nation, spans)
-        by_nation[nation] = (exp, totals)
+        measles = stored_measles(exp, out / nation)
+        by_nation[nation] = (exp, totals, measles)
         for sc in exp.scenarios:
             if sc.name == BASELINE:
                 continue
             paired = {r: (totals[(sc.name, r)], totals[(BASELINE, r)]) for r in range(exp.replicates)}
             rows += counts.rows_for(nation, sc.name, counts.matching_from(sc), spans, paired)
+            if measles:
+                pairs = {r: (measles[(sc.name, r)], measles[(BASELINE, r)]) for r in range(exp.replicates)}
+                rows += counts.measles_rows(nation, sc.name, pairs)
     if len(nat.nations) > 1:
         common = [sc for sc in first.scenarios if all(sc.name in {s.name for s in e.scenarios} for _, e in nat.nations)]
         summable = tuple(m for m in counts.MEASURES if m.name in counts.SUMMABLE)
@@ -106,6 +125,18 @@ def national_rows(nat: National, out: Path) -> list[list]:
             runs = [s for _, e in nat.nations for s in e.scenarios if s.name == sc.name]
             starts = [m for m in map(counts.matching_from, runs) if m is not None]
             rows += counts.rows_for(ALL_NATIONS, sc.name, min(starts, default=None), spans, paired, summable)
+            if all(by_nation[n][2] for n, _ in nat.nations):  # children below the threshold add over nations
+                share = "measles_share_children_below_threshold"  # every nation's communities all below: all are
+                pairs = {
+                    r: tuple(
+                        {k: sum(by_nation[n][2][(name, r)][k] for n, _ in nat.nations) for k in counts.MEASLES_SUMMABLE}
+                        | {share: min(by_nation[n][2][(name, r)][share] for n, _ in nat.nations)}
+                        for name in (sc.name, BASELINE)
+                    )
+                    for r in range(first.replicates)
+                }
+                own = tuple(m for m in counts.MEASLES_MEASURES if m.name in counts.MEASLES_SUMMABLE)
+                rows += counts.measles_rows(ALL_NATIONS, sc.name, pairs, own)
     return rows
 
 

@@ -21,16 +21,19 @@ import numpy as np
 from model.core.layout import SEGMENTS
 from model.core.rng import derive_seed
 from model.experiments.design import design_from_record
-from model.experiments.experiment import BASELINE, Experiment, RunSpec, plan_runs, run_one
+from model.experiments.experiment import BASELINE, Experiment, plan_runs, run_measured
 from model.experiments.provenance import code_sources_hash, code_version, config_hash, input_hashes, package_versions
 from model.experiments.tablediff import TableDiff, compare_folders, report
-from model.experiments.tables import write_tables
+from model.experiments.tables import Result, write_tables
 from model.experiments.uncertainty import uncertainty_from_record
 from model.inputs import config
 from model.inputs.errors import InputError
+from model.inputs.measles_params import BOUNDS as MEASLES_BOUNDS
+from model.inputs.measles_params import MeaslesParams
 from model.inputs.params import DEFAULT_SCHEMA, SEGMENT_SCHEMA, Param, Parameters, bounds_of, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.inputs.scenario import NEED_RATE_FACTOR, SAMPLE_KEYS, SHARE_TOLERANCE, Place, Sample, Scenario, read_flow
+from model.sim.measles import MeaslesSetup
 from model.sim.simulate import DRIVERS
 
 RESOLVED_KEYS = {
@@ -134,7 +137,7 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
         if key not in manifest:
             raise InputError(file, key, "this key to be present (a manifest written by `disengage run`)")
     res = config.as_mapping(file, "resolved", manifest["resolved"])
-    config.check_keys(file, "resolved", res, RESOLVED_KEYS, {"design", "uncertainty"})
+    config.check_keys(file, "resolved", res, RESOLVED_KEYS, {"design", "uncertainty", "measles"})
     scale = config.number(file, "resolved.scale", res["scale"], 0.0, 1.0)
     months = config.integer(file, "resolved.months", res["months"], 1)
     burn_in = config.integer(file, "resolved.burn_in_months", res["burn_in_months"], 0, months - 1)
@@ -177,7 +180,25 @@ def experiment_from_manifest(manifest: Mapping[str, Any], file: str = "manifest.
         seeds=seeds,
         design=design,
         uncertainty=uncertainty,
+        measles=measles_from_record(file, res["measles"]) if "measles" in res else None,
     )
+
+
+def measles_from_record(file: str, record: Any) -> MeaslesSetup:
+    """The measles layer's settings and parameters as the manifest recorded them (experiment.measles_record)."""
+    rec = config.as_mapping(file, "resolved.measles", record)
+    config.check_keys(file, "resolved.measles", rec, {"importations_per_community", "cap_cases", "parameters",
+                                                       "lower_age_months", "contacts"})  # fmt: skip
+    values = config.as_mapping(file, "resolved.measles.parameters", rec["parameters"])
+    config.check_keys(file, "resolved.measles.parameters", values, set(MEASLES_BOUNDS))
+    field = "resolved.measles.parameters"
+    mp = MeaslesParams(
+        **{k: config.number(file, f"{field}.{k}", v, *MEASLES_BOUNDS[k]) for k, v in values.items()},
+        lower_age_months=tuple(int(a) for a in rec["lower_age_months"]),
+        contacts=np.array(rec["contacts"], dtype=np.float64),
+    )
+    per = config.integer(file, "resolved.measles.importations_per_community", rec["importations_per_community"], 1)
+    return MeaslesSetup(mp, per, config.integer(file, "resolved.measles.cap_cases", rec["cap_cases"], 21))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -194,11 +215,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 def rerun_tables(exp: Experiment, folder: Path, progress: Callable[[str], None] | None = None) -> int:
     """Run every planned run again and write the three tables into `folder`; returns the number of runs."""
     specs = plan_runs(exp)
-    results: list[tuple[RunSpec, np.ndarray]] = []
+    results: list[Result] = []
     for i, spec in enumerate(specs):
         if progress:
             progress(f"re-run {i + 1}/{len(specs)}: replicate {spec.replicate + 1}, scenario {spec.scenario.name}")
-        results.append((spec, run_one(exp, spec)))
+        results.append((spec, *run_measured(exp, spec)))
     folder.mkdir(parents=True, exist_ok=True)
     write_tables(folder, exp, results)
     return len(specs)

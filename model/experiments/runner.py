@@ -95,7 +95,9 @@ def build(stage: Path, exp: Experiment, store: ResultStore, plan: Plan, resolved
     Ctrl-C while `finish` draws is held until it returns, then raised (matplotlib would swallow it).
     """
     (stage / "figures").mkdir(parents=True, exist_ok=True)
-    write_tables(stage, exp, ((spec, store.load(rid)) for spec, rid in zip(plan.specs, plan.ids, strict=True)))
+    runs = zip(plan.specs, plan.ids, strict=True)
+    measles = (lambda rid: store.measles(rid)) if exp.measles else (lambda rid: None)
+    write_tables(stage, exp, ((spec, store.load(rid), measles(rid)) for spec, rid in runs))
     replicates_run = max(spec.replicate for spec in plan.specs) + 1
     version = code_version()
     manifest: dict[str, Any] = {

@@ -46,6 +46,7 @@ from model.experiments.folder import (
 )
 from model.experiments.provenance import code_sources_hash
 from model.inputs.errors import InputError
+from model.sim.measles import MeaslesEnd
 
 RUNS = "runs"
 QUARANTINE = "quarantine"
@@ -139,6 +140,17 @@ def checked_counters(path: Path) -> np.ndarray:
 def read_info(path: Path) -> dict[str, Any]:
     """The identifiers and timing stored beside one run's counters."""
     return json.loads(pq.read_schema(path).metadata[META_KEY])
+
+
+def store_measles(end: MeaslesEnd) -> dict[str, Any]:
+    """The measles layer's reading of a run, as entries of the run file's metadata."""
+    return {"measles": end.values, "measles_communities": end.communities}
+
+
+def read_measles(path: Path) -> MeaslesEnd | None:
+    """A run file's measles outcomes and communities (None when its experiment did not ask for them)."""
+    info = read_info(path)
+    return MeaslesEnd(info["measles"], info["measles_communities"]) if "measles" in info else None
 
 
 def run_file_problem(path: Path, rid: str, expected: Mapping[str, Any], rows: int) -> str:
@@ -356,6 +368,10 @@ class ResultStore:
             self.quarantine(rid, f"it does not open ({type(exc).__name__})")
             raise InputError(str(self.path(rid)), "", "a readable run file; it was moved to store/quarantine/, run "
                              "the same command again to redo the run", type(exc).__name__) from None  # fmt: skip
+
+    def measles(self, rid: str) -> MeaslesEnd | None:
+        """A stored run's measles outcomes and communities (None when its experiment did not ask for them)."""
+        return read_measles(self.path(rid))
 
     def quarantine(self, rid: str, reason: str) -> str:
         """Move a damaged run file to store/quarantine/ (the run is pending again); the line that says so."""

@@ -15,9 +15,9 @@ from typing import Any
 from model.core import outcomes
 from model.core.layout import N_SEG
 from model.experiments.executors import EXECUTORS, execute
-from model.experiments.experiment import Experiment, RunSpec, plan_runs
+from model.experiments.experiment import Experiment, RunSpec, measles_record, plan_runs
 from model.experiments.progress import Progress
-from model.experiments.store import FAILURES, ResultStore, experiment_key, run_id
+from model.experiments.store import FAILURES, ResultStore, experiment_key, run_id, store_measles
 from model.experiments.tables import mcse, paired_effects_by_group
 
 Say = Callable[[str], None] | None
@@ -53,6 +53,12 @@ def run_info(spec: RunSpec) -> dict[str, Any]:
         "seed": spec.seed,
         "design": dict(spec.design_values),
     }
+
+
+def shared_key(exp: Experiment) -> dict[str, Any]:
+    """What every run id of the experiment shares; the measles layer's settings only when it asks for them, so the
+    ids of every other experiment stay as they were."""
+    return experiment_key(exp.place, exp.scale, exp.months, exp.burn_in_months) | measles_record(exp.measles)
 
 
 def make_plan(exp: Experiment, replicates: int, shared: dict[str, Any]) -> Plan:
@@ -100,7 +106,8 @@ def run_pending(exp: Experiment, store: ResultStore, plan: Plan, settings: Setti
                         continue  # it comes back as another attempt
                     failed.append(a.error)
                 else:
-                    store.put(rid, a.counters, {**info, "seconds": a.seconds})
+                    measles = {} if a.measles is None else store_measles(a.measles)
+                    store.put(rid, a.counters, {**info, "seconds": a.seconds, **measles})
                 progress.advance()
     finally:
         progress.close()
@@ -129,7 +136,7 @@ def achieved_mcse(exp: Experiment, store: ResultStore, plan: Plan, cache: dict[s
 
 def run_all(exp: Experiment, store: ResultStore, settings: Settings, say: Say) -> Plan:
     """Run the experiment to the end (every replicate batch that target_mcse asks for); the final plan."""
-    shared = experiment_key(exp.place, exp.scale, exp.months, exp.burn_in_months)
+    shared = shared_key(exp)
     target = exp.design.target_mcse if exp.design is not None else None
     replicates, cache, verified = exp.replicates, {}, set()
     while True:

@@ -14,6 +14,7 @@ import numpy as np
 from model.core import outcomes
 from model.experiments.experiment import BASELINE, Experiment, RunSpec
 from model.experiments.uncertainty import drawn_values
+from model.sim.measles import COMMUNITY_FIELDS, MeaslesEnd
 
 INTERVAL = (0.05, 0.95)  # 90% interval over replicates
 NAN = "NaN"  # how a missing value is spelt in every table
@@ -60,7 +61,8 @@ def paired_effects_by_group(
                 final[(spec.scenario.name, spec.point, spec.replicate)],
                 final[(BASELINE, spec.point, spec.replicate)],
             )
-            groups.setdefault((spec.scenario.name, spec.point), []).append(outcomes.paired_effects(row, base))
+            paired = outcomes.paired_effects(row, base, exp.measles is not None)
+            groups.setdefault((spec.scenario.name, spec.point), []).append(paired)
     return groups
 
 def design_header(exp: Experiment) -> list[str]:
@@ -100,7 +102,7 @@ def effects_rows(
         for (name, point), paired in groups.items():
             if name != sc.name:
                 continue
-            for effect in outcomes.effect_columns():
+            for effect in outcomes.effect_columns(exp.measles is not None):
                 values = [p[effect] for p in paired]
                 rows.append(
                     [sc.name, *design_cells(exp, point), effect, *summarise(values)]
@@ -108,34 +110,48 @@ def effects_rows(
                 )
     return rows
 
-def write_tables(folder: Path, exp: Experiment, results: Iterable[tuple[RunSpec, np.ndarray]]) -> None:
+Result = tuple[RunSpec, np.ndarray, MeaslesEnd | None]  # a run: its spec, counters and measles reading
+MEASLES_COMMUNITIES = "measles_communities.csv"
+
+
+def write_tables(folder: Path, exp: Experiment, results: Iterable[Result]) -> None:
     """runs.csv, timeseries.csv and effects.csv from the runs' counters, given in plan order.
 
     Time series are written as each run arrives, so memory holds only the final-year rows.
     With a design, tables gain `point` and the design's parameter columns; with draws, runs.csv gains each drawn
-    parameter's column (drawn_header).
+    parameter's column (drawn_header). With `measles:`, runs.csv and effects.csv gain the measles outcomes of each
+    run's end state (outcomes.MEASLES; the time series do not: the layer reads the end state only), and
+    measles_communities.csv holds each run's communities.
     """
-    cols = outcomes.columns()
+    measles = exp.measles is not None
+    cols = outcomes.columns(measles)
+    ts_cols = outcomes.columns()
     design = exp.place.design(exp.scale)
     weights = None if design is None else design.weights  # a stratified sample's overall outcomes are weighted
     has_design = exp.design is not None
     lead = ["scenario", "replicate"] + (["point"] if has_design else []) + ["seed"]
     drawn = drawn_header(exp)
-    run_rows, final, specs = [], {}, []
+    run_rows, final, specs, community_rows = [], {}, [], []
     with (folder / "timeseries.csv").open("w", encoding="utf-8", newline="") as ts:
-        ts.write(",".join(lead + ["month"] + cols) + "\n")
-        for spec, counters in results:
+        ts.write(",".join(lead + ["month"] + ts_cols) + "\n")
+        for spec, counters, end in results:
             key = (spec.scenario.name, spec.point, spec.replicate)
-            final[key] = outcomes.final_year(counters, weights)
+            final[key] = outcomes.final_year(counters, weights) | (end.values if end is not None else {})
             specs.append(spec)
             ids = [spec.scenario.name, spec.replicate] + ([spec.point] if has_design else []) + [spec.seed]
+            if end is not None:
+                per = exp.measles.importations_per_community
+                columns = (end.communities[f] for f in COMMUNITY_FIELDS)
+                community_rows += [ids + list(row) + [per] for row in zip(*columns, strict=True)]
             run_rows.append(
                 ids + design_cells(exp, spec.point)[1:] + drawn_cells(exp, spec.replicate, drawn)
                 + [final[key][c] for c in cols]
             )  # fmt: skip
             for m, monthly in enumerate(outcomes.monthly(counters, weights)):
-                ts.write(csv_line(ids + [m] + [monthly[c] for c in cols]))
+                ts.write(csv_line(ids + [m] + [monthly[c] for c in ts_cols]))
     write_csv(folder / "runs.csv", lead + design_header(exp)[1:] + drawn + cols, run_rows)
+    if measles:
+        write_csv(folder / MEASLES_COMMUNITIES, lead + list(COMMUNITY_FIELDS) + ["importations"], community_rows)
     mcse_col = ["mcse"] if has_design and exp.design.target_mcse is not None else []
     write_csv(
         folder / "effects.csv",

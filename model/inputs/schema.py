@@ -160,6 +160,18 @@ Override = Annotated[
 ]
 
 
+class MeaslesSection(BaseModel):
+    """`measles:` in an experiment: each run's measles outcomes from its end state (docs/ODD.md section 7.13)."""
+
+    model_config = STRICT
+    importations_per_community: Annotated[
+        int, Field(ge=1, le=1000, description="an integer in [1, 1000] (importations into each community per run)")
+    ] = 8
+    cap_cases: Annotated[
+        int, Field(ge=21, le=10**7, description="an integer in [21, 10000000] (cases at which a chain stops; above 20)")
+    ] = 100
+
+
 class ExperimentFile(BaseModel):
     """An experiment as written; design and uncertainty sections are checked by their loaders."""
 
@@ -180,6 +192,7 @@ class ExperimentFile(BaseModel):
     design: dict[str, Any] | None = None
     uncertainty: dict[str, Any] | None = None
     sample: Literal["proportional", "stratified"] = "proportional"
+    measles: MeaslesSection | None = None
 
 
 MODELS: dict[str, type[BaseModel]] = {

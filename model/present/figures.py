@@ -24,7 +24,7 @@ from matplotlib.text import Annotation, Text  # noqa: E402
 from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 from model.core.layout import SEGMENTS  # noqa: E402
-from model.present import headlines  # noqa: E402
+from model.present import headlines, measles_section  # noqa: E402
 from model.present.drivers import RANKING_HEADER, drivers_results, ranking, ranking_sentence  # noqa: E402
 from model.present.figure_data import (  # noqa: E402
     ALL,
@@ -711,6 +711,7 @@ FIGURES: dict[str, Callable[[Results], Figure | None]] = {
     "who_loses": who_loses,
     "awareness_trust": awareness_trust,
     "avoidance": avoidance,
+    "measles": measles_section.figure,  # None without `measles:` outcomes
 }
 
 
@@ -729,6 +730,7 @@ FIGURE_DATA: dict[str, Callable[[Results], tuple[list[str], list[list]]]] = {
     "avoidance": avoidance_rows,
     "sensitivity": sensitivity_rows,
     "design_grid": design_grid_rows,
+    "measles": measles_section.data,
 }
 # stem -> the sentence that heads the figure in the report
 CAPTIONS: dict[str, Callable[[Results], str]] = {
@@ -741,6 +743,7 @@ CAPTIONS: dict[str, Callable[[Results], str]] = {
     "avoidance": headlines.avoidance_sentence,
     "sensitivity": sensitivity_sentence,
     "design_grid": design_grid_sentence,
+    "measles": measles_section.caption,
 }
 
 

@@ -19,6 +19,7 @@ from model.core.registry import DECISIONS, read_under
 from model.inputs import config
 from model.inputs.params import Param, load_parameters
 from model.inputs.paths import DEFAULT_PARAMS_DIR
+from model.present import measles_section
 from model.present.bottom_line import box_html, write_place_counts
 from model.present.drivers import drivers_table, grade, sources
 from model.present.figure_data import avoidance_summary, avoiding_band, sampled_households
@@ -145,6 +146,7 @@ $told
 $effects
 <h2>What drives the result</h2>
 $drivers
+$measles
 <h2>Figures</h2>
 $figures
 $discovery
@@ -598,6 +600,12 @@ def provenance(results: Results) -> str:
     )
 
 
+def measles_html(results: Results) -> str:
+    """The measles section with its heading ('' when the experiment did not ask for measles outcomes)."""
+    body = measles_section.section_html(results)
+    return f"<h2>Measles: what the lost doses mean</h2>\n{body}" if body else ""
+
+
 def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
     """Write folder/report.html from the results folder (figures must already be drawn) and return its path."""
     results = Results(folder, manifest)
@@ -615,6 +623,7 @@ def write_report(folder: str | Path, manifest: dict | None = None) -> Path:
         told=told_note(results),
         tradeoff=tradeoff_html(results),
         drivers=drivers_table(results),
+        measles=measles_html(results),
         glossary=GLOSSARY_HTML,
         question=esc(QUESTION),
         definitions=definitions_list(results),

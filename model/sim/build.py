@@ -52,10 +52,12 @@ def load_named(
     overrides: dict | None,
     params: Parameters | None,
     params_dir: str | Path | None,
+    stratified: bool = False,
 ) -> tuple[Parameters, Place, Scenario]:
     """Parameters (with overrides), place and scenario from names or paths, or as given when already loaded.
 
-    `origin` names the caller in error messages (e.g. "DisengageModel"), as a file would be named.
+    `origin` names the caller in error messages (e.g. "DisengageModel"), as a file would be named; `stratified`
+    loads a named place's stratified sample (docs/ODD.md, Sampling), as an experiment's `sample: stratified` does.
     """
     folder = Path(params_dir) if params_dir is not None else DEFAULT_PARAMS_DIR
     if params is None:
@@ -66,7 +68,7 @@ def load_named(
             refuse_dead_knob(origin, f"overrides.{path}", path, decision_names(params))
     if not isinstance(place, Place):
         path = existing_ref(origin, "place", config.text(origin, "place", place), "places", folder, Path.cwd())
-        place = load_place(path, load_source_ids(folder))
+        place = load_place(path, load_source_ids(folder), stratified)
     if not isinstance(policy, Scenario):
         path = existing_ref(origin, "policy", config.text(origin, "policy", policy), "scenarios", folder, Path.cwd())
         policy = load_scenario(path)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.analysis.measles_params import MeaslesParams
 from model.core.layout import F_EXISTS, MASK_MMR, N_SEG, SEGMENTS, SHIFT_MMR
 from model.core.population import State
+from model.inputs.measles_params import MeaslesParams
 
 AGE_GROUP_NAMES = ("under_1", "1_to_4", "5_to_14", "15_plus")  # POLYMOD's groups (params/measles.yaml)
 
@@ -44,19 +44,21 @@ class Communities:
         return f"{SEGMENTS[s]}/{c - first}"
 
 
-def find_communities(seg: np.ndarray, neighbourhood: int) -> Communities:
-    """Runs of `neighbourhood` consecutive slots within each segment's contiguous block (see the module docstring)."""
-    if neighbourhood < 1:
+def find_communities(seg: np.ndarray, neighbourhood: int | np.ndarray) -> Communities:
+    """Runs of `neighbourhood` consecutive slots within each segment's contiguous block (see the module docstring);
+    `neighbourhood` may be one per segment (a stratified sample's windows, population.community_windows)."""
+    window = np.broadcast_to(np.asarray(neighbourhood, dtype=np.int64), (N_SEG,))
+    if np.any(window < 1):
         raise ValueError(f"neighbourhood must be at least 1 household, got {neighbourhood}")
     seg = np.asarray(seg, dtype=np.int64)
     if seg.size and np.any(np.diff(seg) < 0):
         raise ValueError("households must sit in contiguous segment blocks (population.build_population)")
     counts = np.bincount(seg, minlength=N_SEG)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    n_runs = np.where(counts > 0, np.maximum(counts // neighbourhood, 1), 0)
+    n_runs = np.where(counts > 0, np.maximum(counts // window, 1), 0)
     first_run = np.concatenate(([0], np.cumsum(n_runs)[:-1]))
     pos = np.arange(seg.size) - starts[seg]
-    run = np.minimum(pos // neighbourhood, n_runs[seg] - 1)
+    run = np.minimum(pos // window[seg], n_runs[seg] - 1)
     of_household = first_run[seg] + run
     segment = np.repeat(np.arange(N_SEG), n_runs)
     households = np.bincount(of_household, minlength=segment.size)
@@ -134,7 +136,7 @@ class Profile:
         return self.n[:, :-1].sum(1)
 
 
-def immunity_profile(state: State, month: int, neighbourhood: int, mp: MeaslesParams) -> Profile:
+def immunity_profile(state: State, month: int, neighbourhood: int | np.ndarray, mp: MeaslesParams) -> Profile:
     """The measles immunity profile of a finished run, by community and POLYMOD age group."""
     comm = find_communities(state.seg, neighbourhood)
     kids = children_of(state, month, mp)

@@ -8,7 +8,7 @@ network-neighbour households is infected with probability
 is infectious in the next generation only, and is then removed (an imported case is a visitor who stays one
 generation). Network contacts are the run's network made
 symmetric (whoever listens to whom, both meet). Immunity is drawn anew for each importation from each person's
-chance of immunity (model/analysis/immunity.py). p_net is set so that one case in a wholly susceptible population
+chance of immunity (model/sim/immunity.py). p_net is set so that one case in a wholly susceptible population
 infects R0 people on average (`p_net_for_r0`).
 
 Every draw is `uniform(seed, person, OUTBREAK_KEY + importation * MAX_GENERATIONS + generation, purpose)`: a pure
@@ -30,18 +30,54 @@ SUSCEPTIBLE, IMMUNE, REMOVED = 0, 1, 2  # REMOVED: infected in this importation
 
 
 def symmetric_network(nbr_ptr: np.ndarray, nbr_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The household network with every edge both ways and no duplicates or self-loops, in CSR form."""
+    """The household network with every edge both ways and no duplicates or self-loops, in CSR form (each
+    household's contacts in rising order)."""
+    return _symmetric(nbr_ptr.astype(np.int64), nbr_idx.astype(np.int64))
+
+
+@njit(cache=True)
+def _symmetric(nbr_ptr, nbr_idx):
+    """symmetric_network, compiled: out- and in-edges of each household gathered, then sorted in place and
+    deduplicated row by row (a row holds a few dozen contacts, so the whole costs a pass, not a sort of every edge)."""
     n = nbr_ptr.shape[0] - 1
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(nbr_ptr))
-    dst = nbr_idx.astype(np.int64)
-    a, b = np.concatenate((src, dst)), np.concatenate((dst, src))
-    keep = a != b
-    key = np.sort(a[keep] * n + b[keep])  # sort and drop repeats: np.unique is many times slower on big arrays
-    key = key[np.concatenate(([True], np.diff(key) != 0))] if key.size else key
-    a, b = key // n, key % n
+    deg = np.zeros(n, dtype=np.int64)
+    for h in range(n):
+        for e in range(nbr_ptr[h], nbr_ptr[h + 1]):
+            g = nbr_idx[e]
+            if g != h:
+                deg[h] += 1
+                deg[g] += 1
+    raw_ptr = np.zeros(n + 1, dtype=np.int64)
+    for h in range(n):
+        raw_ptr[h + 1] = raw_ptr[h] + deg[h]
+    fill = raw_ptr[:-1].copy()
+    raw = np.empty(raw_ptr[n], dtype=np.int64)
+    for h in range(n):
+        for e in range(nbr_ptr[h], nbr_ptr[h + 1]):
+            g = nbr_idx[e]
+            if g != h:
+                raw[fill[h]] = g
+                fill[h] += 1
+                raw[fill[g]] = h
+                fill[g] += 1
     ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
-    return ptr, b.astype(np.int64)
+    out = np.empty(raw_ptr[n], dtype=np.int64)
+    k = 0
+    for h in range(n):
+        lo, hi = raw_ptr[h], raw_ptr[h + 1]
+        for i in range(lo + 1, hi):  # insertion sort in place: rows are short
+            x = raw[i]
+            j = i - 1
+            while j >= lo and raw[j] > x:
+                raw[j + 1] = raw[j]
+                j -= 1
+            raw[j + 1] = x
+        for i in range(lo, hi):
+            if i == lo or raw[i] != raw[i - 1]:
+                out[k] = raw[i]
+                k += 1
+        ptr[h + 1] = k
+    return ptr, out[:k].copy()
 
 
 @njit(cache=True, inline="always")
