@@ -4,7 +4,7 @@
 
 A and B interleaved in one process, after a warm-up pair (compilation not counted): for each of `pairs`
 replicates and scenarios in turn, the run alone (simulate_to_end, the runner's own path) then the measles layer on
-the state it left (measles_values with the experiment's `measles:` settings), each timed; the transmission's share
+the state it left (measles_end with the experiment's `measles:` settings), each timed; the transmission's share
 of the layer is timed apart. Prints each pair's ratio, their median and largest, and the load average.
 """
 
@@ -18,7 +18,7 @@ from model.experiments.experiment import load_experiment, plan_runs
 from model.inputs.measles_params import load_measles
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.sim.immunity import immunity_profile
-from model.sim.measles import MeaslesSetup, measles_values, outbreaks, windows
+from model.sim.measles import MeaslesSetup, measles_end, outbreaks, windows
 from model.sim.simulate import simulate_to_end
 
 
@@ -42,7 +42,7 @@ def main() -> None:
         run_s = time.perf_counter() - t
         neighbourhood = windows(int(spec.params.value("network.neighbourhood_households")), design)
         t = time.perf_counter()
-        values = measles_values(state, exp.months - 1, neighbourhood, setup, spec.seed, real, share)
+        values = measles_end(state, exp.months - 1, neighbourhood, setup, spec.seed, real, share).values
         layer_s = time.perf_counter() - t
         comm = immunity_profile(state, exp.months - 1, neighbourhood, setup.params).communities
         t = time.perf_counter()

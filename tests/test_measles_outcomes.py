@@ -12,7 +12,7 @@ from model.core.layout import SEGMENTS
 from model.experiments.experiment import load_experiment, plan_runs
 from model.experiments.reproduce import experiment_from_manifest
 from model.inputs.errors import InputError
-from model.sim.measles import MeaslesSetup, measles_values
+from model.sim.measles import MeaslesSetup, measles_end
 from model.sim.simulate import simulate_to_end
 
 from .conftest import run_tables, write_experiment, write_scenario
@@ -96,14 +96,14 @@ def test_weights_enter_counts_and_shares(tmp_path):
                                spec.seed)  # fmt: skip
     setup = MeaslesSetup(exp.measles.params, importations_per_community=2, cap_cases=30)
     ones = np.ones(len(SEGMENTS))
-    plain = measles_values(state, exp.months - 1, 2000, setup, spec.seed, ones)
-    doubled = measles_values(state, exp.months - 1, 2000, setup, spec.seed, 2 * ones)
+    plain = measles_end(state, exp.months - 1, 2000, setup, spec.seed, ones).values
+    doubled = measles_end(state, exp.months - 1, 2000, setup, spec.seed, 2 * ones).values
     key = "measles_children_below_threshold"
     assert doubled[key] == 2 * plain[key] and plain[key] > 0, f"counts {plain[key]} and {doubled[key]}"
     s = SEGMENTS.index("insecure_immigration")  # a segment unlike the place, one community of its own
     only = np.full(len(SEGMENTS), 1e-9)
     only[s] = 1.0
-    weighted = measles_values(state, exp.months - 1, 2000, setup, spec.seed, ones, only)
+    weighted = measles_end(state, exp.months - 1, 2000, setup, spec.seed, ones, only).values
     name = "measles_contact_adjusted_immunity"
     seg = weighted[f"{name}__{SEGMENTS[s]}"]
     assert weighted[name] == pytest.approx(seg, abs=1e-6), f"place {weighted[name]} against the segment's {seg}"

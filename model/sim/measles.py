@@ -77,19 +77,6 @@ def windows(neighbourhood: int, design: Design | None) -> int | np.ndarray:
     return np.maximum(community_windows(neighbourhood, design.counts, design.oversampling), 1)
 
 
-def measles_values(
-    state: State,
-    month: int,
-    neighbourhood: int | np.ndarray,
-    setup: MeaslesSetup,
-    seed: int,
-    real_weights: np.ndarray,
-    share_weights: np.ndarray | None = None,
-) -> dict[str, float]:
-    """The measles outcomes of a run's end state (measles_end's values)."""
-    return measles_end(state, month, neighbourhood, setup, seed, real_weights, share_weights).values
-
-
 def measles_end(
     state: State,
     month: int,
