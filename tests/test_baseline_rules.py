@@ -95,6 +95,20 @@ def counters():
     return np.zeros((L.N_SEG, L.N_COUNTERS), dtype=np.int64)
 
 
+def dose_months(P, SEGP, seed, start: int, months, given) -> dict[int, int]:
+    """N children of the general population starting from `start` flags, immunised month by month: each child's
+    first month in which `given(flags)` holds (a child it never holds for is absent)."""
+    got = {}
+    for f in range(N):
+        flags = start
+        for m in months:
+            flags = immunise(P, SEGP, GENERAL, seed, f, m, flags, counters())
+            if given(flags):
+                got[f] = m
+                break
+    return got
+
+
 def within(observed: int, n: int, p: float) -> bool:
     return abs(observed / n - p) <= SIGMA * math.sqrt(p * (1 - p) / n) + 1 / n
 
@@ -148,14 +162,7 @@ def test_a_cohort_missing_mmr1_at_13_months_catches_up_when_the_hand_computed_sc
         expected[m] = survive * p
         survive *= 1.0 - p
     start = (3 << L.SHIFT_6IN1) | L.F_EXISTS | L.F_REGISTERED
-    got = {}
-    for f in range(N):
-        flags = start
-        for m in months:
-            flags = immunise(P, SEGP, GENERAL, 11, f, m, flags, counters())
-            if (flags & L.MASK_MMR) >> L.SHIFT_MMR:
-                got[f] = m
-                break
+    got = dose_months(P, SEGP, 11, start, months, lambda flags: (flags & L.MASK_MMR) >> L.SHIFT_MMR > 0)
     bins = [(13, 24), (25, 39), (40, 40), (41, 71)]
     observed = [sum(lo <= m <= hi for m in got.values()) for lo, hi in bins] + [N - len(got)]
     exp = [N * sum(expected[m] for m in range(lo, hi + 1)) for lo, hi in bins] + [N * survive]
@@ -182,14 +189,7 @@ def test_a_lapsed_primary_course_is_completed_when_the_hand_computed_hazard_says
         expected[m] = survive * p
         survive *= 1.0 - p
     start = (2 << L.SHIFT_6IN1) | L.F_EXISTS | L.F_REGISTERED
-    got = {}
-    for f in range(N):
-        flags = start
-        for m in months:
-            flags = immunise(P, SEGP, GENERAL, 21, f, m, flags, counters())
-            if (flags & L.MASK_6IN1) >> L.SHIFT_6IN1 == 3:
-                got[f] = m
-                break
+    got = dose_months(P, SEGP, 21, start, months, lambda flags: (flags & L.MASK_6IN1) >> L.SHIFT_6IN1 == 3)
     bins = [(5, 7), (8, 11), (12, 23), (24, 71)]
     observed = [sum(lo <= m <= hi for m in got.values()) for lo, hi in bins] + [N - len(got)]
     exp = [N * sum(expected[m] for m in range(lo, hi + 1)) for lo, hi in bins] + [N * survive]
