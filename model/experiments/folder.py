@@ -26,9 +26,11 @@ LOCK = "lock"
 TMP_SUFFIX = ".tmp"
 STAGE = ".tables.partial"  # prefix of the side folders a run builds tables, figures and the report in
 MANIFEST = "manifest.json"
+# The files a run stages and publishes at the top of a results folder (measles_communities.csv with `measles:`).
+STAGED_TOP = ("manifest.json", "runs.csv", "timeseries.csv", "effects.csv", "report.html", "sensitivity.csv",
+              "measles_communities.csv")  # fmt: skip
 # Where the project writes at the top of a results folder; symbolic links there are refused.
-TOP_NAMES = ("manifest.json", "runs.csv", "timeseries.csv", "effects.csv", "report.html", "sensitivity.csv",
-             "failures.jsonl", "figures", STORE)  # fmt: skip
+TOP_NAMES = (*STAGED_TOP, "failures.jsonl", "figures", STORE)
 # What a folder made before the marker existed is taken to hold of the project's, once, when first reopened.
 LEGACY_FILES = (
     "manifest.json", "runs.csv", "timeseries.csv", "effects.csv", "report.html", "sensitivity.csv",
@@ -264,8 +266,7 @@ def clear_stages(folder: Path, ledger: Ledger) -> list[str]:
 
 def staged_name(rel: str) -> bool:
     """A name a run writes into its stage: a table, the manifest, the report, or a figure."""
-    top = {"manifest.json", "runs.csv", "timeseries.csv", "effects.csv", "report.html", "sensitivity.csv"}
-    return rel in top or (rel.startswith("figures/") and rel.count("/") == 1 and rel.endswith((".png", ".svg",
+    return rel in STAGED_TOP or (rel.startswith("figures/") and rel.count("/") == 1 and rel.endswith((".png", ".svg",
                                                                                                ".csv")))
 
 
