@@ -164,12 +164,11 @@ def print_family(rows: list[Comparison], a: str, b: str) -> int:
     fam = family_verdict(rows)
     rejected = {id(c) for c in fam.rejected} | {id(c) for c in fam.both_fixed_apart}
     one_fixed, sparse = {id(c) for c in fam.one_fixed}, {id(c) for c in fam.sparse}
-    print(f"{'scenario':28} {'effect':58} {a:>9} {b:>9} {'se':>7} {'z':>6}")
+    print(header_line(a, b))
     for c in rows:
         flag = "  REJECTED" if id(c) in rejected else "  one fixed" if id(c) in one_fixed else ""
         flag = flag or (f"  sparse (moved in {c.moved[0]} and {c.moved[1]})" if id(c) in sparse else "")
-        flag = flag or ("" if c.within else "  outside 2 se")
-        print(f"{c.scenario:28} {c.effect:58} {c.old:9.3f} {c.new:9.3f} {c.se:7.3f} {c.z:6.2f}{flag}")
+        print(row_line(c, flag or ("" if c.within else "  outside 2 se")))
     outside = sum(not c.within for c in fam.tested)
     chance = 2.0 * float(norm.sf(Z_LIMIT)) * len(fam.tested)
     print(
@@ -192,12 +191,21 @@ def with_segments(effects: tuple[str, ...]) -> tuple[str, ...]:
     return effects + tuple(f"{e}__{seg}" for e in effects for seg in SEGMENTS)
 
 
+def header_line(old: str, new: str) -> str:
+    """The column heads of a printed comparison."""
+    return f"{'scenario':28} {'effect':58} {old:>9} {new:>9} {'se':>7} {'z':>6}"
+
+
+def row_line(c: Comparison, flag: str) -> str:
+    """One printed comparison: scenario, effect, both means, the standard error of the difference, z and a flag."""
+    return f"{c.scenario:28} {c.effect:58} {c.old:9.3f} {c.new:9.3f} {c.se:7.3f} {c.z:6.2f}{flag}"
+
+
 def print_comparisons(rows: list[Comparison], before: str, after: str) -> int:
     """One line per effect, then how many lie within Z_LIMIT standard errors; 1 if any does not."""
-    print(f"{'scenario':28} {'effect':58} {before:>9} {after:>9} {'se':>7} {'z':>6}")
+    print(header_line(before, after))
     for c in rows:
-        flag = "" if c.within else "  outside"
-        print(f"{c.scenario:28} {c.effect:58} {c.old:9.3f} {c.new:9.3f} {c.se:7.3f} {c.z:6.2f}{flag}")
+        print(row_line(c, "" if c.within else "  outside"))
     outside = [c for c in rows if not c.within]
     print(f"{len(rows) - len(outside)} of {len(rows)} effects within {Z_LIMIT:g} standard errors")
     return 1 if outside else 0
