@@ -26,9 +26,10 @@ LOCK = "lock"
 TMP_SUFFIX = ".tmp"
 STAGE = ".tables.partial"  # prefix of the side folders a run builds tables, figures and the report in
 MANIFEST = "manifest.json"
-# The files a run stages and publishes at the top of a results folder (measles_communities.csv with `measles:`).
+MEASLES_COMMUNITIES = "measles_communities.csv"  # an experiment with `measles:`: one row per run and community
+# The files a run stages and publishes at the top of a results folder.
 STAGED_TOP = ("manifest.json", "runs.csv", "timeseries.csv", "effects.csv", "report.html", "sensitivity.csv",
-              "measles_communities.csv")  # fmt: skip
+              MEASLES_COMMUNITIES)  # fmt: skip
 # Where the project writes at the top of a results folder; symbolic links there are refused.
 TOP_NAMES = (*STAGED_TOP, "failures.jsonl", "figures", STORE)
 # What a folder made before the marker existed is taken to hold of the project's, once, when first reopened.

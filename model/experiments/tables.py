@@ -13,6 +13,7 @@ import numpy as np
 
 from model.core import outcomes
 from model.experiments.experiment import BASELINE, Experiment, RunSpec
+from model.experiments.folder import MEASLES_COMMUNITIES
 from model.experiments.uncertainty import drawn_values
 from model.sim.measles import COMMUNITY_FIELDS, MeaslesEnd
 
@@ -111,7 +112,6 @@ def effects_rows(
     return rows
 
 Result = tuple[RunSpec, np.ndarray, MeaslesEnd | None]  # a run: its spec, counters and measles reading
-MEASLES_COMMUNITIES = "measles_communities.csv"
 
 
 def write_tables(folder: Path, exp: Experiment, results: Iterable[Result]) -> None:

@@ -11,18 +11,18 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from model.core.layout import SEGMENTS
+from model.experiments.folder import MEASLES_COMMUNITIES
 from model.present.measles_figure import THRESHOLD_BAND, figure_rows, measles_figure
 from model.present.results_folder import Effect, Results
 from model.present.style import STYLE, plt
 from model.present.words import SEGMENT_PHRASES
 
-TABLE = "measles_communities.csv"
 BILL = "national_sui_mandate"  # the policy the figure shows when the folder has it
 
 
 def communities(results: Results) -> pd.DataFrame | None:
     """measles_communities.csv of the folder (None when the experiment did not ask for measles)."""
-    path = results.folder / TABLE
+    path = results.folder / MEASLES_COMMUNITIES
     return pd.read_csv(path) if path.is_file() else None
 
 
