@@ -75,6 +75,19 @@ def test_a_folder_too_short_for_a_check_says_so_and_exits_1(tmp_path, capsys):
     assert "none: the runs stop before 2 years after the repeal (months: 24)" in repeal and "cannot say" in repeal
 
 
+def test_a_folder_without_the_exposed_group_prints_no_nan(tmp_path, capsys):
+    """At a scale with no insecure-status children the GP registration row names no baseline level instead of
+    'from nan%', and the folder is called too small."""
+    from .conftest import run_tables, write_experiment
+
+    exp = write_experiment(tmp_path, scale=0.002, months=24, replicates=1)
+    folder = run_tables(exp, tmp_path / "tiny")
+    assert main(["evidence", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower(), out
+    assert "GP registration (points, no baseline level: no children in the group)" in out, out
+
+
 def test_a_folder_without_the_bill_has_no_check(tmp_path, capsys):
     from .conftest import run_tables, write_experiment
 

@@ -85,7 +85,8 @@ def checks(folder: str | Path) -> list[Check]:
                              e.mean, (e.lo, e.hi)))  # fmt: skip
         base = baseline_level(results, f"gp_registered_share__{EXPOSED}")
         e = effect(BILL, f"gp_registered_share_change_pp__{EXPOSED}")
-        out.append(Check(f"Insecure immigration status, GP registration (points, from {base:.1f}%)",
+        start = f"from {base:.1f}%" if math.isfinite(base) else "no baseline level: no children in the group"
+        out.append(Check(f"Insecure immigration status, GP registration (points, {start})",
                          "about -4.5% relative (barofsky_2020_medicaid) to -5.5 points (state_laws_medicaid_chip_did)",
                          -ENROLMENT_POINTS, -ENROLMENT_RELATIVE * base, e.mean, (e.lo, e.hi)))  # fmt: skip
     if REPEALED in results.scenarios:
