@@ -9,11 +9,8 @@ import base64
 import csv
 import json
 import math
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import ipyvuetify as v
@@ -31,6 +28,9 @@ from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.inputs.scenario import load_scenario
 
 from .conftest import REPO, write_experiment
+
+sys.path.insert(0, str(REPO / "tools"))
+from explorer_screenshot import free_port, wait_for  # noqa: E402  (the tool that retakes the README's screenshot)
 
 LOST = "lost_safeguarding_contacts_per_10k"
 VARIANT = "national_sui_mandate__told"
@@ -224,26 +224,6 @@ CHROMIUM_FLAGS = [
 CELL = f'td[data-effect="{LOST}"]'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_server(url: str, proc: subprocess.Popen, seconds: float = 120.0) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise AssertionError(f"the explorer stopped (exit {proc.returncode}): {proc.stderr.read()[-800:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"the explorer did not answer at {url} within {seconds:.0f} s")
-
-
 def test_explorer_in_headless_chromium_shows_the_store_and_downloads_its_rows(grid_folder, tmp_path):
     """The Bill's numbers, a switch, the URL and the download; then the Welsh pilot (wales_in_the_browser)."""
     if not CHROMIUM.exists():
@@ -258,7 +238,7 @@ def test_explorer_in_headless_chromium_shows_the_store_and_downloads_its_rows(gr
         text=True,
     )
     try:
-        wait_for_server(url, proc)
+        wait_for(url, proc)
         grid = grid_of(str(grid_folder))
         central = grid.assumption_sets["central"]
         with sync_api.sync_playwright() as p:

@@ -29,18 +29,18 @@ def free_port() -> int:
 
 
 def wait_for(url: str, proc: subprocess.Popen, seconds: float = 120.0) -> None:
-    """Until the explorer answers at url; exits with the server's own words if it stopped."""
+    """Until the explorer answers at url; RuntimeError with the server's own words if it stopped or never answered."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if proc.poll() is not None:
-            sys.exit(f"the explorer stopped: {proc.stderr.read()[-800:] if proc.stderr else ''}")
+            raise RuntimeError(f"the explorer stopped (exit {proc.returncode}): {proc.stderr.read()[-800:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:
+            with urllib.request.urlopen(url, timeout=5) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.5)
-    sys.exit(f"the explorer did not answer at {url} within {seconds:.0f} s")
+    raise RuntimeError(f"the explorer did not answer at {url} within {seconds:.0f} s")
 
 
 def screenshot(folder: Path, out: Path, view: str) -> None:
@@ -76,7 +76,10 @@ def main() -> None:
     args = ap.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is not installed (Debian package 'chromium')")
-    screenshot(args.folder, args.out, args.view)
+    try:
+        screenshot(args.folder, args.out, args.view)
+    except RuntimeError as e:
+        sys.exit(str(e))
     print(f"wrote {args.out}")
 
 
