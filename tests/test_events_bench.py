@@ -1,0 +1,43 @@
+"""benchmarks.events counts household-months with events from the state before and after each month: checked
+against what must hold whatever the draws (nothing runs under the baseline; a first learning is a learning)."""
+
+import numpy as np
+
+import benchmarks.kernel as bk
+from benchmarks.events import KINDS, event_shares, month_events
+from model.core.kernel import chunk_buffer, month_record, step_month
+
+
+def test_nothing_runs_under_the_baseline_so_no_awareness_or_trust_events():
+    shares = event_shares("wigan", "baseline", 6, scale=0.05)
+    for kind in ("learnt", "forgot", "engagement", "trust recovering", "an unknown running flow", "match month"):
+        assert shares[kind].max() == 0.0, kind
+    assert 0.0 < shares["child due"].mean() < 1.0
+    assert np.array_equal(shares["any event"], shares["any event but trust"])
+
+
+def test_every_first_learning_is_counted_as_learnt_and_any_event_covers_each_kind():
+    saved = bk.SCENARIO
+    try:
+        bk.SCENARIO = "national_sui_mandate"
+        P, SEGP, flows, _, build = bk.setup(0.05, "wigan")
+    finally:
+        bk.SCENARIO = saved
+    state = build()
+    chunks = chunk_buffer(state)
+    fields = ("ch_flags", "ch_sched", "social", "propensity", "engagement", "trust")
+    first_learnt_total = 0
+    for month in range(12):
+        before = {f: getattr(state, f).copy() for f in fields}
+        ever_before = state.ever.copy()
+        masks = month_record(P, SEGP, flows, month, 1).masks
+        step_month(state, P, SEGP, flows, month, 1, chunks)
+        ev = month_events(before, state, month, masks)
+        if month == 0:  # no one has heard of anything yet, and the Bill's flows run from the start
+            assert ev["an unknown running flow"].all()
+        first = (state.ever & ~ever_before) != 0
+        first_learnt_total += int(first.sum())
+        assert not (first & ~ev["learnt"]).any()
+        for kind in KINDS[:7]:
+            assert not (ev[kind] & ~ev["any event"]).any(), kind
+    assert first_learnt_total > 0
