@@ -237,3 +237,24 @@ def test_measles_rows_per_nation_sum_and_are_zero_for_a_change_of_nothing(nation
     key = ("national_sui_mandate", "measles_children_below_threshold", counts.END_OF_RUN)
     both = float(rows[(ALL_NATIONS, *key)]["mean"])
     assert both == pytest.approx(float(rows[("england", *key)]["mean"]) + float(rows[("wales", *key)]["mean"]))
+
+
+def test_outbreak_risk_of_both_nations_is_each_nations_weighted_by_its_households(national):
+    """The chance of an outbreak and the cases per importation, importations placed by real households, pool over
+    the nations as each nation's change weighted by its real households (the mean of weighted differences is the
+    weighted mean of the nations' mean differences); the households are the samples' counts times weights."""
+    path, _, rows = national
+    spec = yaml.safe_load(path.read_text())
+    assert spec["sample"] == "stratified"
+    homes = {}
+    for nation in ("england", "wales"):
+        place = load_place(REPO / "params" / "places" / f"{spec['nations'][nation]['place']}.yaml", stratified=True)
+        design = place.design(spec["nations"][nation]["scale"])
+        homes[nation] = sum(float(c) * float(w) for c, w in zip(design.counts, design.weights, strict=True))
+    for measure in ("measles_p_outbreak", "measles_cases_per_importation"):
+        key = ("national_sui_mandate", measure, counts.END_OF_RUN)
+        each = {n: float(rows[(n, *key)]["mean"]) for n in homes}
+        expected = sum(homes[n] * each[n] for n in homes) / sum(homes.values())
+        assert float(rows[(ALL_NATIONS, *key)]["mean"]) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        assert min(each.values()) - 1e-12 <= expected <= max(each.values()) + 1e-12
+    assert (ALL_NATIONS, "national_sui_mandate", "measles_contact_adjusted_immunity", counts.END_OF_RUN) not in rows

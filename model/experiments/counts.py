@@ -104,6 +104,9 @@ MEASLES_MEASURES = (
                "lower bound)", 1.0),
 )  # fmt: skip
 MEASLES_SUMMABLE = {"measles_children_below_threshold"}  # counts add over nations
+# chances and means over importations placed in proportion to real households: over nations, weighted by each
+# nation's households (contact-adjusted immunity, a function of the pooled age profile, does not combine)
+MEASLES_POOLED = {"measles_p_outbreak", "measles_cases_per_importation"}
 
 
 def measles_rows(

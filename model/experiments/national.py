@@ -8,6 +8,7 @@ draws the same behaviour in every nation and the sum over nations pairs replicat
 """
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,19 +126,36 @@ def national_rows(nat: National, out: Path) -> list[list]:
             runs = [s for _, e in nat.nations for s in e.scenarios if s.name == sc.name]
             starts = [m for m in map(counts.matching_from, runs) if m is not None]
             rows += counts.rows_for(ALL_NATIONS, sc.name, min(starts, default=None), spans, paired, summable)
-            if all(by_nation[n][2] for n, _ in nat.nations):  # children below the threshold add over nations
-                share = "measles_share_children_below_threshold"  # every nation's communities all below: all are
-                pairs = {
-                    r: tuple(
-                        {k: sum(by_nation[n][2][(name, r)][k] for n, _ in nat.nations) for k in counts.MEASLES_SUMMABLE}
-                        | {share: min(by_nation[n][2][(name, r)][share] for n, _ in nat.nations)}
-                        for name in (sc.name, BASELINE)
-                    )
-                    for r in range(first.replicates)
-                }
-                own = tuple(m for m in counts.MEASLES_MEASURES if m.name in counts.MEASLES_SUMMABLE)
-                rows += counts.measles_rows(ALL_NATIONS, sc.name, pairs, own)
+            if all(by_nation[n][2] for n, _ in nat.nations):
+                rows += pooled_measles_rows(nat, sc.name, {n: m[2] for n, m in by_nation.items()})
     return rows
+
+
+def pooled_measles_rows(nat: National, scenario: str, measles: dict[str, dict]) -> list[list]:
+    """The measles rows of England and Wales together: children below the threshold added over the nations; the
+    chance of an outbreak and the cases per importation (importations placed by real households) as each nation's
+    weighted by its real households, where every nation has them in every replicate."""
+    share = "measles_share_children_below_threshold"  # every nation's communities all below: all are
+    homes = {n: exp.place.represented_households(exp.scale) for n, exp in nat.nations}
+    total = sum(homes.values())
+    reps = range(nat.nations[0][1].replicates)
+    names = (scenario, BASELINE)
+    pooled = {
+        k
+        for k in counts.MEASLES_POOLED
+        if all(math.isfinite(measles[n][(name, r)][k]) for n, _ in nat.nations for name in names for r in reps)
+    }
+    pairs = {
+        r: tuple(
+            {k: sum(measles[n][(name, r)][k] for n, _ in nat.nations) for k in counts.MEASLES_SUMMABLE}
+            | {k: sum(homes[n] * measles[n][(name, r)][k] for n, _ in nat.nations) / total for k in pooled}
+            | {share: min(measles[n][(name, r)][share] for n, _ in nat.nations)}
+            for name in names
+        )
+        for r in reps
+    }
+    own = tuple(m for m in counts.MEASLES_MEASURES if m.name in counts.MEASLES_SUMMABLE | pooled)
+    return counts.measles_rows(ALL_NATIONS, scenario, pairs, own)
 
 
 def run_national(

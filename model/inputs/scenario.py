@@ -78,6 +78,16 @@ class Place:
         counts = segment_counts(self.scaled_families(scale), self.segment_shares)
         return segment_weights(self.n_families, self.segment_shares, counts)
 
+    def represented_households(self, scale: float) -> float:
+        """Real households the simulated ones stand for: each segment's simulated households times its weight (the
+        place's households, less any segment a small proportional population leaves empty)."""
+        design = self.design(scale)
+        if design is not None:
+            counts = design.counts
+        else:
+            counts = segment_counts(self.scaled_families(scale), self.segment_shares)
+        return float((np.asarray(counts, dtype=np.float64) * self.weights(scale)).sum())
+
     @property
     def mean_children(self) -> float:
         """Children per household with dependent children."""
