@@ -394,6 +394,9 @@ def write_national_counts(path: Path) -> None:
     for period in ("year_1", "year_2", "years_1_2"):  # both nations together, a count that is zero with its note
         lines.append(f"england_and_wales,{BILL},children_missing_education_found,{period},0,0,0,20,,found,"
                      "zero in every replicate: no matching")  # fmt: skip
+    # a change of the state the run ends in (measles): no yearly figures, its text as the counts file writes it
+    lines.append(f"england,{BILL},measles_p_outbreak,end_of_run,0.51,0.0,1.37,20,0.51 (0.00 to 1.37),"
+                 "change in the chance that one imported measles case causes more than 20 cases,")  # fmt: skip
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -439,6 +442,9 @@ def test_the_bottom_line_shows_each_nation_when_the_folder_has_national_counts(s
     assert "were in force in England for 2 years, then against the status quo about 3,000 safeguarding contacts" in (
         unescape(box)
     ), "the lead sentence does not say England's total"
+    assert "no data" not in box, "a measure with no yearly figures is shown in the yearly table"
+    end = box.split("class='end-of-run'", 1)[1].split("</table>", 1)[0]
+    assert "0.51 (0.00 to 1.37)" in end and "imported measles case" in end and 'data-mean="0.51"' in end, end
 
 
 def test_the_bottom_line_box_read_in_headless_chromium_agrees_with_its_tables(smoke_results, tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from model.core.layout import AGE_OUT_MONTHS
+from model.experiments.counts import END_OF_RUN
 from model.present.figure_data import write_rows
 from model.present.results_folder import BASELINE, INTERVAL, Results
 
@@ -113,6 +114,7 @@ class Count:
     hi: float
     note: str
     unit: str
+    text: str = ""  # as a reader quotes it, written by the counts file ("0.51 (0.00 to 1.37)")
 
 
 def read_counts(path: Path) -> list[Count]:
@@ -120,7 +122,7 @@ def read_counts(path: Path) -> list[Count]:
     with path.open(encoding="utf-8", newline="") as fh:
         return [
             Count(r["nation"], r["scenario"], r["measure"], r["period"], number(r["mean"]), number(r["lo"]),
-                  number(r["hi"]), r.get("note", "") or "", r.get("unit", "") or "")
+                  number(r["hi"]), r.get("note", "") or "", r.get("unit", "") or "", r.get("text", "") or "")
             for r in csv.DictReader(fh)
         ]  # fmt: skip
 
@@ -267,6 +269,8 @@ def nation_box(rows: list[Count], nation: str, labels: dict[str, str], national:
         return ""
     policy = BILL if BILL in scenarios else scenarios[0]
     measures = [m for m in list(dict.fromkeys(r.measure for r in mine)) if m not in NOT_SUMMED]
+    ends = [m for m in measures if all(r.period == END_OF_RUN for r in mine if r.measure == m)]
+    measures = [m for m in measures if m not in ends]
     order = {m.name: i for i, m in enumerate(MEASURES)}
     measures.sort(key=lambda m: order.get(m, len(order)))
     by = {(r.scenario, r.measure, r.period): r for r in mine}
@@ -315,8 +319,33 @@ def nation_box(rows: list[Count], nation: str, labels: dict[str, str], national:
             if others
             else ""
         )
-        + notes_html(mine, measures)
+        + end_of_run_html(mine, by, policy, label, ends, years)
+        + notes_html(mine, measures + ends)
         + "</div>"
+    )
+
+
+def end_of_run_html(rows: list[Count], by: dict, policy: str, label: str, ends: list[str], years: int) -> str:
+    """The changes of the state each run ends in (measles, docs/ODD.md 7.13), which have no yearly figures: the
+    policy's change and its range as the counts file writes them, one row a measure."""
+    body = []
+    for m in ends:
+        c = by.get((policy, m, END_OF_RUN))
+        if c is None:
+            continue
+        mark = '<sup class="note">*</sup>' if c.note else ""
+        body.append(
+            f"<tr><td>{esc(measure_words(rows, m))}</td>"
+            f'<td class="num" data-scenario="{esc(c.scenario)}" data-measure="{esc(m)}" data-period="{END_OF_RUN}" '
+            f'data-mean="{c.mean!r}" data-lo="{c.lo!r}" data-hi="{c.hi!r}">{esc(c.text or f"{c.mean:.2f}")}{mark}</td>'
+            "</tr>"
+        )
+    if not body:
+        return ""
+    return (
+        f"<details open><summary>When the run ends, after {years} years of \u201c{esc(label)}\u201d</summary>"
+        "<table class='end-of-run'><tr><th>What changes</th><th>Change (middle 90% of runs)</th></tr>"
+        f"{''.join(body)}</table></details>"
     )
 
 
