@@ -17,6 +17,7 @@ kernel (no change to it), as shares of household-months:
 """
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from model.core.kernel import chunk_buffer, month_record, step_month
 from model.core.layout import F_EXISTS, SOCIAL_AWARE_SHIFT
 from model.core.month import M_ACTIVE, M_FINDS
 from model.core.population import State
+from model.inputs.errors import InputError
 
 KINDS = (
     "child due",
@@ -94,7 +96,12 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=120)
     ap.add_argument("--scale", type=float, default=1.0)
     args = ap.parse_args()
-    shares = event_shares(args.place, args.scenario, args.months, args.scale)
+    if args.months < 1 or args.scale <= 0:
+        sys.exit("benchmarks.events: --months must be at least 1 and --scale above 0")
+    try:
+        shares = event_shares(args.place, args.scenario, args.months, args.scale)
+    except InputError as exc:  # an unknown place or scenario: its file and what was expected, in one line
+        sys.exit(f"benchmarks.events: {exc}")
     print(f"{args.place}, scale {args.scale}, {args.scenario}, {args.months} months: share of household-months with")
     print(f"{'':26s} {'all months':>10s} {'months 0-23':>12s} {'last year':>10s}")
     for kind in KINDS:

@@ -1,11 +1,16 @@
 """benchmarks.events counts household-months with events from the state before and after each month: checked
 against what must hold whatever the draws (nothing runs under the baseline; a first learning is a learning)."""
 
+import subprocess
+import sys
+
 import numpy as np
 
 import benchmarks.kernel as bk
 from benchmarks.events import KINDS, event_shares, month_events
 from model.core.kernel import chunk_buffer, month_record, step_month
+
+from .conftest import REPO
 
 
 def test_nothing_runs_under_the_baseline_so_no_awareness_or_trust_events():
@@ -41,3 +46,14 @@ def test_every_first_learning_is_counted_as_learnt_and_any_event_covers_each_kin
         for kind in KINDS[:7]:
             assert not (ev[kind] & ~ev["any event"]).any(), kind
     assert first_learnt_total > 0
+
+
+def test_an_unknown_place_is_one_line_naming_its_file():
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.events", "--place", "nowhere", "--months", "1"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
+    assert "nowhere.yaml" in run.stderr and "expected an existing file" in run.stderr, run.stderr
