@@ -70,23 +70,23 @@ class Place:
         s = self.sample
         return stratified_design(self.n_families, self.segment_shares, scale, s.general_households, s.min_households)
 
+    def segment_sizes(self, scale: float) -> np.ndarray:
+        """Households simulated in each segment: the stratified sample's counts, or the segments' shares of the
+        place's households at `scale`."""
+        design = self.design(scale)
+        return design.counts if design is not None else segment_counts(self.scaled_families(scale), self.segment_shares)
+
     def weights(self, scale: float) -> np.ndarray:
         """Real households per simulated household in each segment, in a stratified sample or a proportional one."""
         design = self.design(scale)
         if design is not None:
             return design.weights
-        counts = segment_counts(self.scaled_families(scale), self.segment_shares)
-        return segment_weights(self.n_families, self.segment_shares, counts)
+        return segment_weights(self.n_families, self.segment_shares, self.segment_sizes(scale))
 
     def represented_households(self, scale: float) -> float:
         """Real households the simulated ones stand for: each segment's simulated households times its weight (the
         place's households, less any segment a small proportional population leaves empty)."""
-        design = self.design(scale)
-        if design is not None:
-            counts = design.counts
-        else:
-            counts = segment_counts(self.scaled_families(scale), self.segment_shares)
-        return float((np.asarray(counts, dtype=np.float64) * self.weights(scale)).sum())
+        return float((np.asarray(self.segment_sizes(scale), dtype=np.float64) * self.weights(scale)).sum())
 
     @property
     def mean_children(self) -> float:
