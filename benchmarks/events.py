@@ -71,19 +71,27 @@ def month_events(before: dict, state: State, month: int, masks: np.ndarray) -> d
     return ev
 
 
-def event_shares(place: str, scenario: str, months: int, scale: float = 1.0) -> dict[str, np.ndarray]:
-    """Share of households with each kind of event, month by month ([kind] -> array of `months`)."""
-    bk.SCENARIO = scenario
-    P, SEGP, flows, n, build = bk.setup(scale, place)
+BEFORE = ("ch_flags", "ch_sched", "social", "propensity", "engagement", "trust", "ever")  # copied before each month
+
+
+def monthly_events(place: str, scenario: str, months: int, scale: float = 1.0):
+    """Run the kernel month by month, yielding (month, the state's arrays before it, the state after it, each
+    household's events in it: `month_events`)."""
+    P, SEGP, flows, _, build = bk.setup(scale, place, scenario)
     state = build()
     chunks = chunk_buffer(state)
-    shares = {k: np.zeros(months) for k in KINDS}
-    fields = ("ch_flags", "ch_sched", "social", "propensity", "engagement", "trust")
     for month in range(months):
-        before = {f: getattr(state, f).copy() for f in fields}
+        before = {f: getattr(state, f).copy() for f in BEFORE}
         masks = month_record(P, SEGP, flows, month, 1).masks
         step_month(state, P, SEGP, flows, month, 1, chunks)
-        for kind, hit in month_events(before, state, month, masks).items():
+        yield month, before, state, month_events(before, state, month, masks)
+
+
+def event_shares(place: str, scenario: str, months: int, scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Share of households with each kind of event, month by month ([kind] -> array of `months`)."""
+    shares = {k: np.zeros(months) for k in KINDS}
+    for month, _, _, events in monthly_events(place, scenario, months, scale):
+        for kind, hit in events.items():
             shares[kind][month] = hit.mean()
     return shares
 

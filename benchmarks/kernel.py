@@ -59,12 +59,12 @@ def floor_bytes(state: State) -> float:
     return read + written
 
 
-def setup(scale: float, place_name: str = "wigan"):
-    """Parameters, place, flows and a fresh population builder for one size."""
+def setup(scale: float, place_name: str = "wigan", scenario: str | None = None):
+    """Parameters, place, flows and a fresh population builder for one size; `scenario` defaults to SCENARIO."""
     params = load_parameters(DEFAULT_PARAMS_DIR)
     place = load_place(DEFAULT_PARAMS_DIR / "places" / f"{place_name}.yaml")
     P, SEGP = to_arrays(params, place.mean_children, place.need_rate_factor)
-    flows = flow_table(load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / f"{SCENARIO}.yaml"), params, 0)
+    flows = flow_table(load_scenario(DEFAULT_PARAMS_DIR / "scenarios" / f"{scenario or SCENARIO}.yaml"), params, 0)
     n = place.scaled_families(scale)
 
     def build() -> State:
