@@ -191,10 +191,14 @@ def cell(c: Count | None, divide: int = 1, period: str = "") -> str:
     spread = f'<br><span class="interval">{esc(spread)}</span>' if spread else ""
     why = c.note.replace("replicate", "run")  # the reader's word; the note itself is written under the box
     note = f'<sup class="note" title="{esc(why)}">*</sup>' if c.note else ""
+    return f"<td {cell_attributes(c, mean, lo, hi, period)}>{esc(said)}{spread}{note}</td>"
+
+
+def cell_attributes(c: Count, mean: float, lo: float, hi: float, period: str = "") -> str:
+    """A count cell's class and data attributes: what it shows, as numbers (the tests read them)."""
     return (
-        f'<td class="num" data-scenario="{esc(c.scenario)}" data-measure="{esc(c.measure)}" '
-        f'data-period="{esc(period or c.period)}" '
-        f'data-mean="{mean!r}" data-lo="{lo!r}" data-hi="{hi!r}">{esc(said)}{spread}{note}</td>'
+        f'class="num" data-scenario="{esc(c.scenario)}" data-measure="{esc(c.measure)}" '
+        f'data-period="{esc(period or c.period)}" data-mean="{mean!r}" data-lo="{lo!r}" data-hi="{hi!r}"'
     )
 
 
@@ -334,12 +338,9 @@ def end_of_run_html(rows: list[Count], by: dict, policy: str, label: str, ends: 
         if c is None:
             continue
         mark = '<sup class="note">*</sup>' if c.note else ""
-        body.append(
-            f"<tr><td>{esc(measure_words(rows, m))}</td>"
-            f'<td class="num" data-scenario="{esc(c.scenario)}" data-measure="{esc(m)}" data-period="{END_OF_RUN}" '
-            f'data-mean="{c.mean!r}" data-lo="{c.lo!r}" data-hi="{c.hi!r}">{esc(c.text or f"{c.mean:.2f}")}{mark}</td>'
-            "</tr>"
-        )
+        shown = esc(c.text or f"{c.mean:.2f}")
+        what = esc(measure_words(rows, m))
+        body.append(f"<tr><td>{what}</td><td {cell_attributes(c, c.mean, c.lo, c.hi)}>{shown}{mark}</td></tr>")
     if not body:
         return ""
     return (
