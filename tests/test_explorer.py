@@ -26,11 +26,9 @@ from model.explore.live import run_live
 from model.explore.safeguards import SAFEGUARDS, apply, signature
 from model.inputs.paths import DEFAULT_PARAMS_DIR
 from model.inputs.scenario import load_scenario
+from tools.explorer_screenshot import free_port, wait_for  # the tool that retakes the README's screenshot
 
 from .conftest import REPO, write_experiment
-
-sys.path.insert(0, str(REPO / "tools"))
-from explorer_screenshot import free_port, wait_for  # noqa: E402  (the tool that retakes the README's screenshot)
 
 LOST = "lost_safeguarding_contacts_per_10k"
 VARIANT = "national_sui_mandate__told"
